@@ -1,0 +1,161 @@
+//! The closed enumerations of the DRS job model (`drs-v3-api.md` §2.4), as Rust enums that
+//! parse from and print to their exact wire spelling.
+
+/// Declares a wire enumeration: variants, their exact spelling, `ALL`, `as_str` and `parse`.
+macro_rules! wire_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The exact wire spelling.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// Parses the exact wire spelling (case-sensitive, as the original).
+            pub fn parse(s: &str) -> Option<$name> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// The replication scenario.
+    DbUseType { Migration = "migration", Sync = "sync", CloudDataGuard = "cloudDataGuard" }
+);
+
+wire_enum!(
+    /// How DRS reaches the databases.
+    NetType { Vpn = "vpn", Vpc = "vpc", Eip = "eip" }
+);
+
+wire_enum!(
+    /// The task mode.
+    TaskType { FullTrans = "FULL_TRANS", FullIncrTrans = "FULL_INCR_TRANS", IncrTrans = "INCR_TRANS" }
+);
+
+wire_enum!(
+    /// The direction of the data flow relative to the cloud.
+    JobDirection { Up = "up", Down = "down", NonDbs = "non-dbs" }
+);
+
+wire_enum!(
+    /// Every task status the SDK knows (29 values).
+    JobStatus {
+        Creating = "CREATING",
+        CreateFailed = "CREATE_FAILED",
+        Configuration = "CONFIGURATION",
+        StartJobing = "STARTJOBING",
+        WaitingForStart = "WAITING_FOR_START",
+        StartJobFailed = "START_JOB_FAILED",
+        Pausing = "PAUSING",
+        FullTransferStarted = "FULL_TRANSFER_STARTED",
+        FullTransferFailed = "FULL_TRANSFER_FAILED",
+        FullTransferComplete = "FULL_TRANSFER_COMPLETE",
+        IncreTransferStarted = "INCRE_TRANSFER_STARTED",
+        IncreTransferFailed = "INCRE_TRANSFER_FAILED",
+        ReleaseResourceStarted = "RELEASE_RESOURCE_STARTED",
+        ReleaseResourceFailed = "RELEASE_RESOURCE_FAILED",
+        ReleaseResourceComplete = "RELEASE_RESOURCE_COMPLETE",
+        RebuildNodeStarted = "REBUILD_NODE_STARTED",
+        RebuildNodeFailed = "REBUILD_NODE_FAILED",
+        ChangeJobStarted = "CHANGE_JOB_STARTED",
+        ChangeJobFailed = "CHANGE_JOB_FAILED",
+        Deleted = "DELETED",
+        ChildTransferStarting = "CHILD_TRANSFER_STARTING",
+        ChildTransferStarted = "CHILD_TRANSFER_STARTED",
+        ChildTransferComplete = "CHILD_TRANSFER_COMPLETE",
+        ChildTransferFailed = "CHILD_TRANSFER_FAILED",
+        ReleaseChildTransferStarted = "RELEASE_CHILD_TRANSFER_STARTED",
+        ReleaseChildTransferComplete = "RELEASE_CHILD_TRANSFER_COMPLETE",
+        NodeUpgradeStart = "NODE_UPGRADE_START",
+        NodeUpgradeComplete = "NODE_UPGRADE_COMPLETE",
+        NodeUpgradeFailed = "NODE_UPGRADE_FAILED",
+    }
+);
+
+impl JobStatus {
+    /// Whether the status is a failure that carries an `error_msg`.
+    pub fn is_failure(self) -> bool {
+        self.as_str().ends_with("_FAILED")
+    }
+}
+
+/// The engine types a job can have (`drs-v3-api.md` §2.4: the SDK's list, the current
+/// documentation's, and every value seen in the original's other APIs).
+pub const ENGINE_TYPES: &[&str] = &[
+    "mysql",
+    "mongodb",
+    "cloudDataGuard-mysql",
+    "gaussdbv5",
+    "mysql-to-kafka",
+    "taurus-to-kafka",
+    "gaussdbv5ha-to-kafka",
+    "postgresql",
+    "oracle-to-gaussdbv5",
+    "oracle-to-gaussdbv5ha",
+    "gaussdbv5-to-oracle",
+    "gaussdbv5ha-to-oracle",
+    "gaussdbv5-to-kafka",
+    "mysql-to-taurus",
+    "redis-to-gaussredis",
+    "rediscluster-to-gaussredis",
+    "cloudDataGuard-cassandra",
+    "cloudDataGuard-ddm",
+    "cloudDataGuard-taurus-to-mysql",
+    "cloudDataGuard-mysql-to-taurus",
+];
+
+/// Whether `s` is a known engine type.
+pub fn is_engine_type(s: &str) -> bool {
+    ENGINE_TYPES.contains(&s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn there_are_twenty_nine_statuses_and_each_round_trips() {
+        assert_eq!(JobStatus::ALL.len(), 29);
+        for s in JobStatus::ALL {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(*s));
+        }
+    }
+
+    #[test]
+    fn wire_spellings_are_case_sensitive() {
+        assert_eq!(
+            DbUseType::parse("cloudDataGuard"),
+            Some(DbUseType::CloudDataGuard)
+        );
+        assert_eq!(DbUseType::parse("clouddataguard"), None);
+        assert_eq!(NetType::parse("EIP"), None);
+    }
+
+    #[test]
+    fn failures_are_the_statuses_ending_in_failed() {
+        let failed: Vec<_> = JobStatus::ALL.iter().filter(|s| s.is_failure()).collect();
+        assert_eq!(failed.len(), 9);
+        assert!(JobStatus::StartJobFailed.is_failure());
+        assert!(!JobStatus::Deleted.is_failure());
+    }
+}

@@ -1,0 +1,138 @@
+//! The one domain error type. It knows nothing of HTTP: `opendrs-server` maps each variant to a
+//! status in one place. Codes are the original's (`DRS.*`, `APIGW.*`); texts live in `messages`.
+
+use std::time::Duration;
+
+/// Everything that can go wrong in a request, as the caller should learn it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// A required parameter is absent, `null` or empty (`DRS.M00201`).
+    #[error("the parameter {field} is empty")]
+    EmptyParam { field: String },
+    /// A parameter has a value or type outside what is allowed (`DRS.M00202`).
+    #[error("the value of parameter {field} is invalid")]
+    InvalidParam {
+        field: String,
+        reason: Option<Reason>,
+    },
+    /// `cur_page`/`per_page` out of range (`DRS.M00210`).
+    #[error("invalid page: {0:?}")]
+    InvalidPage(PageProblem),
+    /// The request cannot be read at all: malformed JSON, wrong content type (`DRS.M00300`).
+    #[error("invalid request: {detail}")]
+    InvalidRequest { detail: String },
+    /// No or bad credentials (`APIGW.0301`).
+    #[error("unauthenticated: {reason}")]
+    Unauthenticated { reason: String },
+    /// A token past its expiry (`APIGW.0307`).
+    #[error("token expired")]
+    TokenExpired,
+    /// Valid credentials for another project than the path's (`DRS.M00261`).
+    #[error("invalid project id")]
+    ProjectMismatch,
+    /// The caller may not do this (`DRS.M00102`).
+    #[error("insufficient permissions")]
+    Forbidden,
+    /// No such route (`APIGW.0101`).
+    #[error("route not found")]
+    RouteNotFound,
+    /// Method not allowed on an existing route (`APIGW.0101` as well: the API does not exist).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    /// Body over the configured limit (`APIGW.0201`).
+    #[error("request entity too large")]
+    BodyTooLarge { limit: usize },
+    /// The per-project rate limit is exhausted (`APIGW.0308`).
+    #[error("throttled")]
+    Throttled { retry_after: Duration },
+    /// Storage cannot be reached right now (`DRS.M00004`, 503).
+    #[error("storage unavailable")]
+    Unavailable,
+    /// Any other fault (`DRS.M00004`, 500). The detail is logged, never shown.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn empty(field: impl Into<String>) -> Self {
+        Error::EmptyParam {
+            field: field.into(),
+        }
+    }
+
+    pub fn invalid(field: impl Into<String>) -> Self {
+        Error::InvalidParam {
+            field: field.into(),
+            reason: None,
+        }
+    }
+
+    pub fn invalid_with(field: impl Into<String>, reason: Reason) -> Self {
+        Error::InvalidParam {
+            field: field.into(),
+            reason: Some(reason),
+        }
+    }
+
+    pub fn request(detail: impl Into<String>) -> Self {
+        Error::InvalidRequest {
+            detail: detail.into(),
+        }
+    }
+
+    pub fn internal(detail: impl std::fmt::Display) -> Self {
+        Error::Internal(detail.to_string())
+    }
+
+    /// The stable, documented error code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::EmptyParam { .. } => "DRS.M00201",
+            Error::InvalidParam { .. } => "DRS.M00202",
+            Error::InvalidPage(_) => "DRS.M00210",
+            Error::InvalidRequest { .. } => "DRS.M00300",
+            Error::Unauthenticated { .. } => "APIGW.0301",
+            Error::TokenExpired => "APIGW.0307",
+            Error::ProjectMismatch => "DRS.M00261",
+            Error::Forbidden => "DRS.M00102",
+            Error::RouteNotFound | Error::MethodNotAllowed => "APIGW.0101",
+            Error::BodyTooLarge { .. } => "APIGW.0201",
+            Error::Throttled { .. } => "APIGW.0308",
+            Error::Unavailable | Error::Internal(_) => "DRS.M00004",
+        }
+    }
+
+    /// Gateway-class errors carry `request_id` in their body, as the original's API gateway does.
+    pub fn is_gateway_class(&self) -> bool {
+        self.code().starts_with("APIGW.")
+    }
+}
+
+/// Why a parameter is invalid; each has a message in every language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The JSON value has the wrong type.
+    WrongType,
+    /// The value must be one of these.
+    OneOf(&'static [&'static str]),
+    /// Not a known engine type.
+    UnknownEngine,
+    /// An empty string where a value is needed.
+    Empty,
+    /// More than this many items.
+    TooMany(usize),
+}
+
+/// Why the paging parameters are invalid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageProblem {
+    /// `per_page` outside 0..=max.
+    PerPageRange { max: i64 },
+    /// `cur_page` below 0.
+    NegativeCurPage,
+    /// `per_page` 0 with `cur_page` above 1.
+    AllItemsPastFirstPage,
+}
+
+/// Result of a core operation.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,175 @@
+//! A job as the domain knows it, and its wire views (`JobInfo`, `ChildrenJobInfo`) for the list.
+
+use crate::{
+    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    lifecycle::{job_action, JobActionResp},
+};
+use serde::{Deserialize, Serialize};
+
+/// One migration, synchronization or disaster-recovery task, with its subtasks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: String,
+    pub name: String,
+    pub status: JobStatus,
+    pub description: String,
+    /// Creation time, milliseconds since the Unix epoch (UTC).
+    pub create_time_ms: i64,
+    pub engine_type: String,
+    pub net_type: NetType,
+    pub billing_tag: bool,
+    pub job_direction: JobDirection,
+    pub db_use_type: DbUseType,
+    pub task_type: TaskType,
+    pub node_new_framework: bool,
+    pub error_msg: Option<String>,
+    pub enterprise_project_id: String,
+    pub tags: Vec<(String, String)>,
+    pub source_endpoint: Endpoint,
+    pub target_endpoint: Endpoint,
+    pub children: Vec<Job>,
+}
+
+/// A database endpoint of a job (source or target). Passwords are never kept here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Endpoint {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inst_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_user: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+}
+
+/// `create_time` as the list shows it: `yyyy-MM-dd HH:mm:ss`, UTC.
+pub fn format_list_time(ms: i64) -> String {
+    const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(FMT).ok())
+        .unwrap_or_default()
+}
+
+/// A task in the list response (the SDK's `JobInfo`; field order as the original's example).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobInfo {
+    pub id: String,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub status: JobStatus,
+    pub description: String,
+    /// `yyyy-MM-dd HH:mm:ss`, UTC.
+    pub create_time: String,
+    /// The failure cause, only on jobs that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    pub engine_type: String,
+    #[schema(value_type = String)]
+    pub net_type: NetType,
+    pub billing_tag: bool,
+    #[schema(value_type = String)]
+    pub job_direction: JobDirection,
+    #[schema(value_type = String)]
+    pub db_use_type: DbUseType,
+    #[schema(value_type = String)]
+    pub task_type: TaskType,
+    pub children: Vec<ChildrenJobInfo>,
+    #[serde(rename = "node_newFramework")]
+    pub node_new_framework: bool,
+    pub job_action: JobActionResp,
+}
+
+/// A subtask inside its parent's `children` (the SDK's `ChildrenJobInfo`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ChildrenJobInfo {
+    pub billing_tag: bool,
+    pub create_time: String,
+    #[schema(value_type = String)]
+    pub db_use_type: DbUseType,
+    pub description: String,
+    pub engine_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    pub id: String,
+    #[schema(value_type = String)]
+    pub job_direction: JobDirection,
+    pub name: String,
+    #[schema(value_type = String)]
+    pub net_type: NetType,
+    #[serde(rename = "node_newFramework")]
+    pub node_new_framework: bool,
+    #[schema(value_type = String)]
+    pub status: JobStatus,
+    #[schema(value_type = String)]
+    pub task_type: TaskType,
+    pub job_action: JobActionResp,
+}
+
+impl From<&Job> for JobInfo {
+    fn from(j: &Job) -> Self {
+        JobInfo {
+            id: j.id.clone(),
+            name: j.name.clone(),
+            status: j.status,
+            description: j.description.clone(),
+            create_time: format_list_time(j.create_time_ms),
+            error_msg: j.error_msg.clone(),
+            engine_type: j.engine_type.clone(),
+            net_type: j.net_type,
+            billing_tag: j.billing_tag,
+            job_direction: j.job_direction,
+            db_use_type: j.db_use_type,
+            task_type: j.task_type,
+            children: j.children.iter().map(ChildrenJobInfo::from).collect(),
+            node_new_framework: j.node_new_framework,
+            job_action: job_action(j.status),
+        }
+    }
+}
+
+impl From<&Job> for ChildrenJobInfo {
+    fn from(j: &Job) -> Self {
+        ChildrenJobInfo {
+            billing_tag: j.billing_tag,
+            create_time: format_list_time(j.create_time_ms),
+            db_use_type: j.db_use_type,
+            description: j.description.clone(),
+            engine_type: j.engine_type.clone(),
+            error_msg: j.error_msg.clone(),
+            id: j.id.clone(),
+            job_direction: j.job_direction,
+            name: j.name.clone(),
+            net_type: j.net_type,
+            node_new_framework: j.node_new_framework,
+            status: j.status,
+            task_type: j.task_type,
+            job_action: job_action(j.status),
+        }
+    }
+}
+
+/// The list response (`ShowJobListResponse`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobListResponse {
+    pub total_record: u64,
+    pub jobs: Vec<JobInfo>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_time_is_formatted_as_the_original_shows_it() {
+        // 2020-12-21 10:57:49 UTC, the original's example.
+        assert_eq!(format_list_time(1_608_548_269_000), "2020-12-21 10:57:49");
+        assert_eq!(format_list_time(1_608_548_269_999), "2020-12-21 10:57:49");
+    }
+}

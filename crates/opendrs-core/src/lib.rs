@@ -1,0 +1,19 @@
+//! OpenDRS core: the domain (jobs, statuses, the list query), errors and their messages,
+//! request signing, and the tenant-scoped store contract. Knows nothing of HTTP frameworks.
+
+pub mod caller;
+pub mod crypto;
+pub mod enums;
+pub mod error;
+pub mod identity;
+pub mod job;
+pub mod lang;
+pub mod lifecycle;
+pub mod login;
+pub mod messages;
+pub mod query;
+pub mod service;
+pub mod signing;
+pub mod store;
+
+pub use error::{Error, Result};

@@ -1,0 +1,207 @@
+//! Every human-facing error text, in English (`en-us`, the default) and Chinese (`zh-cn`).
+//! One exhaustive `match` per language: a new error variant does not compile until both have text.
+
+use crate::{
+    error::{Error, PageProblem, Reason},
+    lang::Lang,
+};
+
+/// The `error_msg` for `err` in `lang`. Never contains internal details.
+pub fn message(err: &Error, lang: Lang) -> String {
+    match lang {
+        Lang::EnUs => english(err),
+        Lang::ZhCn => chinese(err),
+    }
+}
+
+fn english(err: &Error) -> String {
+    match err {
+        Error::EmptyParam { field } => format!("The parameter {field} is empty."),
+        Error::InvalidParam {
+            field,
+            reason: None,
+        } => {
+            format!("The value of parameter {field} is invalid.")
+        }
+        Error::InvalidParam {
+            field,
+            reason: Some(r),
+        } => {
+            format!(
+                "The value of parameter {field} is invalid: {}.",
+                reason_en(r)
+            )
+        }
+        Error::InvalidPage(p) => format!("The value of Page is invalid, {}.", page_en(p)),
+        Error::InvalidRequest { detail } => format!("Invalid request, {detail}."),
+        Error::Unauthenticated { reason } => {
+            format!("Incorrect IAM authentication information: {reason}")
+        }
+        Error::TokenExpired => "The token must be updated.".into(),
+        Error::ProjectMismatch => "Invalid project ID.".into(),
+        Error::Forbidden => "You do not have sufficient permissions.".into(),
+        Error::RouteNotFound => {
+            "The API does not exist or has not been published in the environment.".into()
+        }
+        Error::MethodNotAllowed => {
+            "The API does not exist: this method is not supported on this path.".into()
+        }
+        Error::BodyTooLarge { limit } => {
+            format!("Request entity too large: the body must not exceed {limit} bytes.")
+        }
+        Error::Throttled { retry_after } => format!(
+            "The throttling threshold has been reached: retry after {} s.",
+            retry_after.as_secs().max(1)
+        ),
+        Error::Unavailable => {
+            "Service is abnormal: storage is temporarily unavailable. Try again later.".into()
+        }
+        Error::Internal(_) => "Service is abnormal. Check logs.".into(),
+    }
+}
+
+fn chinese(err: &Error) -> String {
+    match err {
+        Error::EmptyParam { field } => format!("参数{field}为空。"),
+        Error::InvalidParam {
+            field,
+            reason: None,
+        } => format!("参数{field}的值无效。"),
+        Error::InvalidParam {
+            field,
+            reason: Some(r),
+        } => {
+            format!("参数{field}的值无效：{}。", reason_zh(r))
+        }
+        Error::InvalidPage(p) => format!("分页参数无效，{}。", page_zh(p)),
+        Error::InvalidRequest { detail } => format!("无效的请求，{detail}。"),
+        Error::Unauthenticated { reason } => format!("IAM认证信息错误：{reason}"),
+        Error::TokenExpired => "Token需要更新。".into(),
+        Error::ProjectMismatch => "项目ID无效。".into(),
+        Error::Forbidden => "用户权限不足。".into(),
+        Error::RouteNotFound => "API不存在或未在环境中发布。".into(),
+        Error::MethodNotAllowed => "API不存在：该路径不支持此方法。".into(),
+        Error::BodyTooLarge { limit } => format!("请求体过大：不能超过{limit}字节。"),
+        Error::Throttled { retry_after } => {
+            format!(
+                "已达到流控阈值：请在{}秒后重试。",
+                retry_after.as_secs().max(1)
+            )
+        }
+        Error::Unavailable => "服务异常：存储暂时不可用，请稍后重试。".into(),
+        Error::Internal(_) => "服务异常，请检查日志。".into(),
+    }
+}
+
+fn reason_en(r: &Reason) -> String {
+    match r {
+        Reason::WrongType => "wrong JSON type".into(),
+        Reason::OneOf(values) => format!("expected one of {}", values.join(", ")),
+        Reason::UnknownEngine => "unknown engine type".into(),
+        Reason::Empty => "must not be empty".into(),
+        Reason::TooMany(n) => format!("at most {n} items are allowed"),
+    }
+}
+
+fn reason_zh(r: &Reason) -> String {
+    match r {
+        Reason::WrongType => "JSON类型错误".into(),
+        Reason::OneOf(values) => format!("取值应为{}之一", values.join("、")),
+        Reason::UnknownEngine => "未知的引擎类型".into(),
+        Reason::Empty => "不能为空".into(),
+        Reason::TooMany(n) => format!("最多允许{n}项"),
+    }
+}
+
+fn page_en(p: &PageProblem) -> String {
+    match p {
+        PageProblem::PerPageRange { max } => format!("per_page must be between 0 and {max}"),
+        PageProblem::NegativeCurPage => "cur_page must be 0 or greater".into(),
+        PageProblem::AllItemsPastFirstPage => "with per_page 0, cur_page must be 0 or 1".into(),
+    }
+}
+
+fn page_zh(p: &PageProblem) -> String {
+    match p {
+        PageProblem::PerPageRange { max } => format!("per_page的取值范围为0到{max}"),
+        PageProblem::NegativeCurPage => "cur_page不能小于0".into(),
+        PageProblem::AllItemsPastFirstPage => "per_page为0时cur_page只能为0或1".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn samples() -> Vec<Error> {
+        vec![
+            Error::empty("db_use_type"),
+            Error::invalid("status"),
+            Error::invalid_with("per_page", Reason::WrongType),
+            Error::invalid_with("status", Reason::OneOf(&["a", "b"])),
+            Error::invalid_with("engine_type", Reason::UnknownEngine),
+            Error::invalid_with("enterprise_project_id", Reason::Empty),
+            Error::invalid_with("tags", Reason::TooMany(20)),
+            Error::InvalidPage(PageProblem::PerPageRange { max: 100 }),
+            Error::InvalidPage(PageProblem::NegativeCurPage),
+            Error::InvalidPage(PageProblem::AllItemsPastFirstPage),
+            Error::request("expected value at line 1 column 1"),
+            Error::Unauthenticated {
+                reason: "verify aksk signature fail".into(),
+            },
+            Error::TokenExpired,
+            Error::ProjectMismatch,
+            Error::Forbidden,
+            Error::RouteNotFound,
+            Error::MethodNotAllowed,
+            Error::BodyTooLarge { limit: 1024 },
+            Error::Throttled {
+                retry_after: Duration::from_secs(2),
+            },
+            Error::Unavailable,
+            Error::Internal("disk I/O error at /secret/path".into()),
+        ]
+    }
+
+    #[test]
+    fn every_error_has_a_distinct_english_and_chinese_message() {
+        for err in samples() {
+            let en = message(&err, Lang::EnUs);
+            let zh = message(&err, Lang::ZhCn);
+            assert!(!en.is_empty() && !zh.is_empty(), "{err:?}");
+            assert_ne!(en, zh, "{err:?} has no translation");
+            assert!(
+                zh.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+                "{zh}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_empty_parameter_message_names_the_field_as_the_original_does() {
+        assert_eq!(
+            message(&Error::empty("db_use_type"), Lang::EnUs),
+            "The parameter db_use_type is empty."
+        );
+    }
+
+    #[test]
+    fn chinese_messages_carry_no_english_explanations() {
+        let err = Error::InvalidPage(PageProblem::PerPageRange { max: 100 });
+        assert_eq!(
+            message(&err, Lang::ZhCn),
+            "分页参数无效，per_page的取值范围为0到100。"
+        );
+        let err = Error::invalid_with("net_type", Reason::UnknownEngine);
+        assert!(!message(&err, Lang::ZhCn).contains("unknown"));
+    }
+
+    #[test]
+    fn internal_details_never_reach_the_message() {
+        let err = Error::Internal("disk I/O error at /secret/path".into());
+        for lang in [Lang::EnUs, Lang::ZhCn] {
+            assert!(!message(&err, lang).contains("/secret/path"));
+        }
+    }
+}

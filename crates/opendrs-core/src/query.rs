@@ -1,0 +1,337 @@
+//! The tenant task query: the wire body of `POST /v3/{project_id}/jobs`, its validation
+//! (`decisions.md` §1), and the validated [`JobQuery`] that stores execute.
+
+use crate::{
+    caller::Caller,
+    enums::{is_engine_type, DbUseType, JobStatus, NetType},
+    error::{Error, PageProblem, Reason, Result},
+};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// Most IDs a comma-separated `name` may list.
+pub const MAX_NAME_IDS: usize = 100;
+/// Most tag pairs a query may filter on.
+pub const MAX_TAGS: usize = 20;
+/// Most `instance_ids` a query may filter on.
+pub const MAX_INSTANCE_IDS: usize = 10;
+/// Every status's wire name, for error messages.
+const STATUS_NAMES: &[&str] = &[
+    "CREATING",
+    "CREATE_FAILED",
+    "CONFIGURATION",
+    "STARTJOBING",
+    "WAITING_FOR_START",
+    "START_JOB_FAILED",
+    "PAUSING",
+    "FULL_TRANSFER_STARTED",
+    "FULL_TRANSFER_FAILED",
+    "FULL_TRANSFER_COMPLETE",
+    "INCRE_TRANSFER_STARTED",
+    "INCRE_TRANSFER_FAILED",
+    "RELEASE_RESOURCE_STARTED",
+    "RELEASE_RESOURCE_FAILED",
+    "RELEASE_RESOURCE_COMPLETE",
+    "REBUILD_NODE_STARTED",
+    "REBUILD_NODE_FAILED",
+    "CHANGE_JOB_STARTED",
+    "CHANGE_JOB_FAILED",
+    "DELETED",
+    "CHILD_TRANSFER_STARTING",
+    "CHILD_TRANSFER_STARTED",
+    "CHILD_TRANSFER_COMPLETE",
+    "CHILD_TRANSFER_FAILED",
+    "RELEASE_CHILD_TRANSFER_STARTED",
+    "RELEASE_CHILD_TRANSFER_COMPLETE",
+    "NODE_UPGRADE_START",
+    "NODE_UPGRADE_COMPLETE",
+    "NODE_UPGRADE_FAILED",
+];
+/// Largest `per_page`.
+pub const MAX_PER_PAGE: i64 = 100;
+
+/// The request body (`QueryJobsReq`). Unknown fields are ignored; `null` equals absent.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct QueryJobsReq {
+    /// Current page, from 1; `0` returns every match. Default 1.
+    #[serde(default)]
+    pub cur_page: Option<i64>,
+    /// Page size, 0..=100; `0` (with `cur_page` 0 or 1) returns every match. Default 10.
+    #[serde(default)]
+    pub per_page: Option<i64>,
+    /// `migration`, `sync` or `cloudDataGuard`. Required.
+    #[serde(default)]
+    pub db_use_type: Option<String>,
+    #[serde(default)]
+    pub engine_type: Option<String>,
+    #[serde(default)]
+    pub enterprise_project_id: Option<String>,
+    /// A case-insensitive part of the name, an exact ID, or up to 100 IDs separated by commas.
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub net_type: Option<String>,
+    /// Accepted and ignored.
+    #[serde(default)]
+    pub service_name: Option<String>,
+    #[serde(default)]
+    pub status: Option<String>,
+    /// `{"key": "value", …}` or the legacy `[{"key": …, "value": …}]`; every pair must match.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub tags: Option<TagsInput>,
+    #[serde(default)]
+    pub instance_ids: Option<Vec<String>>,
+    #[serde(default)]
+    pub instance_ip: Option<String>,
+}
+
+/// Both wire forms of the `tags` filter.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum TagsInput {
+    Map(BTreeMap<String, String>),
+    List(Vec<ResourceTag>),
+}
+
+/// The legacy tag form; no or empty `value` means "has this key".
+#[derive(Debug, Deserialize)]
+pub struct ResourceTag {
+    pub key: String,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Which page of the ordered result to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Paging {
+    /// Every match, streamed.
+    All,
+    Page {
+        offset: u64,
+        limit: u64,
+    },
+}
+
+/// How `name` narrows the result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameFilter {
+    /// Exact job IDs (the value had commas).
+    Ids(Vec<String>),
+    /// The ID equals the (lowercased) text, or the lowercased name contains it.
+    Text(String),
+}
+
+/// A validated query, ready for a store. Deleted jobs are excluded unless `status` is `DELETED`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobQuery {
+    pub db_use_type: DbUseType,
+    pub status: Option<JobStatus>,
+    pub engine_type: Option<String>,
+    pub net_type: Option<NetType>,
+    /// `None`: every enterprise project; `Some(list)`: only jobs in one of these.
+    pub enterprise_projects: Option<Vec<String>>,
+    pub name: Option<NameFilter>,
+    /// (key, value); `None` value means the key alone must be present.
+    pub tags: Vec<(String, Option<String>)>,
+    pub instance_ids: Vec<String>,
+    pub instance_ip: Option<String>,
+    pub paging: Paging,
+}
+
+impl JobQuery {
+    /// Whether the total can be computed from per-status counters alone (no text, tag or
+    /// instance filter).
+    pub fn is_enum_only(&self) -> bool {
+        self.name.is_none()
+            && self.tags.is_empty()
+            && self.instance_ids.is_empty()
+            && self.instance_ip.is_none()
+    }
+}
+
+/// Folds text for case-insensitive matching (Unicode lowercase).
+pub fn fold(s: &str) -> String {
+    s.to_lowercase()
+}
+
+/// Parses the raw body bytes. An empty body counts as `{}`.
+pub fn parse_body(body: &[u8]) -> Result<QueryJobsReq> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(QueryJobsReq::default());
+    }
+    let first = body.iter().find(|b| !b.is_ascii_whitespace());
+    if first != Some(&b'{') && first != Some(&b'n') {
+        return Err(Error::request("the body must be a JSON object"));
+    }
+    let de = &mut serde_json::Deserializer::from_slice(body);
+    let parsed: Option<QueryJobsReq> = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_data() && path != "." && !path.is_empty() {
+            let field = path.split(['.', '[']).next().unwrap_or(&path).to_string();
+            Error::invalid_with(field, Reason::WrongType)
+        } else {
+            Error::request(format!("the body is not a valid JSON object: {inner}"))
+        }
+    })?;
+    Ok(parsed.unwrap_or_default())
+}
+
+fn non_empty(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.is_empty())
+}
+
+impl QueryJobsReq {
+    /// Validates the body for `caller` (whose enterprise-project limits narrow the query).
+    pub fn validate(&self, caller: &Caller) -> Result<JobQuery> {
+        let paging = paging(self.cur_page, self.per_page)?;
+        let db_use_type = match non_empty(&self.db_use_type) {
+            None => return Err(Error::empty("db_use_type")),
+            Some(s) => DbUseType::parse(s).ok_or_else(|| {
+                Error::invalid_with(
+                    "db_use_type",
+                    Reason::OneOf(&["migration", "sync", "cloudDataGuard"]),
+                )
+            })?,
+        };
+        let status = non_empty(&self.status)
+            .map(|s| {
+                JobStatus::parse(s)
+                    .ok_or_else(|| Error::invalid_with("status", Reason::OneOf(STATUS_NAMES)))
+            })
+            .transpose()?;
+        let net_type = non_empty(&self.net_type)
+            .map(|s| {
+                NetType::parse(s).ok_or_else(|| {
+                    Error::invalid_with("net_type", Reason::OneOf(&["vpn", "vpc", "eip"]))
+                })
+            })
+            .transpose()?;
+        let engine_type = non_empty(&self.engine_type)
+            .map(|s| {
+                if is_engine_type(s) {
+                    Ok(s.to_string())
+                } else {
+                    Err(Error::invalid_with("engine_type", Reason::UnknownEngine))
+                }
+            })
+            .transpose()?;
+        let enterprise_projects = enterprise_scope(self.enterprise_project_id.as_deref(), caller)?;
+        Ok(JobQuery {
+            db_use_type,
+            status,
+            engine_type,
+            net_type,
+            enterprise_projects,
+            name: name_filter(self.name.as_deref())?,
+            tags: tag_filter(self.tags.as_ref())?,
+            instance_ids: instance_ids(self.instance_ids.as_deref())?,
+            instance_ip: self
+                .instance_ip
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string),
+            paging,
+        })
+    }
+}
+
+fn paging(cur_page: Option<i64>, per_page: Option<i64>) -> Result<Paging> {
+    let cur = cur_page.unwrap_or(1);
+    let per = per_page.unwrap_or(10);
+    if !(0..=MAX_PER_PAGE).contains(&per) {
+        return Err(Error::InvalidPage(PageProblem::PerPageRange {
+            max: MAX_PER_PAGE,
+        }));
+    }
+    if cur < 0 {
+        return Err(Error::InvalidPage(PageProblem::NegativeCurPage));
+    }
+    match (cur, per) {
+        (0, _) | (1, 0) => Ok(Paging::All),
+        (_, 0) => Err(Error::InvalidPage(PageProblem::AllItemsPastFirstPage)),
+        (cur, per) => Ok(Paging::Page {
+            offset: (cur as u64 - 1).saturating_mul(per as u64),
+            limit: per as u64,
+        }),
+    }
+}
+
+fn enterprise_scope(requested: Option<&str>, caller: &Caller) -> Result<Option<Vec<String>>> {
+    match (requested, &caller.enterprise_projects) {
+        (Some(""), _) => Err(Error::invalid_with("enterprise_project_id", Reason::Empty)),
+        (None, limits) => Ok(limits.clone()),
+        (Some(id), None) => Ok(Some(vec![id.to_string()])),
+        (Some(id), Some(limits)) if limits.iter().any(|l| l == id) => {
+            Ok(Some(vec![id.to_string()]))
+        }
+        (Some(_), Some(_)) => Err(Error::Forbidden),
+    }
+}
+
+fn name_filter(name: Option<&str>) -> Result<Option<NameFilter>> {
+    let Some(value) = name.map(str::trim).filter(|s| !s.is_empty()) else {
+        return Ok(None);
+    };
+    if value.contains(',') {
+        let mut ids: Vec<String> = value
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(fold)
+            .collect();
+        if ids.len() > MAX_NAME_IDS {
+            return Err(Error::invalid_with("name", Reason::TooMany(MAX_NAME_IDS)));
+        }
+        ids.sort();
+        ids.dedup();
+        return Ok(Some(NameFilter::Ids(ids)));
+    }
+    Ok(Some(NameFilter::Text(fold(value))))
+}
+
+fn tag_filter(tags: Option<&TagsInput>) -> Result<Vec<(String, Option<String>)>> {
+    let mut out: Vec<(String, Option<String>)> = match tags {
+        None => return Ok(Vec::new()),
+        Some(TagsInput::Map(m)) => m
+            .iter()
+            .map(|(k, v)| (k.clone(), Some(v.clone())))
+            .collect(),
+        Some(TagsInput::List(l)) => l
+            .iter()
+            .map(|t| (t.key.clone(), t.value.clone().filter(|v| !v.is_empty())))
+            .collect(),
+    };
+    if out.len() > MAX_TAGS {
+        return Err(Error::invalid_with("tags", Reason::TooMany(MAX_TAGS)));
+    }
+    if out.iter().any(|(k, _)| k.trim().is_empty()) {
+        return Err(Error::invalid_with("tags", Reason::Empty));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn instance_ids(ids: Option<&[String]>) -> Result<Vec<String>> {
+    let mut ids: Vec<String> = ids
+        .unwrap_or_default()
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if ids.len() > MAX_INSTANCE_IDS {
+        return Err(Error::invalid_with(
+            "instance_ids",
+            Reason::TooMany(MAX_INSTANCE_IDS),
+        ));
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}
+
+#[cfg(test)]
+mod tests;

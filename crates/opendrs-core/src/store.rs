@@ -1,0 +1,72 @@
+//! The storage contract. Every job method takes the [`Tenant`]: a query outside one project
+//! cannot be expressed. Backends: `opendrs-store` (SQLite now, PostgreSQL next).
+
+use crate::{caller::Tenant, identity::IdentitySnapshot, job::Job, query::JobQuery};
+use futures::stream::BoxStream;
+
+/// What a backend can fail with. Mapped into [`crate::Error`] by the core.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The database cannot be reached or is busy beyond the timeout: retry later.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+    /// A uniqueness rule was broken (e.g. a job name already used in the project).
+    #[error("conflict on {0}")]
+    Conflict(String),
+    /// Anything else: a bug or corrupted data.
+    #[error("storage failure: {0}")]
+    Other(String),
+}
+
+impl From<StoreError> for crate::Error {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unavailable(_) => crate::Error::Unavailable,
+            other => crate::Error::internal(other),
+        }
+    }
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// One page of the list, with the total number of matches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobPage {
+    pub total: u64,
+    pub jobs: Vec<Job>,
+}
+
+/// Every match, in order, in chunks; memory stays bounded whatever the tenant's size.
+pub struct JobStream {
+    pub total: u64,
+    pub chunks: BoxStream<'static, StoreResult<Vec<Job>>>,
+}
+
+/// A project as the store knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRecord {
+    pub tenant: Tenant,
+    pub name: String,
+}
+
+/// The tenant-scoped job store.
+#[async_trait::async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// One page of `query`'s matches, newest first, with the total.
+    async fn job_list(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobPage>;
+
+    /// Every match of `query`, newest first, streamed; the total is read in the same snapshot.
+    async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream>;
+
+    /// The project with this public ID, if it exists.
+    async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>>;
+
+    /// The identity version: it moves whenever projects, users, roles or keys change.
+    async fn identity_version(&self) -> StoreResult<i64>;
+
+    /// Every project, user, role binding, limit and access key (secrets sealed), in one snapshot.
+    async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot>;
+
+    /// Whether the store answers (for readiness checks).
+    async fn ping(&self) -> StoreResult<()>;
+}

@@ -1,0 +1,96 @@
+//! `Application`: opens the store, builds the router and binds the listener (port 0 works,
+//! and `local_addr` tells the real one), then serves until a shutdown signal.
+
+use crate::{
+    authn::{master_key, Authenticator},
+    config::Config,
+    http::{router, AppState},
+};
+use opendrs_core::service::Jobs;
+use opendrs_store::SqliteStore;
+use std::{future::Future, net::SocketAddr, sync::Arc};
+use tokio::net::TcpListener;
+
+/// A bound, ready-to-run service.
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+    store: SqliteStore,
+    authn: Arc<Authenticator>,
+}
+
+impl Application {
+    /// Opens (and migrates) the store in the data directory and binds `config.listen`.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create data directory {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
+        let store = SqliteStore::open_with(&config.database_path(), config.db_connections)?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let master = master_key::load(&config)?;
+        let shared: Arc<dyn opendrs_core::store::Store> = Arc::new(store.clone());
+        let authn = Arc::new(Authenticator::new(shared.clone(), master, &config).await?);
+        authn.spawn_refresher();
+        let state = AppState {
+            config: Arc::new(config),
+            jobs: Jobs::new(shared),
+            authn: authn.clone(),
+        };
+        Ok(Application {
+            listener,
+            router: router(state),
+            store,
+            authn,
+        })
+    }
+
+    /// The address actually bound.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// The store, for seeding before serving.
+    pub fn store(&self) -> &SqliteStore {
+        &self.store
+    }
+
+    /// The authenticator, to reload identity after seeding.
+    pub fn authenticator(&self) -> &Arc<Authenticator> {
+        &self.authn
+    }
+
+    /// Serves until `shutdown` completes, then finishes in-flight requests.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown)
+            .await
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}

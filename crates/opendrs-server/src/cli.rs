@@ -1,0 +1,578 @@
+//! The `opendrs` command line: `serve` (with `--demo`), `admin generate`, `openapi`.
+
+use crate::{app::shutdown_signal, config::Config, demo, telemetry, Application};
+use clap::{Args, Parser, Subcommand};
+use opendrs_store::{generate, SqliteStore};
+use std::{net::SocketAddr, path::PathBuf};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "opendrs",
+    version,
+    about = "A self-hostable Huawei Cloud DRS job API"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the service.
+    Serve(ServeArgs),
+    /// Administer a store.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Print the OpenAPI document.
+    Openapi,
+}
+
+/// Flags shared by every command that opens a store.
+#[derive(Debug, Args)]
+pub struct StoreArgs {
+    /// Configuration file (TOML).
+    #[arg(long, env = "OPENDRS_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Data directory (default ./opendrs-data).
+    #[arg(long)]
+    pub data_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
+    #[arg(long)]
+    pub listen: Option<SocketAddr>,
+    /// Seed demo projects on first start and write <data-dir>/demo.json.
+    #[arg(long)]
+    pub demo: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Fill the store with realistic synthetic jobs (deterministic for a seed).
+    Generate(GenerateArgs),
+    /// Accounts (domains).
+    Account {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: AccountAction,
+    },
+    /// Projects and their enterprise projects.
+    Project {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: ProjectAction,
+    },
+    /// Users: create, disable, enable, password, enterprise-project limits.
+    User {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Role bindings (drs_admin, drs_viewer) on projects.
+    Role {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: RoleAction,
+    },
+    /// Access keys (AK/SK).
+    Key {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: KeyAction,
+    },
+    /// List projects, users and keys.
+    List {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// What to list.
+        #[arg(value_enum)]
+        what: ListWhat,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AccountAction {
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectAction {
+    Create {
+        #[arg(long)]
+        account: String,
+        /// Such as cn-north-4.
+        #[arg(long)]
+        name: String,
+        /// 32 lowercase hex characters (generated when absent).
+        #[arg(long)]
+        id: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Add an enterprise project.
+    AddEnterpriseProject {
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserAction {
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        /// Generated and shown once when absent.
+        #[arg(long, env = "OPENDRS_NEW_PASSWORD")]
+        password: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    Disable {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+    Enable {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+    },
+    /// Set a new password (earlier tokens stop working).
+    Password {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, env = "OPENDRS_NEW_PASSWORD")]
+        password: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Limit the user to these enterprise projects of a project (none: no limit).
+    Limit {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        project: String,
+        #[arg(long = "enterprise-project")]
+        enterprise_projects: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RoleAction {
+    Grant {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        role: String,
+    },
+    Revoke {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        project: String,
+        #[arg(long)]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeyAction {
+    /// Create an AK/SK pair (the SK is shown once).
+    Create {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        user: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace a key by a new pair for the same user.
+    Rotate {
+        ak: String,
+        #[arg(long)]
+        json: bool,
+    },
+    Delete {
+        ak: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ListWhat {
+    Projects,
+    Users,
+    Keys,
+}
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Top-level jobs in all.
+    #[arg(long)]
+    pub jobs: u64,
+    /// Projects to spread them over.
+    #[arg(long, default_value_t = 1)]
+    pub projects: u64,
+    /// Jobs in the first project (the rest are spread evenly).
+    #[arg(long, default_value_t = 0)]
+    pub big_project_jobs: u64,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+}
+
+fn config(args: &StoreArgs) -> anyhow::Result<Config> {
+    let mut c = Config::load(args.config.as_deref(), |k| std::env::var(k).ok())?;
+    if let Some(d) = &args.data_dir {
+        c.data_dir = d.clone();
+    }
+    Ok(c)
+}
+
+/// Runs the parsed command.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Admin(AdminCommand::Generate(args)) => generate_jobs(args).await,
+        Command::Admin(cmd) => tokio::task::spawn_blocking(move || admin_command(cmd)).await?,
+        Command::Openapi => {
+            print!("{}", crate::http::openapi::document_json());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let mut config = config(&args.store)?;
+    if let Some(l) = args.listen {
+        config.listen = l;
+    }
+    telemetry::init(&config);
+    let data_dir = config.data_dir.clone();
+    let config_copy = config.clone();
+    let app = Application::build(config).await?;
+    let addr = app.local_addr()?;
+    if args.demo {
+        let store = app.store().clone();
+        let master = crate::authn::master_key::load(&config_copy)?;
+        let dir = data_dir.clone();
+        let mut info =
+            tokio::task::spawn_blocking(move || demo::ensure(&store, &master, &dir)).await??;
+        app.authenticator().refresh().await?;
+        info.endpoint = format!("http://{addr}");
+        demo::write_file(&data_dir, &info)?;
+        println!("{}", demo::try_it(&info));
+    }
+    tracing::info!(%addr, data_dir = %data_dir.display(), "OpenDRS listening");
+    app.run_until(shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn generate_jobs(args: GenerateArgs) -> anyhow::Result<()> {
+    let config = config(&args.store)?;
+    telemetry::init(&config);
+    std::fs::create_dir_all(&config.data_dir)?;
+    let spec = generate::Spec {
+        jobs: args.jobs,
+        projects: args.projects,
+        big_project_jobs: args.big_project_jobs,
+        seed: args.seed,
+    };
+    let path = config.database_path();
+    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<generate::Summary> {
+        let store = SqliteStore::open(&path)?;
+        let bar = indicatif::ProgressBar::new(spec.jobs);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} jobs {per_sec} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        let started = std::time::Instant::now();
+        let s = generate::generate(&store, &spec, |n| bar.set_position(n))?;
+        bar.finish_and_clear();
+        eprintln!(
+            "generated {} jobs in {} projects in {:.1?}",
+            s.jobs,
+            s.projects,
+            started.elapsed()
+        );
+        Ok(s)
+    })
+    .await??;
+    println!("{}", serde_json::to_string_pretty(&summary)?);
+    Ok(())
+}
+
+fn open_store(args: &StoreArgs) -> anyhow::Result<(Config, SqliteStore)> {
+    let config = config(args)?;
+    std::fs::create_dir_all(&config.data_dir)?;
+    let store = SqliteStore::open(&config.database_path())?;
+    Ok((config, store))
+}
+
+fn role(name: &str) -> anyhow::Result<opendrs_core::caller::Role> {
+    opendrs_core::caller::Role::parse(name)
+        .ok_or_else(|| anyhow::anyhow!("unknown role {name:?}: use drs_admin or drs_viewer"))
+}
+
+/// Prints `value` as JSON, or its human form.
+fn show(json: bool, value: serde_json::Value, human: String) -> anyhow::Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        println!("{human}");
+    }
+    Ok(())
+}
+
+fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
+    use crate::admin;
+    use serde_json::json;
+    match cmd {
+        AdminCommand::Generate(_) => anyhow::bail!("generate runs asynchronously"),
+        AdminCommand::Account {
+            store,
+            action: AccountAction::Create { name, json },
+        } => {
+            let (_, s) = open_store(&store)?;
+            let id = admin::account_create(&s, &name)?;
+            show(
+                json,
+                json!({"id": id, "name": name}),
+                format!("account {name} created: {id}"),
+            )
+        }
+        AdminCommand::Project { store, action } => {
+            let (_, s) = open_store(&store)?;
+            match action {
+                ProjectAction::Create {
+                    account,
+                    name,
+                    id,
+                    json,
+                } => {
+                    let t = admin::project_create(&s, &account, &name, id.as_deref())?;
+                    show(
+                        json,
+                        json!({"id": t.project_id(), "name": name}),
+                        format!("project {name} created: {}", t.project_id()),
+                    )
+                }
+                ProjectAction::AddEnterpriseProject { project, id, name } => {
+                    admin::enterprise_project_create(
+                        &s,
+                        &project,
+                        &id,
+                        name.as_deref().unwrap_or(&id),
+                    )?;
+                    println!("enterprise project {id} added to {project}");
+                    Ok(())
+                }
+            }
+        }
+        AdminCommand::User { store, action } => {
+            let (_, s) = open_store(&store)?;
+            match action {
+                UserAction::Create {
+                    account,
+                    name,
+                    password,
+                    json,
+                } => {
+                    let (id, pw) = admin::user_create(&s, &account, &name, password.as_deref())?;
+                    show(
+                        json,
+                        json!({"id": id, "name": name, "password": pw}),
+                        format!("user {name} created: {id}\npassword (shown once): {pw}"),
+                    )
+                }
+                UserAction::Disable { account, name } => {
+                    admin::user_set_enabled(&s, &account, &name, false)?;
+                    println!("user {name} disabled");
+                    Ok(())
+                }
+                UserAction::Enable { account, name } => {
+                    admin::user_set_enabled(&s, &account, &name, true)?;
+                    println!("user {name} enabled");
+                    Ok(())
+                }
+                UserAction::Password {
+                    account,
+                    name,
+                    password,
+                    json,
+                } => {
+                    let pw = admin::user_set_password(&s, &account, &name, password.as_deref())?;
+                    show(
+                        json,
+                        json!({"name": name, "password": pw}),
+                        format!("new password for {name} (shown once): {pw}"),
+                    )
+                }
+                UserAction::Limit {
+                    account,
+                    name,
+                    project,
+                    enterprise_projects,
+                } => {
+                    admin::user_limit(&s, &account, &name, &project, &enterprise_projects)?;
+                    println!("user {name} limited to {enterprise_projects:?} in {project}");
+                    Ok(())
+                }
+            }
+        }
+        AdminCommand::Role { store, action } => {
+            let (_, s) = open_store(&store)?;
+            let (account, user, project, r, grant) = match action {
+                RoleAction::Grant {
+                    account,
+                    user,
+                    project,
+                    role,
+                } => (account, user, project, role, true),
+                RoleAction::Revoke {
+                    account,
+                    user,
+                    project,
+                    role,
+                } => (account, user, project, role, false),
+            };
+            admin::role_set(&s, &account, &user, &project, role(&r)?, grant)?;
+            println!(
+                "{} {r} {} {user} on {project}",
+                if grant { "granted" } else { "revoked" },
+                if grant { "to" } else { "from" }
+            );
+            Ok(())
+        }
+        AdminCommand::Key { store, action } => {
+            let (config, s) = open_store(&store)?;
+            let master = crate::authn::master_key::load(&config)?;
+            match action {
+                KeyAction::Create {
+                    account,
+                    user,
+                    json,
+                } => {
+                    let k = admin::key_create(&s, &master, &account, &user)?;
+                    show(
+                        json,
+                        serde_json::to_value(&k)?,
+                        format!("AK: {}\nSK (shown once): {}", k.ak, k.sk),
+                    )
+                }
+                KeyAction::Rotate { ak, json } => {
+                    let k = admin::key_rotate(&s, &master, &ak)?;
+                    show(
+                        json,
+                        serde_json::to_value(&k)?,
+                        format!("{ak} replaced by\nAK: {}\nSK (shown once): {}", k.ak, k.sk),
+                    )
+                }
+                KeyAction::Delete { ak } => {
+                    admin::key_delete(&s, &ak)?;
+                    println!("access key {ak} deleted");
+                    Ok(())
+                }
+            }
+        }
+        AdminCommand::List { store, what, json } => {
+            let (_, s) = open_store(&store)?;
+            list(&s, what, json)
+        }
+    }
+}
+
+fn list(s: &SqliteStore, what: ListWhat, as_json: bool) -> anyhow::Result<()> {
+    use serde_json::json;
+    let snap = s.write(|w| w.identity_snapshot())?;
+    let rows: Vec<serde_json::Value> = match what {
+        ListWhat::Projects => {
+            let mut v: Vec<_> = snap
+                .projects
+                .values()
+                .filter(|p| p.domain_id.is_some())
+                .collect();
+            v.sort_by(|a, b| {
+                a.name
+                    .cmp(&b.name)
+                    .then(a.tenant.project_id().cmp(b.tenant.project_id()))
+            });
+            v.iter().map(|p| json!({"id": p.tenant.project_id(), "name": p.name, "domain_id": p.domain_id})).collect()
+        }
+        ListWhat::Users => {
+            let mut v: Vec<_> = snap.users.values().collect();
+            v.sort_by(|a, b| (&a.domain_name, &a.name).cmp(&(&b.domain_name, &b.name)));
+            v.iter()
+                .map(|u| {
+                    let mut roles: Vec<String> = u
+                        .roles
+                        .iter()
+                        .flat_map(|(p, rs)| rs.iter().map(move |r| format!("{}@{p}", r.as_str())))
+                        .collect();
+                    roles.sort();
+                    json!({"id": u.id, "account": u.domain_name, "name": u.name, "enabled": u.enabled, "roles": roles,
+                           "enterprise_projects": u.enterprise_projects})
+                })
+                .collect()
+        }
+        ListWhat::Keys => s
+            .write(|w| w.key_list())?
+            .into_iter()
+            .map(|(ak, d, u, at)| json!({"ak": ak, "account": d, "user": u, "created_at_ms": at}))
+            .collect(),
+    };
+    if as_json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in rows {
+            println!(
+                "{}",
+                r.as_object()
+                    .map(|o| o
+                        .iter()
+                        .map(|(k, v)| format!("{k}={v}"))
+                        .collect::<Vec<_>>()
+                        .join("  "))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,228 @@
+//! Service configuration: built-in defaults, then a TOML file, then `OPENDRS_*` environment
+//! variables, then command-line flags. Every key is listed in the README's table.
+
+use serde::Deserialize;
+use std::{net::SocketAddr, path::PathBuf};
+
+/// The effective configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    /// Address to listen on (`listen`, `OPENDRS_LISTEN`, `--listen`).
+    pub listen: SocketAddr,
+    /// Directory holding the database and generated files (`data_dir`, `OPENDRS_DATA_DIR`, `--data-dir`).
+    pub data_dir: PathBuf,
+    /// Largest accepted request body in bytes (`body_limit`, `OPENDRS_BODY_LIMIT`).
+    pub body_limit: usize,
+    /// Pooled database connections (`db_connections`, `OPENDRS_DB_CONNECTIONS`).
+    pub db_connections: u32,
+    /// `text` or `json` logs (`log_format`, `OPENDRS_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A tracing filter such as `info` or `opendrs=debug` (`log_level`, `OPENDRS_LOG_LEVEL`).
+    pub log_level: String,
+    /// The master key as 64 hex characters (`master_key`, `OPENDRS_MASTER_KEY`); default: the
+    /// file `<data_dir>/master.key`, created on first start.
+    pub master_key: Option<String>,
+    /// Token lifetime in seconds (`token_ttl_secs`, `OPENDRS_TOKEN_TTL_SECS`).
+    pub token_ttl_secs: u64,
+    /// Allowed distance between `X-Sdk-Date` and the server clock (`clock_skew_secs`, `OPENDRS_CLOCK_SKEW_SECS`).
+    pub clock_skew_secs: u64,
+    /// Requests per second per project; 0 disables (`throttle_rate`, `OPENDRS_THROTTLE_RATE`).
+    pub throttle_rate: u32,
+    /// Bucket size per project (`throttle_burst`, `OPENDRS_THROTTLE_BURST`).
+    pub throttle_burst: u32,
+    /// How often the identity snapshot is checked for changes, ms (`identity_refresh_ms`, `OPENDRS_IDENTITY_REFRESH_MS`).
+    pub identity_refresh_ms: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./opendrs-data"),
+            body_limit: 1024 * 1024,
+            db_connections: 8,
+            log_format: LogFormat::Text,
+            log_level: "info".into(),
+            master_key: None,
+            token_ttl_secs: 24 * 3600,
+            clock_skew_secs: 15 * 60,
+            throttle_rate: 1000,
+            throttle_burst: 2000,
+            identity_refresh_ms: 1000,
+        }
+    }
+}
+
+/// The keys a file may set; all optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    body_limit: Option<usize>,
+    db_connections: Option<u32>,
+    log_format: Option<LogFormat>,
+    log_level: Option<String>,
+    master_key: Option<String>,
+    token_ttl_secs: Option<u64>,
+    clock_skew_secs: Option<u64>,
+    throttle_rate: Option<u32>,
+    throttle_burst: Option<u32>,
+    identity_refresh_ms: Option<u64>,
+}
+
+fn number<T: std::str::FromStr>(
+    parse: &impl Fn(&str) -> Option<String>,
+    key: &str,
+) -> anyhow::Result<Option<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    parse(key)
+        .map(|v| v.parse::<T>().map_err(|e| anyhow::anyhow!("{key}: {e}")))
+        .transpose()
+}
+
+impl Config {
+    /// Defaults, overlaid with `file` (if any) and then with the environment.
+    pub fn load(
+        file: Option<&std::path::Path>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> anyhow::Result<Config> {
+        let mut c = Config::default();
+        if let Some(path) = file {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("cannot read config file {}: {e}", path.display()))?;
+            let f: FileConfig = toml::from_str(&text)
+                .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))?;
+            c.overlay(f);
+        }
+        let parse = |key: &str| env(key).filter(|v| !v.is_empty());
+        let mut f = FileConfig::default();
+        if let Some(v) = parse("OPENDRS_LISTEN") {
+            f.listen = Some(
+                v.parse()
+                    .map_err(|e| anyhow::anyhow!("OPENDRS_LISTEN: {e}"))?,
+            );
+        }
+        f.data_dir = parse("OPENDRS_DATA_DIR").map(PathBuf::from);
+        if let Some(v) = parse("OPENDRS_BODY_LIMIT") {
+            f.body_limit = Some(
+                v.parse()
+                    .map_err(|e| anyhow::anyhow!("OPENDRS_BODY_LIMIT: {e}"))?,
+            );
+        }
+        if let Some(v) = parse("OPENDRS_DB_CONNECTIONS") {
+            f.db_connections = Some(
+                v.parse()
+                    .map_err(|e| anyhow::anyhow!("OPENDRS_DB_CONNECTIONS: {e}"))?,
+            );
+        }
+        if let Some(v) = parse("OPENDRS_LOG_FORMAT") {
+            f.log_format = Some(match v.as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => anyhow::bail!("OPENDRS_LOG_FORMAT: expected text or json, got {other:?}"),
+            });
+        }
+        f.log_level = parse("OPENDRS_LOG_LEVEL");
+        f.master_key = parse("OPENDRS_MASTER_KEY");
+        f.token_ttl_secs = number(&parse, "OPENDRS_TOKEN_TTL_SECS")?;
+        f.clock_skew_secs = number(&parse, "OPENDRS_CLOCK_SKEW_SECS")?;
+        f.throttle_rate = number(&parse, "OPENDRS_THROTTLE_RATE")?;
+        f.throttle_burst = number(&parse, "OPENDRS_THROTTLE_BURST")?;
+        f.identity_refresh_ms = number(&parse, "OPENDRS_IDENTITY_REFRESH_MS")?;
+        c.overlay(f);
+        Ok(c)
+    }
+
+    fn overlay(&mut self, f: FileConfig) {
+        if let Some(v) = f.listen {
+            self.listen = v;
+        }
+        if let Some(v) = f.data_dir {
+            self.data_dir = v;
+        }
+        if let Some(v) = f.body_limit {
+            self.body_limit = v;
+        }
+        if let Some(v) = f.db_connections {
+            self.db_connections = v;
+        }
+        if let Some(v) = f.log_format {
+            self.log_format = v;
+        }
+        if let Some(v) = f.log_level {
+            self.log_level = v;
+        }
+        if f.master_key.is_some() {
+            self.master_key = f.master_key;
+        }
+        if let Some(v) = f.token_ttl_secs {
+            self.token_ttl_secs = v;
+        }
+        if let Some(v) = f.clock_skew_secs {
+            self.clock_skew_secs = v;
+        }
+        if let Some(v) = f.throttle_rate {
+            self.throttle_rate = v;
+        }
+        if let Some(v) = f.throttle_burst {
+            self.throttle_burst = v;
+        }
+        if let Some(v) = f.identity_refresh_ms {
+            self.identity_refresh_ms = v;
+        }
+    }
+
+    /// The SQLite database file.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("opendrs.db")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_environment_overrides_the_file_which_overrides_the_defaults() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(
+            &path,
+            "listen = \"127.0.0.1:9000\"\nbody_limit = 10\nlog_format = \"json\"\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&path), |k| {
+            (k == "OPENDRS_BODY_LIMIT").then(|| "20".to_string())
+        })
+        .expect("load");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.body_limit, 20);
+        assert_eq!(c.log_format, LogFormat::Json);
+        assert_eq!(c.db_connections, Config::default().db_connections);
+    }
+
+    #[test]
+    fn an_unknown_key_in_the_file_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").expect("write");
+        assert!(Config::load(Some(&path), |_| None).is_err());
+    }
+
+    #[test]
+    fn a_malformed_environment_value_is_an_error() {
+        assert!(Config::load(None, |k| (k == "OPENDRS_LISTEN")
+            .then(|| "nowhere".to_string()))
+        .is_err());
+    }
+}

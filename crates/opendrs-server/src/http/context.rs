@@ -1,0 +1,58 @@
+//! Per-request context: a fresh request ID on every response (`X-Request-Id`), a tracing span
+//! carrying it, one access-log line, and the finishing of error bodies (`request_id` on
+//! gateway-class errors; internal details logged here and nowhere else).
+
+use super::error::{json_error, ErrorInfo};
+use axum::{
+    extract::Request,
+    http::{HeaderName, HeaderValue},
+    middleware::Next,
+    response::Response,
+};
+use std::time::Instant;
+use tracing::Instrument;
+
+pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The request's ID, available to handlers through extensions.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+/// Middleware: see the module docs.
+pub async fn request_context(mut req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    req.extensions_mut().insert(RequestId(id.clone()));
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let started = Instant::now();
+    let mut res = next.run(req).instrument(span.clone()).await;
+    let _enter = span.enter();
+    if let Some(info) = res.extensions_mut().remove::<ErrorInfo>() {
+        if let Some(detail) = &info.internal {
+            tracing::error!(error = %detail, "request failed");
+        }
+        if info.gateway {
+            let mut body = info.body.clone();
+            body.request_id = Some(id.clone());
+            let status = res.status();
+            let headers = std::mem::take(res.headers_mut());
+            res = json_error(status, &body);
+            for (k, v) in headers.iter() {
+                if k != axum::http::header::CONTENT_LENGTH {
+                    res.headers_mut().insert(k.clone(), v.clone());
+                }
+            }
+        }
+        tracing::info!(status = res.status().as_u16(), error_code = %info.body.error_code,
+            elapsed_us = started.elapsed().as_micros() as u64, "request");
+    } else {
+        tracing::info!(
+            status = res.status().as_u16(),
+            elapsed_us = started.elapsed().as_micros() as u64,
+            "request"
+        );
+    }
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        res.headers_mut().insert(X_REQUEST_ID.clone(), v);
+    }
+    res
+}

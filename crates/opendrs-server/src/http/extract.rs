@@ -1,0 +1,98 @@
+//! `DrsRequest`: the one extractor of every DRS route. It reads the body within the size
+//! limit, authenticates the caller for the path's project, settles the language and checks the
+//! content type, so that handlers receive only a vetted request.
+
+use super::{error::ApiError, AppState};
+use axum::{
+    body::Bytes,
+    extract::{FromRequest, Request},
+    http::{header, request::Parts},
+};
+use opendrs_core::{caller::Caller, lang::Lang, Error};
+
+/// An authenticated request to a DRS route.
+pub struct DrsRequest {
+    pub caller: Caller,
+    pub lang: Lang,
+    pub body: Bytes,
+}
+
+/// The language to explain an error in, before the header has been validated.
+pub fn lenient_lang(parts: &Parts) -> Lang {
+    Lang::parse(
+        parts
+            .headers
+            .get("x-language")
+            .and_then(|v| v.to_str().ok()),
+    )
+    .unwrap_or_default()
+}
+
+/// `application/json`, with or without parameters such as `charset=utf-8`.
+pub fn is_json(parts: &Parts) -> bool {
+    parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// Reads the whole body, refusing more than `limit` bytes.
+pub async fn read_body(
+    parts: &Parts,
+    body: axum::body::Body,
+    limit: usize,
+    lang: Lang,
+) -> Result<Bytes, ApiError> {
+    let too_large = || ApiError::new(Error::BodyTooLarge { limit }, lang);
+    let declared = parts
+        .headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
+    axum::body::to_bytes(body, limit).await.map_err(|e| {
+        if std::error::Error::source(&e).is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+            || e.to_string().contains("length limit")
+        {
+            too_large()
+        } else {
+            ApiError::new(
+                Error::request(format!("the body could not be read: {e}")),
+                lang,
+            )
+        }
+    })
+}
+
+impl FromRequest<AppState> for DrsRequest {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let lang = lenient_lang(&parts);
+        let body = read_body(&parts, body, state.config.body_limit, lang).await?;
+        let caller = state
+            .authn
+            .authenticate(&parts, &body)
+            .await
+            .map_err(|e| ApiError::new(e, lang))?;
+        let lang = Lang::parse(
+            parts
+                .headers
+                .get("x-language")
+                .and_then(|v| v.to_str().ok()),
+        )
+        .map_err(|e| ApiError::new(e, Lang::EnUs))?;
+        if !is_json(&parts) {
+            return Err(ApiError::new(
+                Error::request("Content-Type must be application/json"),
+                lang,
+            ));
+        }
+        Ok(DrsRequest { caller, lang, body })
+    }
+}

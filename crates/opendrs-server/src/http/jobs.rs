@@ -1,0 +1,99 @@
+//! Job routes. Handlers stay thin: extract (authenticated), one core call, render.
+
+use super::{error::ApiError, extract::DrsRequest, AppState};
+use axum::{
+    body::{Body, Bytes},
+    extract::State,
+    http::{header, HeaderValue},
+    response::{IntoResponse, Response},
+};
+use futures::StreamExt;
+use opendrs_core::{
+    job::{JobInfo, JobListResponse},
+    service::JobListing,
+    store::JobStream,
+};
+
+/// Querying Tasks of a Tenant.
+///
+/// Lists the project's migration, synchronization or disaster-recovery tasks, newest first,
+/// filtered and paged; `cur_page: 0` returns every match.
+#[utoipa::path(
+    post,
+    path = "/v3/{project_id}/jobs",
+    operation_id = "ShowJobList",
+    tag = "jobs",
+    params(
+        ("project_id" = String, Path, description = "Project ID of the tenant"),
+        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+    ),
+    request_body = opendrs_core::query::QueryJobsReq,
+    responses(
+        (status = 200, description = "OK", body = JobListResponse),
+        (status = 400, description = "Bad Request", body = super::error::ErrorBody),
+        (status = 401, description = "Unauthenticated", body = super::error::ErrorBody),
+        (status = 403, description = "Forbidden", body = super::error::ErrorBody),
+    ),
+    security(("aksk" = []), ("token" = []))
+)]
+pub async fn job_list(State(app): State<AppState>, req: DrsRequest) -> Result<Response, ApiError> {
+    let listing = app
+        .jobs
+        .job_list(&req.caller, &req.body)
+        .await
+        .map_err(|e| ApiError::new(e, req.lang))?;
+    Ok(match listing {
+        JobListing::Page(page) => json(&JobListResponse {
+            total_record: page.total,
+            jobs: page.jobs.iter().map(JobInfo::from).collect(),
+        }),
+        JobListing::All(stream) => streamed(stream),
+    })
+}
+
+fn json<T: serde::Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(bytes) => (
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
+        Err(e) => {
+            ApiError::new(opendrs_core::Error::internal(e), Default::default()).into_response()
+        }
+    }
+}
+
+/// `{"total_record":N,"jobs":[…]}` written chunk by chunk as the store produces rows.
+fn streamed(stream: JobStream) -> Response {
+    let head = Bytes::from(format!("{{\"total_record\":{},\"jobs\":[", stream.total));
+    let mut first = true;
+    let body = stream.chunks.map(move |chunk| {
+        let jobs = chunk.map_err(|e| std::io::Error::other(e.to_string()))?;
+        let mut buf = Vec::with_capacity(jobs.len() * 600);
+        for job in &jobs {
+            if !first {
+                buf.push(b',');
+            }
+            first = false;
+            serde_json::to_writer(&mut buf, &JobInfo::from(job)).map_err(std::io::Error::other)?;
+        }
+        Ok::<_, std::io::Error>(Bytes::from(buf))
+    });
+    let all = futures::stream::once(async move { Ok(head) })
+        .chain(body)
+        .chain(futures::stream::once(async {
+            Ok(Bytes::from_static(b"]}"))
+        }));
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        Body::from_stream(all),
+    )
+        .into_response()
+}

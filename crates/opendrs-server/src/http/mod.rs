@@ -1,0 +1,41 @@
+//! The HTTP edge: the one table of routes, shared state, and the layers every request
+//! passes through. Only this module (and `authn`) knows the web framework.
+
+pub mod context;
+pub mod error;
+pub mod extract;
+pub mod jobs;
+pub mod meta;
+pub mod openapi;
+pub mod tokens;
+
+use crate::{authn::Authenticator, config::Config};
+use axum::{
+    middleware,
+    routing::{get, post},
+    Router,
+};
+use opendrs_core::service::Jobs;
+use std::sync::Arc;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub jobs: Jobs,
+    pub authn: Arc<Authenticator>,
+}
+
+/// Every route of the service.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/v3/auth/tokens", post(tokens::token_create))
+        .route("/v3/{project_id}/jobs", post(jobs::job_list))
+        .route("/health", get(meta::health))
+        .route("/ready", get(meta::ready))
+        .route("/openapi.json", get(meta::openapi))
+        .fallback(meta::not_found)
+        .method_not_allowed_fallback(meta::method_not_allowed)
+        .layer(middleware::from_fn(context::request_context))
+        .with_state(state)
+}

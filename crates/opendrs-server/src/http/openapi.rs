@@ -1,0 +1,66 @@
+//! The OpenAPI 3 document, generated from the handlers' annotations and the wire types.
+//! `openapi/opendrs.json` in the repository is this document; a test keeps them equal.
+
+use utoipa::{
+    openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
+    Modify, OpenApi,
+};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "OpenDRS", description = "A self-hostable implementation of the Huawei Cloud DRS v3 job API."),
+    paths(super::jobs::job_list, super::tokens::token_create),
+    components(schemas(
+        opendrs_core::query::QueryJobsReq,
+        opendrs_core::job::JobListResponse,
+        opendrs_core::job::JobInfo,
+        opendrs_core::job::ChildrenJobInfo,
+        opendrs_core::lifecycle::JobActionResp,
+        super::error::ErrorBody,
+        opendrs_core::login::TokenRequest,
+        opendrs_core::login::TokenResponse,
+        opendrs_core::login::TokenBody,
+        opendrs_core::login::TokenProject,
+        opendrs_core::login::TokenUser,
+        opendrs_core::login::Named,
+    )),
+    modifiers(&Security),
+    tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"))
+)]
+struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "aksk",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "Authorization",
+                "SDK-HMAC-SHA256 Access=AK, SignedHeaders=…, Signature=… with X-Sdk-Date",
+            ))),
+        );
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Auth-Token",
+                "An IAM token from POST /v3/auth/tokens",
+            ))),
+        );
+    }
+}
+
+/// The document served at `/openapi.json`.
+pub fn document() -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_string();
+    doc
+}
+
+/// The document as committed: pretty JSON with a final newline.
+pub fn document_json() -> String {
+    let mut s = serde_json::to_string_pretty(&document()).unwrap_or_default();
+    s.push('\n');
+    s
+}

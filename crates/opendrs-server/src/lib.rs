@@ -1,0 +1,14 @@
+//! The OpenDRS service: configuration, the HTTP edge (`http`), authentication (`authn`),
+//! demo data, and the `opendrs` command line (`cli`).
+
+pub mod admin;
+pub mod app;
+pub mod authn;
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod http;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;

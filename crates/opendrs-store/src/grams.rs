@@ -1,0 +1,93 @@
+//! The per-project n-gram tokens behind the name search: a folded name is cut into
+//! three-character grams, each tagged with the project so posting lists stay per tenant.
+
+use std::fmt::Write;
+
+/// Length of a gram, in characters.
+pub const GRAM: usize = 3;
+/// Most grams a search uses; more add little selectivity (matches are verified anyway).
+const MAX_QUERY_GRAMS: usize = 12;
+
+fn token(project_key: i64, gram: &[char], out: &mut String) {
+    let _ = write!(out, "p{project_key}x");
+    let mut buf = [0u8; 4];
+    for c in gram {
+        for b in c.encode_utf8(&mut buf).bytes() {
+            let _ = write!(out, "{b:02x}");
+        }
+    }
+}
+
+/// The document indexed for a job: its grams as space-separated tokens.
+pub fn document(project_key: i64, name_fold: &str) -> String {
+    let chars: Vec<char> = name_fold.chars().collect();
+    let mut out = String::with_capacity(chars.len() * 16);
+    for w in chars.windows(GRAM) {
+        token(project_key, w, &mut out);
+        out.push(' ');
+    }
+    out
+}
+
+/// The FTS5 query for names containing `needle_fold`, or `None` when it is shorter than a gram
+/// (then the store verifies every candidate of the project instead).
+pub fn query(project_key: i64, needle_fold: &str) -> Option<String> {
+    let chars: Vec<char> = needle_fold.chars().collect();
+    if chars.len() < GRAM {
+        return None;
+    }
+    let mut tokens: Vec<String> = chars
+        .windows(GRAM)
+        .map(|w| {
+            let mut t = String::new();
+            token(project_key, w, &mut t);
+            t
+        })
+        .collect();
+    tokens.sort();
+    tokens.dedup();
+    // Keep grams spread over the needle when it is long.
+    if tokens.len() > MAX_QUERY_GRAMS {
+        let step = tokens.len() as f64 / MAX_QUERY_GRAMS as f64;
+        tokens = (0..MAX_QUERY_GRAMS)
+            .map(|i| tokens[(i as f64 * step) as usize].clone())
+            .collect();
+    }
+    Some(tokens.join(" AND "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_ascii_alphanumeric_and_carry_the_project() {
+        let doc = document(42, "a%_迁移");
+        for t in doc.split_whitespace() {
+            assert!(t.starts_with("p42x"), "{t}");
+            assert!(t.chars().all(|c| c.is_ascii_alphanumeric()), "{t}");
+        }
+        assert_eq!(doc.split_whitespace().count(), 3);
+    }
+
+    #[test]
+    fn a_needle_shorter_than_a_gram_has_no_index_query() {
+        assert_eq!(query(1, "ab"), None);
+        assert_eq!(query(1, "abc").as_deref(), Some("p1x616263"));
+    }
+
+    #[test]
+    fn every_needle_token_is_in_a_containing_document() {
+        let doc = document(7, "drs-orders-eu-west");
+        let q = query(7, "orders-eu").unwrap_or_default();
+        for t in q.split(" AND ") {
+            assert!(doc.split_whitespace().any(|d| d == t), "{t}");
+        }
+    }
+
+    #[test]
+    fn long_needles_use_a_bounded_number_of_grams() {
+        let q = query(1, &"abcdefghijklmnopqrstuvwxyz0123456789".repeat(3)).unwrap_or_default();
+        assert_eq!(q.split(" AND ").count(), MAX_QUERY_GRAMS);
+    }
+}

@@ -1,0 +1,399 @@
+//! OpenDRS storage backends. [`SqliteStore`] is the embedded default: one file in the data
+//! directory, WAL mode, a small connection pool, queries run on blocking threads.
+
+mod grams;
+mod identity;
+mod list_sql;
+mod rows;
+mod schema;
+mod write;
+
+pub mod generate;
+pub use rusqlite;
+
+use futures::StreamExt;
+use opendrs_core::{
+    caller::{Role, Tenant},
+    identity::IdentitySnapshot,
+    job::Job,
+    query::{JobQuery, Paging},
+    store::{JobPage, JobStream, ProjectRecord, Store, StoreError, StoreResult},
+};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, ErrorCode, OpenFlags};
+use std::{path::Path, time::Duration};
+
+/// Jobs per chunk of the all-items stream.
+const STREAM_CHUNK: usize = 200;
+/// Chunks buffered ahead of a slow reader: the stream's memory bound.
+const STREAM_BUFFER: usize = 2;
+
+type Pool = r2d2::Pool<SqliteConnectionManager>;
+
+/// The embedded SQLite store.
+#[derive(Clone)]
+pub struct SqliteStore {
+    pool: Pool,
+}
+
+fn classify(e: rusqlite::Error) -> StoreError {
+    match &e {
+        rusqlite::Error::SqliteFailure(f, _)
+            if matches!(
+                f.code,
+                ErrorCode::DatabaseBusy
+                    | ErrorCode::DatabaseLocked
+                    | ErrorCode::CannotOpen
+                    | ErrorCode::DiskFull
+                    | ErrorCode::SystemIoFailure
+            ) =>
+        {
+            StoreError::Unavailable(e.to_string())
+        }
+        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
+            StoreError::Conflict(e.to_string())
+        }
+        _ => StoreError::Other(e.to_string()),
+    }
+}
+
+fn pool_error(e: r2d2::Error) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+fn init(conn: &mut Connection) -> rusqlite::Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    // FULL: an acknowledged write survives a power loss, not only a crash.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database file and applies pending migrations.
+    pub fn open(path: &Path) -> StoreResult<Self> {
+        Self::open_with(path, 8)
+    }
+
+    /// As [`open`](Self::open), with `connections` pooled connections.
+    pub fn open_with(path: &Path, connections: u32) -> StoreResult<Self> {
+        let mut first = Connection::open(path).map_err(classify)?;
+        init(&mut first).map_err(classify)?;
+        schema::migrate(&mut first).map_err(classify)?;
+        drop(first);
+        let manager = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|c| init(c));
+        let pool = r2d2::Pool::builder()
+            .max_size(connections.max(1))
+            .connection_timeout(Duration::from_secs(5))
+            .build(manager)
+            .map_err(pool_error)?;
+        Ok(SqliteStore { pool })
+    }
+
+    /// The schema version this build applies.
+    pub fn schema_version() -> usize {
+        schema::latest_version()
+    }
+
+    /// Runs `f` on a pooled connection on a blocking thread.
+    async fn blocking<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(pool_error)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+    }
+
+    /// Runs `f` in one write transaction (for administration, seeding and generation).
+    pub fn write<T>(&self, f: impl FnOnce(&Writer<'_>) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let mut conn = self.pool.get().map_err(pool_error)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(classify)?;
+        let out = f(&Writer { conn: &tx }).map_err(classify)?;
+        tx.commit().map_err(classify)?;
+        Ok(out)
+    }
+}
+
+/// Write operations available inside [`SqliteStore::write`].
+pub struct Writer<'a> {
+    conn: &'a Connection,
+}
+
+impl Writer<'_> {
+    /// Creates the project if new; returns it.
+    pub fn project_upsert(&self, id: &str, name: &str, now_ms: i64) -> rusqlite::Result<Tenant> {
+        write::project_upsert(self.conn, id, name, now_ms)
+    }
+
+    pub fn enterprise_project_upsert(
+        &self,
+        tenant: &Tenant,
+        id: &str,
+        name: &str,
+    ) -> rusqlite::Result<()> {
+        write::enterprise_project_upsert(self.conn, tenant, id, name)
+    }
+
+    /// Inserts a top-level job with its children.
+    pub fn job_insert(&self, tenant: &Tenant, job: &Job) -> rusqlite::Result<i64> {
+        write::job_insert(self.conn, tenant, job, None)
+    }
+
+    /// Creates an account (domain) with this ID and name.
+    pub fn domain_create(&self, id: &str, name: &str, now_ms: i64) -> rusqlite::Result<String> {
+        identity::domain_create(self.conn, id, name, now_ms)
+    }
+
+    /// Creates a project owned by a domain (by name or ID).
+    pub fn project_create(
+        &self,
+        domain: &str,
+        id: &str,
+        name: &str,
+        now_ms: i64,
+    ) -> rusqlite::Result<Tenant> {
+        identity::project_create(self.conn, domain, id, name, now_ms)
+    }
+
+    /// Creates a user in a domain with an Argon2 password hash.
+    pub fn user_create(
+        &self,
+        domain: &str,
+        id: &str,
+        name: &str,
+        password_hash: &str,
+        now_ms: i64,
+    ) -> rusqlite::Result<()> {
+        identity::user_create(self.conn, domain, id, name, password_hash, now_ms)
+    }
+
+    pub fn user_set_enabled(
+        &self,
+        domain: &str,
+        user: &str,
+        enabled: bool,
+    ) -> rusqlite::Result<()> {
+        identity::user_set_enabled(self.conn, domain, user, enabled)
+    }
+
+    /// Replaces the password hash; the user's earlier tokens stop working.
+    pub fn user_set_password(&self, domain: &str, user: &str, hash: &str) -> rusqlite::Result<()> {
+        identity::user_set_password(self.conn, domain, user, hash)
+    }
+
+    /// Grants (`grant` true) or revokes a role on a project.
+    pub fn role_set(
+        &self,
+        domain: &str,
+        user: &str,
+        project_id: &str,
+        role: Role,
+        grant: bool,
+    ) -> rusqlite::Result<()> {
+        identity::role_set(self.conn, domain, user, project_id, role, grant)
+    }
+
+    /// Limits a user to some enterprise projects of a project (empty: no limit).
+    pub fn user_limit(
+        &self,
+        domain: &str,
+        user: &str,
+        project_id: &str,
+        eps: &[String],
+    ) -> rusqlite::Result<()> {
+        identity::user_limit(self.conn, domain, user, project_id, eps)
+    }
+
+    /// Stores an access key whose secret was sealed under the master key.
+    pub fn key_create(
+        &self,
+        domain: &str,
+        user: &str,
+        ak: &str,
+        sealed: &[u8],
+        now_ms: i64,
+    ) -> rusqlite::Result<()> {
+        identity::key_create(self.conn, domain, user, ak, sealed, now_ms)
+    }
+
+    pub fn key_delete(&self, ak: &str) -> rusqlite::Result<bool> {
+        identity::key_delete(self.conn, ak)
+    }
+
+    /// (domain name, user name) of a key's owner.
+    pub fn key_owner(&self, ak: &str) -> rusqlite::Result<Option<(String, String)>> {
+        identity::key_owner(self.conn, ak)
+    }
+
+    /// (ak, domain, user, created_at) of every key.
+    pub fn key_list(&self) -> rusqlite::Result<Vec<(String, String, String, i64)>> {
+        identity::key_list(self.conn)
+    }
+
+    /// The whole identity snapshot (secrets sealed).
+    pub fn identity_snapshot(&self) -> rusqlite::Result<IdentitySnapshot> {
+        identity::snapshot(self.conn)
+    }
+
+    /// Whether a project with this public ID exists.
+    pub fn project_exists(&self, id: &str) -> rusqlite::Result<bool> {
+        Ok(write::project_key(self.conn, id)?.is_some())
+    }
+
+    /// Number of jobs (top-level and children) in the whole store.
+    pub fn job_count_all(&self) -> rusqlite::Result<u64> {
+        self.conn
+            .query_row("SELECT count(*) FROM jobs", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+    }
+}
+
+fn page(
+    conn: &mut Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: u64,
+) -> rusqlite::Result<JobPage> {
+    let tx = conn.transaction()?;
+    let total = list_sql::count(&tx, tenant, q)?;
+    let mut jobs: Vec<(i64, Job)> = Vec::new();
+    if offset < total {
+        list_sql::rows(&tx, tenant, q, offset, Some(limit), |seq, job| {
+            jobs.push((seq, job));
+            true
+        })?;
+        list_sql::attach_children(&tx, tenant, &mut jobs)?;
+    }
+    tx.commit()?;
+    Ok(JobPage {
+        total,
+        jobs: jobs.into_iter().map(|(_, j)| j).collect(),
+    })
+}
+
+/// Streams every match in chunks over `tx`, in one read snapshot; stops when the reader is gone.
+fn stream_all(
+    conn: &mut Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    total_tx: tokio::sync::oneshot::Sender<StoreResult<u64>>,
+    tx: tokio::sync::mpsc::Sender<StoreResult<Vec<Job>>>,
+) {
+    let run = || -> rusqlite::Result<()> {
+        let db = conn.transaction()?;
+        let total = list_sql::count(&db, tenant, q)?;
+        if total_tx.send(Ok(total)).is_err() {
+            return Ok(());
+        }
+        let mut chunk: Vec<(i64, Job)> = Vec::with_capacity(STREAM_CHUNK);
+        let mut failed: Option<rusqlite::Error> = None;
+        let mut open = true;
+        list_sql::rows(&db, tenant, q, 0, None, |seq, job| {
+            chunk.push((seq, job));
+            if chunk.len() == STREAM_CHUNK {
+                if let Err(e) = list_sql::attach_children(&db, tenant, &mut chunk) {
+                    failed = Some(e);
+                    return false;
+                }
+                let full = std::mem::replace(&mut chunk, Vec::with_capacity(STREAM_CHUNK));
+                open = tx
+                    .blocking_send(Ok(full.into_iter().map(|(_, j)| j).collect()))
+                    .is_ok();
+            }
+            open
+        })?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        if open && !chunk.is_empty() {
+            list_sql::attach_children(&db, tenant, &mut chunk)?;
+            let _ = tx.blocking_send(Ok(chunk.into_iter().map(|(_, j)| j).collect()));
+        }
+        db.commit()
+    };
+    if let Err(e) = run() {
+        tracing::error!(error = %e, "streaming the job list failed");
+        let _ = tx.blocking_send(Err(classify(e)));
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for SqliteStore {
+    async fn job_list(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobPage> {
+        let (offset, limit) = match query.paging {
+            Paging::Page { offset, limit } => (offset, limit),
+            Paging::All => (0, u64::MAX),
+        };
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.blocking(move |c| page(c, &tenant, &query, offset, limit).map_err(classify))
+            .await
+    }
+
+    async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream> {
+        let (tenant, query) = (tenant.clone(), query.clone());
+        let (total_tx, total_rx) = tokio::sync::oneshot::channel();
+        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || match pool.get() {
+            Ok(mut conn) => stream_all(&mut conn, &tenant, &query, total_tx, tx),
+            Err(e) => {
+                let _ = total_tx.send(Err(pool_error(e)));
+            }
+        });
+        let total = total_rx
+            .await
+            .map_err(|_| StoreError::Other("the list stream ended before its total".into()))??;
+        let chunks =
+            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
+        Ok(JobStream {
+            total,
+            chunks: chunks.boxed(),
+        })
+    }
+
+    async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>> {
+        let id = project_id.to_string();
+        self.blocking(move |c| {
+            let found = write::project_key(c, &id).map_err(classify)?;
+            Ok(found.map(|(key, name)| ProjectRecord {
+                tenant: Tenant::new(id, key),
+                name,
+            }))
+        })
+        .await
+    }
+
+    async fn identity_version(&self) -> StoreResult<i64> {
+        self.blocking(|c| identity::version(c).map_err(classify))
+            .await
+    }
+
+    async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot> {
+        self.blocking(|c| {
+            let tx = c.transaction().map_err(classify)?;
+            let snap = identity::snapshot(&tx).map_err(classify)?;
+            tx.commit().map_err(classify)?;
+            Ok(snap)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> StoreResult<()> {
+        self.blocking(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(classify))
+            .await
+    }
+}

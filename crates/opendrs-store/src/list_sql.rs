@@ -1,0 +1,293 @@
+//! The tenant task query in SQL: a validated `JobQuery` becomes a count and a page (or a full
+//! scan for the all-items mode). Three access paths, chosen per query:
+//! 1. enumerated filters only: the page walks a list index in order; the total is a sum over
+//!    the trigger-kept `job_counts` rows;
+//! 2. name (≥ 3 characters), ID list, tags or instances: candidates come from their indexes
+//!    (per-project name grams, the ID index, tag and instance tables), intersected, then
+//!    verified against every filter and sorted;
+//! 3. a name shorter than 3 characters: the list index is walked and each row verified.
+
+use crate::{grams, rows};
+use opendrs_core::{
+    caller::Tenant,
+    job::Job,
+    query::{JobQuery, NameFilter},
+};
+use rusqlite::{types::Value, Connection};
+
+/// A SQL fragment and its parameters.
+#[derive(Default)]
+struct Sql {
+    text: String,
+    params: Vec<Value>,
+}
+
+impl Sql {
+    fn push(&mut self, s: &str) -> &mut Self {
+        self.text.push_str(s);
+        self
+    }
+
+    fn bind(&mut self, v: impl ToValue) -> &mut Self {
+        self.text.push('?');
+        self.params.push(v.to_value());
+        self
+    }
+
+    fn bind_list(&mut self, items: &[String]) -> &mut Self {
+        self.text.push('(');
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 {
+                self.text.push(',');
+            }
+            self.bind(item.clone());
+        }
+        self.text.push(')');
+        self
+    }
+}
+
+/// Candidate seqs from the indexed filters, as a compound SELECT; `None` when no filter has an
+/// index to offer.
+fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
+    let key = tenant.key();
+    let mut parts: Vec<Sql> = Vec::new();
+    match &q.name {
+        Some(NameFilter::Ids(ids)) => {
+            let mut s = Sql::default();
+            s.push("SELECT seq FROM jobs WHERE project_key = ")
+                .bind(key)
+                .push(" AND id IN ");
+            s.bind_list(ids);
+            parts.push(s);
+        }
+        Some(NameFilter::Text(text)) => {
+            if let Some(fts) = grams::query(key, text) {
+                let mut s = Sql::default();
+                s.push("SELECT rowid FROM job_name_grams WHERE job_name_grams MATCH ")
+                    .bind(fts);
+                s.push(" UNION SELECT seq FROM jobs WHERE project_key = ")
+                    .bind(key);
+                s.push(" AND id = ").bind(text.clone());
+                parts.push(s);
+            }
+        }
+        None => {}
+    }
+    for (k, v) in &q.tags {
+        let mut s = Sql::default();
+        s.push("SELECT job_seq FROM job_tags WHERE project_key = ")
+            .bind(key);
+        s.push(" AND key = ").bind(k.clone());
+        if let Some(v) = v {
+            s.push(" AND value = ").bind(v.clone());
+        }
+        parts.push(s);
+    }
+    if !q.instance_ids.is_empty() {
+        let mut s = Sql::default();
+        s.push("SELECT job_seq FROM job_instances WHERE project_key = ")
+            .bind(key);
+        s.push(" AND kind = 'id' AND value IN ")
+            .bind_list(&q.instance_ids);
+        parts.push(s);
+    }
+    if let Some(ip) = &q.instance_ip {
+        let mut s = Sql::default();
+        s.push("SELECT job_seq FROM job_instances WHERE project_key = ")
+            .bind(key);
+        s.push(" AND kind = 'ip' AND value = ").bind(ip.clone());
+        parts.push(s);
+    }
+    let mut out = Sql::default();
+    for (i, p) in parts.into_iter().enumerate() {
+        if i > 0 {
+            out.push(" INTERSECT ");
+        }
+        out.push(&p.text);
+        out.params.extend(p.params);
+    }
+    (!out.text.is_empty()).then_some(out)
+}
+
+/// The WHERE conditions every returned row satisfies (on alias `j`).
+fn conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
+    s.push(" WHERE j.project_key = ").bind(tenant.key());
+    s.push(" AND j.db_use_type = ").bind(q.db_use_type.as_str());
+    s.push(" AND j.parent_seq IS NULL");
+    match q.status {
+        Some(st) => s.push(" AND j.status = ").bind(st.as_str()),
+        None => s.push(" AND j.status <> 'DELETED'"),
+    };
+    if let Some(e) = &q.engine_type {
+        s.push(" AND j.engine_type = ").bind(e.clone());
+    }
+    if let Some(n) = q.net_type {
+        s.push(" AND j.net_type = ").bind(n.as_str());
+    }
+    if let Some(eps) = &q.enterprise_projects {
+        s.push(" AND j.enterprise_project_id IN ").bind_list(eps);
+    }
+    if let Some(NameFilter::Text(text)) = &q.name {
+        s.push(" AND (j.id = ").bind(text.clone());
+        s.push(" OR instr(j.name_fold, ")
+            .bind(text.clone())
+            .push(") > 0)");
+    }
+    if let Some(NameFilter::Ids(ids)) = &q.name {
+        s.push(" AND j.id IN ").bind_list(ids);
+    }
+}
+
+/// The CTE of candidates (possibly empty) and `FROM … WHERE …`, joining candidates first.
+struct FromWhere {
+    with: Sql,
+    from: Sql,
+}
+
+fn from_where(tenant: &Tenant, q: &JobQuery) -> FromWhere {
+    let mut with = Sql::default();
+    let mut from = Sql::default();
+    match candidates(tenant, q) {
+        Some(c) => {
+            with.push("WITH cand(seq) AS (").push(&c.text).push(") ");
+            with.params.extend(c.params);
+            from.push(" FROM cand CROSS JOIN jobs j ON j.seq = cand.seq");
+        }
+        None => {
+            from.push(" FROM jobs j");
+        }
+    }
+    conditions(tenant, q, &mut from);
+    FromWhere { with, from }
+}
+
+/// `WITH … SELECT cols FROM … WHERE …tail`.
+fn select(cols: &str, fw: FromWhere, tail: &str) -> Sql {
+    let mut params = fw.with.params;
+    params.extend(fw.from.params);
+    Sql {
+        text: format!("{}SELECT {cols}{}{tail}", fw.with.text, fw.from.text),
+        params,
+    }
+}
+
+/// The number of top-level jobs matching `q`.
+pub fn count(conn: &Connection, tenant: &Tenant, q: &JobQuery) -> rusqlite::Result<u64> {
+    let s = if q.is_enum_only() {
+        counters(tenant, q)
+    } else {
+        select("count(*)", from_where(tenant, q), "")
+    };
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let n: i64 = stmt.query_row(rusqlite::params_from_iter(s.params.iter()), |r| r.get(0))?;
+    Ok(n.max(0) as u64)
+}
+
+/// The total from the per-dimension counters.
+fn counters(tenant: &Tenant, q: &JobQuery) -> Sql {
+    let mut s = Sql::default();
+    s.push("SELECT coalesce(sum(n), 0) FROM job_counts j WHERE j.project_key = ")
+        .bind(tenant.key());
+    s.push(" AND j.db_use_type = ").bind(q.db_use_type.as_str());
+    match q.status {
+        Some(st) => s.push(" AND j.status = ").bind(st.as_str()),
+        None => s.push(" AND j.status <> 'DELETED'"),
+    };
+    if let Some(e) = &q.engine_type {
+        s.push(" AND j.engine_type = ").bind(e.clone());
+    }
+    if let Some(n) = q.net_type {
+        s.push(" AND j.net_type = ").bind(n.as_str());
+    }
+    if let Some(eps) = &q.enterprise_projects {
+        s.push(" AND j.enterprise_project_id IN ").bind_list(eps);
+    }
+    s
+}
+
+/// The page `[offset, offset + limit)` of the ordered matches; `limit` `None` means all of them,
+/// delivered to `each` row by row.
+pub fn rows(
+    conn: &Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: Option<u64>,
+    mut each: impl FnMut(i64, Job) -> bool,
+) -> rusqlite::Result<()> {
+    let mut s = select(
+        rows::COLUMNS,
+        from_where(tenant, q),
+        " ORDER BY j.create_time DESC, j.id DESC",
+    );
+    if let Some(limit) = limit {
+        s.push(" LIMIT ").bind(limit.min(i64::MAX as u64) as i64);
+        s.push(" OFFSET ").bind(offset.min(i64::MAX as u64) as i64);
+    }
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
+    while let Some(row) = rs.next()? {
+        let (seq, job) = rows::job(row)?;
+        if !each(seq, job) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Attaches children to `parents` (by seq), newest first.
+pub fn attach_children(
+    conn: &Connection,
+    tenant: &Tenant,
+    parents: &mut [(i64, Job)],
+) -> rusqlite::Result<()> {
+    if parents.is_empty() {
+        return Ok(());
+    }
+    let mut s = Sql::default();
+    s.push("SELECT j.parent_seq, ").push(rows::COLUMNS);
+    s.push(" FROM jobs j WHERE j.project_key = ")
+        .bind(tenant.key());
+    s.push(" AND j.parent_seq IN (");
+    for (i, (seq, _)) in parents.iter().enumerate() {
+        if i > 0 {
+            s.push(",");
+        }
+        s.bind(*seq);
+    }
+    s.push(") ORDER BY j.create_time DESC, j.id DESC");
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
+    while let Some(row) = rs.next()? {
+        let parent: i64 = row.get(0)?;
+        let (_, child) = rows::job_at(row, 1)?;
+        if let Some((_, p)) = parents.iter_mut().find(|(seq, _)| *seq == parent) {
+            p.children.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// What can be bound as a parameter.
+trait ToValue {
+    fn to_value(self) -> Value;
+}
+
+impl ToValue for &str {
+    fn to_value(self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
+impl ToValue for String {
+    fn to_value(self) -> Value {
+        Value::Text(self)
+    }
+}
+
+impl ToValue for i64 {
+    fn to_value(self) -> Value {
+        Value::Integer(self)
+    }
+}
