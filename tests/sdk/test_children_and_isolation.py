@@ -1,5 +1,6 @@
 """Subtasks live only inside their parents; one project never sees another project's jobs."""
 
+import pytest
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
 
 from drs_helpers import SCENARIOS, assert_api_error
@@ -43,3 +44,25 @@ def test_the_other_project_sees_none_of_the_demo_projects_jobs(demo, demo_keys, 
     for scenario in SCENARIOS:
         assert other.ids(scenario, name=",".join(some)) == []
         assert other.ids(scenario, name=some[0]) == []
+
+
+def test_the_other_projects_own_key_lists_only_its_own_jobs(demo, make_drs, all_jobs):
+    if not (demo.get("other_ak") and demo.get("other_sk")):
+        pytest.skip("demo.json has no key for the other project")
+    other = make_drs(demo["other_ak"], demo["other_sk"], demo["other_project_id"])
+    other_ids = {i for s in SCENARIOS for i in other.ids(s)}
+    demo_ids = {j.id for jobs in all_jobs.values() for j in jobs}
+    assert other_ids, "the other project has jobs of its own"
+    assert not other_ids & demo_ids
+    if demo.get("auth") is True:  # and that key does not open the demo project
+        assert_api_error(make_drs(demo["other_ak"], demo["other_sk"], demo["project_id"]).error(db_use_type="migration"), 403, "DRS.M00261")
+
+
+def test_a_viewer_key_can_list_the_demo_projects_jobs(demo, make_drs, all_jobs):
+    if not (demo.get("viewer_ak") and demo.get("viewer_sk")):
+        pytest.skip("demo.json has no viewer key")
+    viewer = make_drs(demo["viewer_ak"], demo["viewer_sk"], demo["project_id"])
+    seen = viewer.ids("migration")
+    assert seen, "the viewer sees no migration job"
+    everything = [j.id for j in all_jobs["migration"]]
+    assert seen == [i for i in everything if i in set(seen)], "the viewer's list is a newest-first part of the admin's"

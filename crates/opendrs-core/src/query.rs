@@ -164,8 +164,8 @@ pub fn parse_body(body: &[u8]) -> Result<QueryJobsReq> {
     if first != Some(&b'{') && first != Some(&b'n') {
         return Err(Error::request("the body must be a JSON object"));
     }
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    let parsed: Option<QueryJobsReq> = serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let parsed: Option<QueryJobsReq> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() && path != "." && !path.is_empty() {
@@ -175,6 +175,8 @@ pub fn parse_body(body: &[u8]) -> Result<QueryJobsReq> {
             Error::request(format!("the body is not a valid JSON object: {inner}"))
         }
     })?;
+    de.end()
+        .map_err(|e| Error::request(format!("the body is not a valid JSON object: {e}")))?;
     Ok(parsed.unwrap_or_default())
 }
 

@@ -36,6 +36,11 @@ impl Application {
         let shared: Arc<dyn opendrs_core::store::Store> = Arc::new(store.clone());
         let authn = Arc::new(Authenticator::new(shared.clone(), master, &config).await?);
         authn.spawn_refresher();
+        if config.auth_disabled {
+            tracing::warn!(
+                "authentication is DISABLED: every caller is an administrator of any project"
+            );
+        }
         let state = AppState {
             config: Arc::new(config),
             jobs: Jobs::new(shared),

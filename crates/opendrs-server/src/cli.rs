@@ -25,6 +25,27 @@ pub enum Command {
     Admin(AdminCommand),
     /// Print the OpenAPI document.
     Openapi,
+    /// Sign a request with AK/SK (SDK-HMAC-SHA256) and print the headers to send, for curl or wrk.
+    Sign(SignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[arg(long, env = "OPENDRS_AK")]
+    pub ak: String,
+    #[arg(long, env = "OPENDRS_SK", hide_env_values = true)]
+    pub sk: String,
+    #[arg(long, default_value = "POST")]
+    pub method: String,
+    /// Full URL, such as http://127.0.0.1:8080/v3/<project_id>/jobs.
+    #[arg(long)]
+    pub url: String,
+    /// The exact body bytes to send.
+    #[arg(long)]
+    pub body_file: Option<PathBuf>,
+    /// Print `-H 'Name: value'` arguments instead of `Name: value` lines.
+    #[arg(long)]
+    pub curl: bool,
 }
 
 /// Flags shared by every command that opens a store.
@@ -270,6 +291,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Admin(AdminCommand::Generate(args)) => generate_jobs(args).await,
         Command::Admin(cmd) => tokio::task::spawn_blocking(move || admin_command(cmd)).await?,
+        Command::Sign(args) => sign(args),
         Command::Openapi => {
             print!("{}", crate::http::openapi::document_json());
             Ok(())
@@ -572,6 +594,55 @@ fn list(s: &SqliteStore, what: ListWhat, as_json: bool) -> anyhow::Result<()> {
                         .join("  "))
                     .unwrap_or_default()
             );
+        }
+    }
+    Ok(())
+}
+
+fn sign(args: SignArgs) -> anyhow::Result<()> {
+    use axum::http::{HeaderMap, HeaderName, HeaderValue};
+    let url: axum::http::Uri = args.url.parse()?;
+    let host = url
+        .authority()
+        .ok_or_else(|| anyhow::anyhow!("the URL needs a host"))?
+        .to_string();
+    let body = match &args.body_file {
+        Some(p) => std::fs::read(p)?,
+        None => Vec::new(),
+    };
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        HeaderName::from_static("host"),
+        HeaderValue::from_str(&host)?,
+    );
+    headers.insert(
+        HeaderName::from_static("content-type"),
+        HeaderValue::from_static("application/json"),
+    );
+    let project = url.path().split('/').nth(2).unwrap_or_default().to_string();
+    if !project.is_empty() {
+        headers.insert(
+            HeaderName::from_static("x-project-id"),
+            HeaderValue::from_str(&project)?,
+        );
+    }
+    opendrs_core::signing::sign_request(
+        &args.ak,
+        args.sk.as_bytes(),
+        &args.method,
+        url.path(),
+        url.query(),
+        &mut headers,
+        &body,
+        time::OffsetDateTime::now_utc(),
+    )
+    .map_err(|e| anyhow::anyhow!("cannot sign: {e}"))?;
+    for (name, value) in headers.iter().filter(|(n, _)| n.as_str() != "host") {
+        let line = format!("{}: {}", name, value.to_str().unwrap_or_default());
+        if args.curl {
+            println!("-H '{line}'");
+        } else {
+            println!("{line}");
         }
     }
     Ok(())

@@ -32,6 +32,9 @@ pub struct Config {
     pub throttle_burst: u32,
     /// How often the identity snapshot is checked for changes, ms (`identity_refresh_ms`, `OPENDRS_IDENTITY_REFRESH_MS`).
     pub identity_refresh_ms: u64,
+    /// Accept unauthenticated requests as an administrator of the path's project
+    /// (`auth_disabled`, `OPENDRS_AUTH_DISABLED`). For benchmarks and throwaway experiments only.
+    pub auth_disabled: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -56,6 +59,7 @@ impl Default for Config {
             throttle_rate: 1000,
             throttle_burst: 2000,
             identity_refresh_ms: 1000,
+            auth_disabled: false,
         }
     }
 }
@@ -76,6 +80,7 @@ struct FileConfig {
     throttle_rate: Option<u32>,
     throttle_burst: Option<u32>,
     identity_refresh_ms: Option<u64>,
+    auth_disabled: Option<bool>,
 }
 
 fn number<T: std::str::FromStr>(
@@ -139,6 +144,7 @@ impl Config {
         f.throttle_rate = number(&parse, "OPENDRS_THROTTLE_RATE")?;
         f.throttle_burst = number(&parse, "OPENDRS_THROTTLE_BURST")?;
         f.identity_refresh_ms = number(&parse, "OPENDRS_IDENTITY_REFRESH_MS")?;
+        f.auth_disabled = number(&parse, "OPENDRS_AUTH_DISABLED")?;
         c.overlay(f);
         Ok(c)
     }
@@ -179,6 +185,9 @@ impl Config {
         }
         if let Some(v) = f.identity_refresh_ms {
             self.identity_refresh_ms = v;
+        }
+        if let Some(v) = f.auth_disabled {
+            self.auth_disabled = v;
         }
     }
 

@@ -161,6 +161,8 @@ fn malformed_json_is_an_invalid_request() {
     assert_eq!(code(r#"{"db_use_type":"sync""#), "DRS.M00300");
     assert_eq!(code("[1,2]"), "DRS.M00300");
     assert_eq!(code("not json"), "DRS.M00300");
+    assert_eq!(code(r#"{"db_use_type":"sync"} {}"#), "DRS.M00300");
+    assert_eq!(code("null x"), "DRS.M00300");
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! Per-request context: a fresh request ID on every response (`X-Request-Id`), a tracing span
+//! Per-request context: a fresh request ID on every response (`X-Request-Id`), the time spent
+//! (`Server-Timing: app;dur=<ms>`), a tracing span
 //! carrying it, one access-log line, and the finishing of error bodies (`request_id` on
 //! gateway-class errors; internal details logged here and nowhere else).
 
@@ -13,6 +14,7 @@ use std::time::Instant;
 use tracing::Instrument;
 
 pub static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+pub static SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 
 /// The request's ID, available to handlers through extensions.
 #[derive(Debug, Clone)]
@@ -53,6 +55,11 @@ pub async fn request_context(mut req: Request, next: Next) -> Response {
     }
     if let Ok(v) = HeaderValue::from_str(&id) {
         res.headers_mut().insert(X_REQUEST_ID.clone(), v);
+    }
+    // Time until the response head (for a streamed list: until the first byte).
+    let timing = format!("app;dur={:.3}", started.elapsed().as_secs_f64() * 1000.0);
+    if let Ok(v) = HeaderValue::from_str(&timing) {
+        res.headers_mut().insert(SERVER_TIMING.clone(), v);
     }
     res
 }

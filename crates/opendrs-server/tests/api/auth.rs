@@ -1,0 +1,302 @@
+//! The authorization sweep: every way of getting credentials wrong, on every DRS route.
+
+use crate::helpers::{job, Cred, TestApp};
+use opendrs_core::enums::{DbUseType, JobStatus};
+use opendrs_server::admin;
+use serde_json::json;
+
+/// Every DRS route with a valid body (the lifecycle routes arrive with the lifecycle issue).
+fn routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
+    vec![(
+        "POST",
+        format!("/v3/{}/jobs", app.p1.project_id()),
+        br#"{"db_use_type":"migration"}"#.to_vec(),
+    )]
+}
+
+/// What is tried, the credential, extra headers, the expected status and code.
+type Case<'a> = (&'a str, Cred, Vec<(&'a str, &'a str)>, u16, &'a str);
+
+async fn seeded() -> TestApp {
+    let app = TestApp::spawn().await;
+    app.seed(
+        &app.p1,
+        &[job(
+            "p1-job",
+            "secret-of-p1",
+            DbUseType::Migration,
+            JobStatus::Configuration,
+            1,
+        )],
+    );
+    app.seed(
+        &app.p2,
+        &[job(
+            "p2-job",
+            "secret-of-p2",
+            DbUseType::Migration,
+            JobStatus::Configuration,
+            1,
+        )],
+    );
+    app
+}
+
+#[tokio::test]
+async fn correct_credentials_are_accepted_on_every_route() {
+    let app = seeded().await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    for (method, path, body) in routes(&app) {
+        for cred in [&app.admin, &token] {
+            let a = app.send(method, &path, cred, &[], &body).await;
+            assert_eq!(a.status, 200, "{path}: {}", a.text);
+            assert!(a.text.contains("p1-job"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn bad_credentials_are_refused_on_every_route_without_leaking_data() {
+    let app = seeded().await;
+    let Cred::Key { ak, sk } = app.admin.clone() else {
+        panic!("admin has a key")
+    };
+    let wrong_sk = Cred::Key {
+        ak: ak.clone(),
+        sk: format!("{sk}x"),
+    };
+    let unknown_ak = Cred::Key {
+        ak: "UNKNOWNAK0000000000A".into(),
+        sk,
+    };
+    let p2_token = Cred::Token(app.token("other", app.p2.project_id()).await);
+    let forged =
+        Cred::Token("MIIforgedtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
+    for (method, path, body) in routes(&app) {
+        let cases: Vec<Case> = vec![
+            ("no credentials", Cred::None, vec![], 401, "APIGW.0301"),
+            (
+                "malformed Authorization",
+                Cred::None,
+                vec![("authorization", "Basic abc")],
+                401,
+                "APIGW.0301",
+            ),
+            ("unknown AK", unknown_ak.clone(), vec![], 401, "APIGW.0301"),
+            ("wrong SK", wrong_sk.clone(), vec![], 401, "APIGW.0301"),
+            ("forged token", forged.clone(), vec![], 401, "APIGW.0301"),
+            (
+                "token of another project",
+                p2_token.clone(),
+                vec![],
+                403,
+                "DRS.M00261",
+            ),
+            (
+                "key of a user without a role here",
+                app.other.clone(),
+                vec![],
+                403,
+                "DRS.M00261",
+            ),
+            (
+                "X-Project-Id of another project",
+                app.admin.clone(),
+                vec![("x-project-id", app.p2.project_id())],
+                403,
+                "DRS.M00261",
+            ),
+        ];
+        for (what, cred, headers, status, code) in cases {
+            let a = app.send(method, &path, &cred, &headers, &body).await;
+            assert_eq!(
+                (a.status, a.code()),
+                (status, code),
+                "{what} on {path}: {}",
+                a.text
+            );
+            assert!(
+                !a.text.contains("p1-job") && !a.text.contains("p2-job"),
+                "{what} leaked data"
+            );
+            if code.starts_with("APIGW") {
+                assert!(
+                    a.body["request_id"].as_str().is_some_and(|s| !s.is_empty()),
+                    "{what}"
+                );
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stale_or_missing_sdk_date_is_refused() {
+    let app = seeded().await;
+    let Cred::Key { ak, sk } = app.admin.clone() else {
+        panic!("admin has a key")
+    };
+    let path = format!("/v3/{}/jobs", app.p1.project_id());
+    let body = br#"{"db_use_type":"migration"}"#;
+    let host = app.base.trim_start_matches("http://").to_string();
+    for minutes in [-16i64, 16] {
+        let mut h = reqwest::header::HeaderMap::new();
+        h.insert("host", host.parse().expect("host"));
+        h.insert("content-type", "application/json".parse().expect("ct"));
+        let when = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+        opendrs_core::signing::sign_request(
+            &ak,
+            sk.as_bytes(),
+            "POST",
+            &path,
+            None,
+            &mut h,
+            body,
+            when,
+        )
+        .expect("sign");
+        let res = app
+            .client
+            .post(format!("{}{}", app.base, path))
+            .headers(h)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(res.status().as_u16(), 401, "{minutes} minutes off");
+        let v: serde_json::Value = res.json().await.expect("json");
+        assert_eq!(v["error_code"], "APIGW.0301");
+        assert!(
+            v["error_msg"].as_str().is_some_and(|m| m.contains("time")),
+            "{v}"
+        );
+    }
+    let auth = format!(
+        "SDK-HMAC-SHA256 Access={ak}, SignedHeaders=content-type;host, Signature={}",
+        "0".repeat(64)
+    );
+    let a = app
+        .send(
+            "POST",
+            &path,
+            &Cred::None,
+            &[("authorization", &auth)],
+            body,
+        )
+        .await;
+    assert_eq!((a.status, a.code()), (401, "APIGW.0301"));
+}
+
+#[tokio::test]
+async fn a_tampered_signed_request_is_refused() {
+    let app = seeded().await;
+    let Cred::Key { ak, sk } = app.admin.clone() else {
+        panic!("admin has a key")
+    };
+    let path = format!("/v3/{}/jobs", app.p1.project_id());
+    let host = app.base.trim_start_matches("http://").to_string();
+    let mut h = reqwest::header::HeaderMap::new();
+    h.insert("host", host.parse().expect("host"));
+    h.insert("content-type", "application/json".parse().expect("ct"));
+    let signed = br#"{"db_use_type":"migration"}"#;
+    opendrs_core::signing::sign_request(
+        &ak,
+        sk.as_bytes(),
+        "POST",
+        &path,
+        None,
+        &mut h,
+        signed,
+        time::OffsetDateTime::now_utc(),
+    )
+    .expect("sign");
+    let other = br#"{"db_use_type":"sync"}"#;
+    let res = app
+        .client
+        .post(format!("{}{}", app.base, path))
+        .headers(h)
+        .body(other.to_vec())
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(res.status().as_u16(), 401);
+}
+
+#[tokio::test]
+async fn an_expired_token_must_be_updated() {
+    let app = TestApp::spawn_with(|c| c.token_ttl_secs = 0).await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    let a = app
+        .list_as(&app.p1, &token, json!({"db_use_type": "sync"}))
+        .await;
+    assert_eq!((a.status, a.code()), (401, "APIGW.0307"), "{}", a.text);
+}
+
+#[tokio::test]
+async fn disabling_a_user_or_changing_the_password_revokes_access() {
+    let app = seeded().await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    let body = json!({"db_use_type": "migration"});
+    assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 200);
+    admin::user_set_password(&app.store, crate::helpers::ACCOUNT, "admin", Some("new-pw"))
+        .expect("password");
+    app.authn.refresh().await.expect("refresh");
+    assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 401);
+    assert_eq!(
+        app.list_as(&app.p1, &app.admin, body.clone()).await.status,
+        200,
+        "keys survive a password change"
+    );
+    admin::user_set_enabled(&app.store, crate::helpers::ACCOUNT, "admin", false).expect("disable");
+    app.authn.refresh().await.expect("refresh");
+    let a = app.list_as(&app.p1, &app.admin, body).await;
+    assert_eq!((a.status, a.code()), (401, "APIGW.0301"));
+}
+
+#[tokio::test]
+async fn a_new_key_works_at_once_and_a_deleted_key_stops_working() {
+    let app = seeded().await;
+    let master = opendrs_server::authn::master_key::load(&opendrs_server::Config {
+        data_dir: app.store_dir(),
+        ..Default::default()
+    })
+    .expect("master");
+    let k = admin::key_create(&app.store, &master, crate::helpers::ACCOUNT, "viewer").expect("key");
+    let cred = Cred::Key {
+        ak: k.ak.clone(),
+        sk: k.sk,
+    };
+    let a = app
+        .list_as(&app.p1, &cred, json!({"db_use_type": "migration"}))
+        .await;
+    assert_eq!(
+        a.status, 200,
+        "an unknown AK reloads identity before refusing: {}",
+        a.text
+    );
+    admin::key_delete(&app.store, &k.ak).expect("delete");
+    app.authn.refresh().await.expect("refresh");
+    let a = app
+        .list_as(&app.p1, &cred, json!({"db_use_type": "migration"}))
+        .await;
+    assert_eq!(a.status, 401);
+}
+
+#[tokio::test]
+async fn throttling_answers_429_past_the_burst_and_recovers() {
+    let app = TestApp::spawn_with(|c| {
+        c.throttle_rate = 5;
+        c.throttle_burst = 3;
+    })
+    .await;
+    let body = json!({"db_use_type": "migration"});
+    for _ in 0..3 {
+        assert_eq!(app.list(body.clone()).await.status, 200);
+    }
+    let a = app.list(body.clone()).await;
+    assert_eq!((a.status, a.code()), (429, "APIGW.0308"));
+    assert!(a.headers.get("retry-after").is_some());
+    let other = app.list_as(&app.p2, &app.other, body.clone()).await;
+    assert_eq!(other.status, 200, "another project has its own bucket");
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    assert_eq!(app.list(body).await.status, 200);
+}

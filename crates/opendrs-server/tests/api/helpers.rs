@@ -1,0 +1,286 @@
+//! `TestApp`: a real server on a loopback port with a fresh data directory, an account with
+//! two projects and users, and a client that signs its requests as the official SDK does.
+
+use opendrs_core::{
+    caller::{Role, Tenant},
+    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    job::{Endpoint, Job},
+};
+use opendrs_server::{admin, config::Config, Application};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde_json::Value;
+use std::sync::Arc;
+
+pub const ACCOUNT: &str = "acme";
+
+/// A credential a test acts with.
+#[derive(Clone, Debug)]
+pub enum Cred {
+    None,
+    Key { ak: String, sk: String },
+    Token(String),
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub p1: Tenant,
+    pub p2: Tenant,
+    pub admin: Cred,
+    pub viewer: Cred,
+    pub other: Cred,
+    pub limited: Cred,
+    pub store: opendrs_store::SqliteStore,
+    pub client: reqwest::Client,
+    pub authn: Arc<opendrs_server::authn::Authenticator>,
+    _dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A response, read whole.
+pub struct Answer {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub text: String,
+}
+
+impl Answer {
+    pub fn code(&self) -> &str {
+        self.body["error_code"].as_str().unwrap_or("")
+    }
+
+    pub fn msg(&self) -> &str {
+        self.body["error_msg"].as_str().unwrap_or("")
+    }
+
+    pub fn total(&self) -> u64 {
+        self.body["total_record"].as_u64().unwrap_or(u64::MAX)
+    }
+
+    pub fn ids(&self) -> Vec<String> {
+        self.body["jobs"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|j| j["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// A job to seed; `at` is seconds after a fixed base time.
+pub fn job(id: &str, name: &str, db: DbUseType, status: JobStatus, at: i64) -> Job {
+    Job {
+        id: id.into(),
+        name: name.into(),
+        status,
+        description: String::new(),
+        create_time_ms: 1_700_000_000_000 + at * 1000,
+        engine_type: "mysql".into(),
+        net_type: NetType::Eip,
+        billing_tag: false,
+        job_direction: JobDirection::Up,
+        db_use_type: db,
+        task_type: TaskType::FullIncrTrans,
+        node_new_framework: false,
+        error_msg: status.is_failure().then(|| "it failed".to_string()),
+        enterprise_project_id: "0".into(),
+        tags: Vec::new(),
+        source_endpoint: Endpoint::default(),
+        target_endpoint: Endpoint::default(),
+        children: Vec::new(),
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts a server whose configuration `tweak` may change.
+    pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().expect("addr"),
+            data_dir: dir.path().to_path_buf(),
+            throttle_rate: 0,
+            ..Config::default()
+        };
+        tweak(&mut config);
+        let app = Application::build(config.clone()).await.expect("build");
+        let store = app.store().clone();
+        let master = opendrs_server::authn::master_key::load(&config).expect("master key");
+        admin::account_create(&store, ACCOUNT).expect("account");
+        let p1 = admin::project_create(&store, ACCOUNT, "cn-north-4", None).expect("p1");
+        let p2 = admin::project_create(&store, ACCOUNT, "eu-west-101", None).expect("p2");
+        for ep in ["e1", "e2"] {
+            admin::enterprise_project_create(&store, p1.project_id(), ep, ep).expect("ep");
+        }
+        let mut creds = Vec::new();
+        for (user, project, role) in [
+            ("admin", &p1, Role::Admin),
+            ("viewer", &p1, Role::Viewer),
+            ("other", &p2, Role::Admin),
+            ("limited", &p1, Role::Viewer),
+        ] {
+            admin::user_create(&store, ACCOUNT, user, Some("pw-secret-1")).expect("user");
+            admin::role_set(&store, ACCOUNT, user, project.project_id(), role, true).expect("role");
+            let k = admin::key_create(&store, &master, ACCOUNT, user).expect("key");
+            creds.push(Cred::Key { ak: k.ak, sk: k.sk });
+        }
+        admin::user_limit(
+            &store,
+            ACCOUNT,
+            "limited",
+            p1.project_id(),
+            &["e1".to_string()],
+        )
+        .expect("limit");
+        let authn = app.authenticator().clone();
+        authn.refresh().await.expect("refresh");
+        let base = format!("http://{}", app.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        let mut creds = creds.into_iter();
+        let mut next = || creds.next().unwrap_or(Cred::None);
+        TestApp {
+            base,
+            p1,
+            p2,
+            admin: next(),
+            viewer: next(),
+            other: next(),
+            limited: next(),
+            store,
+            client: reqwest::Client::new(),
+            authn,
+            _dir: dir,
+            _stop: tx,
+        }
+    }
+
+    /// The data directory.
+    pub fn store_dir(&self) -> std::path::PathBuf {
+        self._dir.path().to_path_buf()
+    }
+
+    /// Inserts jobs into a project and makes sure the server sees the latest identity.
+    pub fn seed(&self, tenant: &Tenant, jobs: &[Job]) {
+        self.store
+            .write(|w| {
+                for j in jobs {
+                    w.job_insert(tenant, j)?;
+                }
+                Ok(())
+            })
+            .expect("seed");
+    }
+
+    /// Sends a request with the given credential, extra headers and raw body.
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        cred: &Cred,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Answer {
+        let url = format!("{}{}", self.base, path);
+        let mut h = HeaderMap::new();
+        let host = self.base.trim_start_matches("http://").to_string();
+        h.insert(
+            HeaderName::from_static("host"),
+            HeaderValue::from_str(&host).expect("host"),
+        );
+        h.insert(
+            HeaderName::from_static("content-type"),
+            HeaderValue::from_static("application/json"),
+        );
+        for (k, v) in headers {
+            h.insert(
+                HeaderName::from_bytes(k.as_bytes()).expect("name"),
+                HeaderValue::from_str(v).expect("value"),
+            );
+        }
+        match cred {
+            Cred::None => {}
+            Cred::Token(t) => {
+                h.insert(
+                    HeaderName::from_static("x-auth-token"),
+                    HeaderValue::from_str(t).expect("token"),
+                );
+            }
+            Cred::Key { ak, sk } => {
+                let (p, q) = path
+                    .split_once('?')
+                    .map(|(p, q)| (p, Some(q)))
+                    .unwrap_or((path, None));
+                opendrs_core::signing::sign_request(
+                    ak,
+                    sk.as_bytes(),
+                    method,
+                    p,
+                    q,
+                    &mut h,
+                    body,
+                    time::OffsetDateTime::now_utc(),
+                )
+                .expect("sign");
+            }
+        }
+        let res = self
+            .client
+            .request(method.parse().expect("method"), url)
+            .headers(h)
+            .body(body.to_vec())
+            .send()
+            .await
+            .expect("request");
+        let status = res.status().as_u16();
+        let headers = res.headers().clone();
+        let text = res.text().await.expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+        Answer {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    /// Lists jobs of `tenant` as `cred`.
+    pub async fn list_as(&self, tenant: &Tenant, cred: &Cred, body: Value) -> Answer {
+        let path = format!("/v3/{}/jobs", tenant.project_id());
+        self.send("POST", &path, cred, &[], body.to_string().as_bytes())
+            .await
+    }
+
+    /// Lists jobs of the first project as its administrator.
+    pub async fn list(&self, body: Value) -> Answer {
+        self.list_as(&self.p1, &self.admin, body).await
+    }
+
+    /// A token for `user` (password `pw-secret-1`) on `project_id`.
+    pub async fn token(&self, user: &str, project_id: &str) -> String {
+        let body = serde_json::json!({"auth": {"identity": {"methods": ["password"],
+            "password": {"user": {"name": user, "password": "pw-secret-1", "domain": {"name": ACCOUNT}}}},
+            "scope": {"project": {"id": project_id}}}});
+        let a = self
+            .send(
+                "POST",
+                "/v3/auth/tokens",
+                &Cred::None,
+                &[],
+                body.to_string().as_bytes(),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{}", a.text);
+        a.headers["x-subject-token"]
+            .to_str()
+            .expect("token")
+            .to_string()
+    }
+}

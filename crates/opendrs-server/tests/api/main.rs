@@ -1,0 +1,9 @@
+//! The service's integration tests, one binary: each test starts a real server on port 0 with
+//! its own fresh data directory and talks to it over HTTP.
+
+mod auth;
+mod errors;
+mod helpers;
+mod jobs_list;
+mod openapi;
+mod tokens;
