@@ -496,28 +496,64 @@ fn field<T: Clone + std::fmt::Debug + 'static>(
     ]
 }
 
-impl<T: Into<Value> + Clone> Field<T> {
-    fn put(&self, body: &mut Map<String, Value>, key: &str) {
+impl<T> Field<T> {
+    /// Writes the field into `body` under `key`, the value as `value` renders it.
+    fn put<V: Into<Value>>(
+        &self,
+        body: &mut Map<String, Value>,
+        key: &str,
+        value: impl FnOnce(&T) -> V,
+    ) {
+        let v = match self {
+            Field::Absent => return,
+            Field::Null => Value::Null,
+            Field::Empty => Value::from(""),
+            Field::Value(t) => value(t).into(),
+        };
+        body.insert(key.into(), v);
+    }
+}
+
+/// A value copied from the query's anchor (a random top-level job of the queried project, so
+/// that filters often select something) or picked at random.
+#[derive(Debug, Clone)]
+enum Pick<T> {
+    Anchor,
+    Random(T),
+}
+
+fn pick<T: Clone + std::fmt::Debug + 'static>(
+    s: impl Strategy<Value = T>,
+) -> impl Strategy<Value = Pick<T>> {
+    prop_oneof![3 => Just(Pick::Anchor), 2 => s.prop_map(Pick::Random)]
+}
+
+impl<T: Clone> Pick<T> {
+    /// The anchor's value (`fallback` when there is no anchor or it has none) or the random one.
+    fn get(&self, from_anchor: Option<T>, fallback: T) -> T {
         match self {
-            Field::Absent => {}
-            Field::Null => {
-                body.insert(key.into(), Value::Null);
-            }
-            Field::Empty => {
-                body.insert(key.into(), "".into());
-            }
-            Field::Value(v) => {
-                body.insert(key.into(), v.clone().into());
-            }
+            Pick::Anchor => from_anchor.unwrap_or(fallback),
+            Pick::Random(v) => v.clone(),
+        }
+    }
+}
+
+impl Pick<&'static str> {
+    /// As [`get`](Pick::get), for text.
+    fn text(&self, from_anchor: Option<&str>, fallback: &str) -> String {
+        match self {
+            Pick::Anchor => from_anchor.unwrap_or(fallback).to_string(),
+            Pick::Random(v) => v.to_string(),
         }
     }
 }
 
 #[derive(Debug, Clone)]
 enum NameGene {
-    /// Part of a real job's name (top-level or child), in random case, maybe padded with spaces.
+    /// Part of a job's name (the anchor's or any job's, children included), in random case,
+    /// maybe padded with spaces.
     Part {
-        job: Index,
+        job: Pick<Index>,
         start: Index,
         len: usize,
         case: u16,
@@ -525,36 +561,50 @@ enum NameGene {
     },
     /// A short random text (1–2 characters take the scan path, 3+ the gram index).
     Random(String),
-    /// A real job's ID in random case.
-    Id { job: Index, case: u16 },
+    /// A job's ID (the anchor's or any job's) in random case.
+    Id { job: Pick<Index>, case: u16 },
     /// A comma list of real (`Some`) and unknown (`None`) IDs.
     Ids(Vec<Option<Index>>),
     /// Only spaces: no filter.
     Blank,
 }
 
+/// One tag filter item: the key is one of the anchor's (when `anchor` and it has tags) or a
+/// random one; the value the anchor's for that key or a random one. In the legacy array an
+/// absent, `null` or `""` value means "has this key"; in the map they become the anchor's
+/// value (absent, `null`) or `""` (which no job carries).
 #[derive(Debug, Clone)]
-enum TagsGene {
-    Map(Vec<(&'static str, &'static str)>),
-    List(Vec<(&'static str, Field<&'static str>)>),
+struct TagGene {
+    anchor: bool,
+    key: Index,
+    value: Field<Pick<&'static str>>,
+}
+
+#[derive(Debug, Clone)]
+struct TagsGene {
+    legacy_array: bool,
+    items: Vec<TagGene>,
 }
 
 #[derive(Debug, Clone)]
 struct QueryGene {
     project: Index,
+    anchor: Index,
     limited: bool,
-    db_use_type: DbUseType,
-    status: Field<JobStatus>,
-    engine: Field<&'static str>,
-    net: Field<NetType>,
+    db_use_type: Pick<DbUseType>,
+    status: Field<Pick<JobStatus>>,
+    engine: Field<Pick<&'static str>>,
+    net: Field<Pick<NetType>>,
     name: Option<NameGene>,
     tags: Option<TagsGene>,
-    instance_ids: Option<Vec<&'static str>>,
-    instance_ip: Option<&'static str>,
+    instance_ids: Option<Vec<Pick<&'static str>>>,
+    instance_ip: Option<Pick<&'static str>>,
     enterprise_project: Option<Option<&'static str>>,
     cur_page: Option<Option<i64>>,
     per_page: Option<Option<i64>>,
 }
+
+const QUERY_TAG_KEYS: &[&str] = &["env", "team", "zone"];
 
 fn name_gene() -> impl Strategy<Value = NameGene> {
     let random_chars: Vec<char> = NAME_CHARS
@@ -563,23 +613,27 @@ fn name_gene() -> impl Strategy<Value = NameGene> {
         .chain(['0', '1', 'c', 'd', 'i'])
         .collect();
     prop_oneof![
-        4 => (any::<Index>(), any::<Index>(), 1usize..=5, any::<u16>(), prop::bool::weighted(0.2))
+        4 => (pick(any::<Index>()), any::<Index>(), 1usize..=5, any::<u16>(), prop::bool::weighted(0.2))
             .prop_map(|(job, start, len, case, pad)| NameGene::Part { job, start, len, case, pad }),
         3 => prop::collection::vec(select(random_chars), 1..=4)
             .prop_map(|cs| NameGene::Random(cs.into_iter().collect())),
-        2 => (any::<Index>(), any::<u16>()).prop_map(|(job, case)| NameGene::Id { job, case }),
+        2 => (pick(any::<Index>()), any::<u16>()).prop_map(|(job, case)| NameGene::Id { job, case }),
         2 => prop::collection::vec(prop::option::weighted(0.7, any::<Index>()), 0..=4).prop_map(NameGene::Ids),
         1 => Just(NameGene::Blank),
     ]
 }
 
 fn tags_gene() -> impl Strategy<Value = TagsGene> {
-    let keys = select(&["env", "team", "zone"][..]);
-    let values = select(&["a", "b", "c"][..]);
-    prop_oneof![
-        prop::collection::vec((keys.clone(), values.clone()), 0..=2).prop_map(TagsGene::Map),
-        prop::collection::vec((keys, field(values)), 0..=3).prop_map(TagsGene::List),
-    ]
+    let item = (
+        prop::bool::weighted(0.7),
+        any::<Index>(),
+        field(pick(select(&["a", "b", "c"][..]))),
+    )
+        .prop_map(|(anchor, key, value)| TagGene { anchor, key, value });
+    (any::<bool>(), prop::collection::vec(item, 0..=3)).prop_map(|(legacy_array, items)| TagsGene {
+        legacy_array,
+        items,
+    })
 }
 
 fn query_gene() -> impl Strategy<Value = QueryGene> {
@@ -590,18 +644,20 @@ fn query_gene() -> impl Strategy<Value = QueryGene> {
         .collect();
     let engines: Vec<&'static str> = ENGINES.iter().copied().chain(["mongodb"]).collect();
     let filters = (
-        field(select(statuses)),
-        field(select(engines)),
-        field(select(NET_TYPES)),
+        field(pick(select(statuses))),
+        field(pick(select(engines))),
+        field(pick(select(NET_TYPES))),
         prop::option::weighted(0.6, name_gene()),
         prop::option::weighted(0.25, tags_gene()),
         prop::option::weighted(
             0.2,
-            prop::collection::vec(select(&["i1", "i2", "i3", "i9", " i2 "][..]), 0..=1),
+            prop::collection::vec(pick(select(&["i1", "i2", "i3", "i9", " i2 "][..])), 0..=1),
         ),
         prop::option::weighted(
             0.2,
-            select(&["10.0.0.1", "10.0.0.2", "10.0.0.9", " 10.0.0.1 ", ""][..]),
+            pick(select(
+                &["10.0.0.1", "10.0.0.2", "10.0.0.9", " 10.0.0.1 ", ""][..],
+            )),
         ),
         prop::option::weighted(
             0.3,
@@ -609,16 +665,16 @@ fn query_gene() -> impl Strategy<Value = QueryGene> {
         ),
     );
     (
-        any::<Index>(),
-        prop::bool::weighted(0.25),
-        select(DB_USE_TYPES),
+        (any::<Index>(), any::<Index>(), prop::bool::weighted(0.25)),
+        pick(select(DB_USE_TYPES)),
         filters,
         prop::option::weighted(0.8, prop::option::weighted(0.9, 0i64..=5)),
         prop::option::weighted(0.8, prop::option::weighted(0.9, 0i64..=7)),
     )
         .prop_map(
-            |(project, limited, db_use_type, f, cur_page, per_page)| QueryGene {
+            |((project, anchor, limited), db_use_type, f, cur_page, per_page)| QueryGene {
                 project,
+                anchor,
                 limited,
                 db_use_type,
                 status: f.0,
@@ -648,8 +704,23 @@ fn recase(s: &str, mask: u16) -> String {
         .collect()
 }
 
-fn name_text(g: &NameGene, all: &[&Job]) -> String {
-    let pick = |i: &Index| all.get(i.index(all.len().max(1))).copied();
+/// The jobs of one project a query is written against.
+struct Target<'a> {
+    /// Top-level jobs and children.
+    all: Vec<&'a Job>,
+    anchor: Option<&'a Job>,
+}
+
+impl<'a> Target<'a> {
+    fn job(&self, p: &Pick<Index>) -> Option<&'a Job> {
+        match p {
+            Pick::Anchor => self.anchor,
+            Pick::Random(i) => self.all.get(i.index(self.all.len().max(1))).copied(),
+        }
+    }
+}
+
+fn name_text(g: &NameGene, t: &Target<'_>) -> String {
     match g {
         NameGene::Part {
             job,
@@ -658,7 +729,8 @@ fn name_text(g: &NameGene, all: &[&Job]) -> String {
             case,
             pad,
         } => {
-            let chars: Vec<char> = pick(job)
+            let chars: Vec<char> = t
+                .job(job)
                 .map(|j| j.name.chars().collect())
                 .unwrap_or_default();
             if chars.is_empty() {
@@ -674,17 +746,18 @@ fn name_text(g: &NameGene, all: &[&Job]) -> String {
             }
         }
         NameGene::Random(s) => s.clone(),
-        NameGene::Id { job, case } => pick(job)
+        NameGene::Id { job, case } => t
+            .job(job)
             .map(|j| recase(&j.id, *case))
             .unwrap_or_else(|| "0001-id".into()),
         NameGene::Ids(items) => {
             let ids: Vec<String> = items
                 .iter()
-                .map(|i| {
-                    i.as_ref()
-                        .and_then(pick)
-                        .map(|j| j.id.clone())
-                        .unwrap_or_else(|| "ffff-none".into())
+                .map(|i| match i {
+                    Some(i) => t
+                        .job(&Pick::Random(*i))
+                        .map_or_else(|| "ffff-none".into(), |j| j.id.clone()),
+                    None => "ffff-none".into(),
                 })
                 .collect();
             let mut text = ids.join(", ");
@@ -697,55 +770,92 @@ fn name_text(g: &NameGene, all: &[&Job]) -> String {
     }
 }
 
-/// The JSON body of `g` against the jobs (top-level and children) of the queried project.
-fn body(g: &QueryGene, all: &[&Job]) -> String {
+fn tags_value(g: &TagsGene, anchor: Option<&Job>) -> Value {
+    let anchor_tags = anchor.map(|j| j.tags.as_slice()).unwrap_or_default();
+    let items = g.items.iter().map(|item| {
+        let key = match anchor_tags {
+            tags if item.anchor && !tags.is_empty() => tags[item.key.index(tags.len())].0.clone(),
+            _ => QUERY_TAG_KEYS[item.key.index(QUERY_TAG_KEYS.len())].to_string(),
+        };
+        let of_anchor = anchor_tags
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone());
+        (key, of_anchor, &item.value)
+    });
+    if g.legacy_array {
+        let list: Vec<Value> = items
+            .map(|(key, of_anchor, value)| {
+                let mut item = Map::new();
+                item.insert("key".into(), key.into());
+                value.put(&mut item, "value", |p| p.text(of_anchor.as_deref(), "c"));
+                Value::Object(item)
+            })
+            .collect();
+        Value::Array(list)
+    } else {
+        let map: Map<String, Value> = items
+            .map(|(key, of_anchor, value)| {
+                let v = match value {
+                    Field::Value(p) => p.text(of_anchor.as_deref(), "c"),
+                    Field::Empty => String::new(),
+                    Field::Absent | Field::Null => of_anchor.unwrap_or_else(|| "c".into()),
+                };
+                (key, Value::from(v))
+            })
+            .collect();
+        Value::Object(map)
+    }
+}
+
+/// The JSON body of `g` against the queried project's jobs.
+fn body(g: &QueryGene, t: &Target<'_>) -> String {
+    let a = t.anchor;
     let mut b = Map::new();
-    b.insert("db_use_type".into(), g.db_use_type.as_str().into());
-    match &g.status {
-        Field::Value(s) => Field::Value(s.as_str()),
-        Field::Absent => Field::Absent,
-        Field::Null => Field::Null,
-        Field::Empty => Field::Empty,
-    }
-    .put(&mut b, "status");
-    g.engine.put(&mut b, "engine_type");
-    match &g.net {
-        Field::Value(n) => Field::Value(n.as_str()),
-        Field::Absent => Field::Absent,
-        Field::Null => Field::Null,
-        Field::Empty => Field::Empty,
-    }
-    .put(&mut b, "net_type");
+    let db_use_type = g
+        .db_use_type
+        .get(a.map(|j| j.db_use_type), DbUseType::Migration);
+    b.insert("db_use_type".into(), db_use_type.as_str().into());
+    g.status.put(&mut b, "status", |p| {
+        p.get(a.map(|j| j.status), JobStatus::Configuration)
+            .as_str()
+    });
+    g.engine.put(&mut b, "engine_type", |p| {
+        p.text(a.map(|j| j.engine_type.as_str()), "mysql")
+    });
+    g.net.put(&mut b, "net_type", |p| {
+        p.get(a.map(|j| j.net_type), NetType::Vpc).as_str()
+    });
     if let Some(n) = &g.name {
-        b.insert("name".into(), name_text(n, all).into());
+        b.insert("name".into(), name_text(n, t).into());
     }
-    match &g.tags {
-        None => {}
-        Some(TagsGene::Map(pairs)) => {
-            let m: Map<String, Value> = pairs
-                .iter()
-                .map(|(k, v)| (k.to_string(), Value::from(*v)))
-                .collect();
-            b.insert("tags".into(), Value::Object(m));
-        }
-        Some(TagsGene::List(items)) => {
-            let list: Vec<Value> = items
-                .iter()
-                .map(|(k, v)| {
-                    let mut item = Map::new();
-                    item.insert("key".into(), Value::from(*k));
-                    v.put(&mut item, "value");
-                    Value::Object(item)
-                })
-                .collect();
-            b.insert("tags".into(), Value::Array(list));
-        }
+    if let Some(tags) = &g.tags {
+        b.insert("tags".into(), tags_value(tags, a));
     }
     if let Some(ids) = &g.instance_ids {
+        let of_anchor = a.and_then(|j| {
+            j.source_endpoint
+                .inst_id
+                .clone()
+                .or_else(|| j.target_endpoint.inst_id.clone())
+        });
+        let ids: Vec<String> = ids
+            .iter()
+            .map(|p| p.text(of_anchor.as_deref(), "i9"))
+            .collect();
         b.insert("instance_ids".into(), json!(ids));
     }
-    if let Some(ip) = g.instance_ip {
-        b.insert("instance_ip".into(), ip.into());
+    if let Some(ip) = &g.instance_ip {
+        let of_anchor = a.and_then(|j| {
+            j.target_endpoint
+                .ip
+                .clone()
+                .or_else(|| j.source_endpoint.ip.clone())
+        });
+        b.insert(
+            "instance_ip".into(),
+            ip.text(of_anchor.as_deref(), "10.0.0.9").into(),
+        );
     }
     if let Some(ep) = g.enterprise_project {
         b.insert(
@@ -782,12 +892,15 @@ async fn run_queries(
 ) -> Result<(), TestCaseError> {
     for g in queries {
         let project = &projects[g.project.index(projects.len())];
-        let all: Vec<&Job> = project
-            .jobs
-            .iter()
-            .flat_map(|j| std::iter::once(j).chain(&j.children))
-            .collect();
-        let body = body(g, &all);
+        let target = Target {
+            all: project
+                .jobs
+                .iter()
+                .flat_map(|j| std::iter::once(j).chain(&j.children))
+                .collect(),
+            anchor: project.jobs.get(g.anchor.index(project.jobs.len().max(1))),
+        };
+        let body = body(g, &target);
         let limits: &[&str] = &["e1"];
         let who = caller(&project.tenant, g.limited.then_some(limits));
         let req =
@@ -802,22 +915,7 @@ async fn run_queries(
                 )));
             }
         };
-        {
-            let t = model_all(&project.jobs, &q).len();
-            let k = match &q.name {
-                None => "none".to_string(),
-                Some(NameFilter::Ids(_)) => "ids".into(),
-                Some(NameFilter::Text(t)) => format!("text{}", t.chars().count().min(3)),
-            };
-            eprintln!(
-                "STAT {k} {} tags={} inst={} ip={} paging={:?}",
-                t.min(1),
-                !q.tags.is_empty(),
-                !q.instance_ids.is_empty(),
-                q.instance_ip.is_some(),
-                matches!(q.paging, Paging::All)
-            );
-        }
+        { let t = model_all(&project.jobs, &q).len(); let k = match &q.name { None => "none".to_string(), Some(NameFilter::Ids(_)) => "ids".into(), Some(NameFilter::Text(t)) => format!("text{}", t.chars().count().min(3)) }; eprintln!("STAT {k} {} tags={} inst={} ip={} paging={:?}", t.min(1), !q.tags.is_empty(), !q.instance_ids.is_empty(), q.instance_ip.is_some(), matches!(q.paging, Paging::All)); }
         if let Err(e) = compare(store, project, &q).await {
             return Err(TestCaseError::fail(format!(
                 "{e}\nbody {body}\nquery {q:?}\nproject {}:\n{}",
