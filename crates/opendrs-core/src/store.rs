@@ -10,6 +10,9 @@ pub enum StoreError {
     /// The database cannot be reached or is busy beyond the timeout: retry later.
     #[error("storage unavailable: {0}")]
     Unavailable(String),
+    /// A named thing (account, user, project, key) does not exist.
+    #[error("{0}")]
+    NotFound(String),
     /// A uniqueness rule was broken (e.g. a job name already used in the project).
     #[error("conflict on {0}")]
     Conflict(String),

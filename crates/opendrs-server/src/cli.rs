@@ -52,10 +52,10 @@ pub struct SignArgs {
 #[derive(Debug, Args)]
 pub struct StoreArgs {
     /// Configuration file (TOML).
-    #[arg(long, env = "OPENDRS_CONFIG")]
+    #[arg(long, env = "OPENDRS_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Data directory (default ./opendrs-data).
-    #[arg(long)]
+    #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
 }
 

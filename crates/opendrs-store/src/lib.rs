@@ -53,6 +53,9 @@ fn classify(e: rusqlite::Error) -> StoreError {
         rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
             StoreError::Conflict(e.to_string())
         }
+        rusqlite::Error::InvalidParameterName(what) if what.starts_with("no such") => {
+            StoreError::NotFound(what.clone())
+        }
         _ => StoreError::Other(e.to_string()),
     }
 }

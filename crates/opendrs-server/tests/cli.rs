@@ -1,0 +1,237 @@
+//! The `opendrs` command line, run as a user would: administration with `--json` output, the
+//! generator, signing, and clear failures for bad input.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn opendrs(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_opendrs"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .env("OPENDRS_LOG_LEVEL", "warn")
+        .output()
+        .expect("run opendrs")
+}
+
+fn json(dir: &std::path::Path, args: &[&str]) -> Value {
+    let out = opendrs(dir, args);
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json output")
+}
+
+#[test]
+fn an_administrator_can_set_up_an_account_with_users_roles_and_keys() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    json(
+        d,
+        &["admin", "account", "create", "--name", "acme", "--json"],
+    );
+    let project = json(
+        d,
+        &[
+            "admin",
+            "project",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "cn-north-4",
+            "--json",
+        ],
+    );
+    let pid = project["id"].as_str().expect("id").to_string();
+    assert_eq!(pid.len(), 32);
+    let user = json(
+        d,
+        &[
+            "admin",
+            "user",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "alice",
+            "--json",
+        ],
+    );
+    assert_eq!(user["password"].as_str().map(str::len), Some(16));
+    let out = opendrs(
+        d,
+        &[
+            "admin",
+            "role",
+            "grant",
+            "--account",
+            "acme",
+            "--user",
+            "alice",
+            "--project",
+            &pid,
+            "--role",
+            "drs_viewer",
+        ],
+    );
+    assert!(out.status.success());
+    let key = json(
+        d,
+        &[
+            "admin",
+            "key",
+            "create",
+            "--account",
+            "acme",
+            "--user",
+            "alice",
+            "--json",
+        ],
+    );
+    let ak = key["ak"].as_str().expect("ak").to_string();
+    assert_eq!((ak.len(), key["sk"].as_str().map(str::len)), (20, Some(40)));
+
+    let users = json(d, &["admin", "list", "users", "--json"]);
+    assert_eq!(users[0]["name"], "alice");
+    assert_eq!(users[0]["roles"][0], format!("drs_viewer@{pid}"));
+    let keys = json(d, &["admin", "list", "keys", "--json"]);
+    assert_eq!(keys[0]["ak"], ak.as_str());
+    assert!(
+        !String::from_utf8_lossy(&opendrs(d, &["admin", "list", "keys"]).stdout)
+            .contains(key["sk"].as_str().unwrap_or("-"))
+    );
+
+    let rotated = json(d, &["admin", "key", "rotate", &ak, "--json"]);
+    assert_ne!(rotated["ak"], ak.as_str());
+    let keys = json(d, &["admin", "list", "keys", "--json"]);
+    assert_eq!(keys.as_array().map(Vec::len), Some(1));
+    assert!(opendrs(
+        d,
+        &[
+            "admin",
+            "user",
+            "disable",
+            "--account",
+            "acme",
+            "--name",
+            "alice"
+        ]
+    )
+    .status
+    .success());
+    assert_eq!(
+        json(d, &["admin", "list", "users", "--json"])[0]["enabled"],
+        false
+    );
+}
+
+#[test]
+fn bad_administrative_input_fails_with_a_message_and_a_nonzero_status() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    let cases: [&[&str]; 4] = [
+        &[
+            "admin",
+            "project",
+            "create",
+            "--account",
+            "nobody",
+            "--name",
+            "x",
+            "--id",
+            "0123456789abcdef0123456789abcdef",
+        ],
+        &[
+            "admin",
+            "user",
+            "create",
+            "--account",
+            "nobody",
+            "--name",
+            "x",
+        ],
+        &["admin", "key", "delete", "NOSUCHKEY"],
+        &[
+            "admin",
+            "project",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "x",
+            "--id",
+            "NOT-HEX",
+        ],
+    ];
+    json(
+        d,
+        &["admin", "account", "create", "--name", "acme", "--json"],
+    );
+    for args in cases {
+        let out = opendrs(d, args);
+        assert!(!out.status.success(), "{args:?} should fail");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("opendrs: "), "{args:?}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Invalid parameter"),
+            "{err}"
+        );
+    }
+}
+
+#[test]
+fn generate_is_deterministic_for_a_seed() {
+    let a = tempfile::tempdir().expect("tempdir");
+    let b = tempfile::tempdir().expect("tempdir");
+    let args = [
+        "admin",
+        "generate",
+        "--jobs",
+        "500",
+        "--projects",
+        "5",
+        "--big-project-jobs",
+        "300",
+        "--seed",
+        "9",
+    ];
+    let sa = json(a.path(), &args);
+    let sb = json(b.path(), &args);
+    assert_eq!(sa, sb);
+    assert_eq!(
+        (
+            sa["jobs"].as_u64(),
+            sa["projects"].as_u64(),
+            sa["small_project_jobs"].as_u64()
+        ),
+        (Some(500), Some(5), Some(50))
+    );
+}
+
+#[test]
+fn sign_prints_headers_that_carry_a_signature() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let body = dir.path().join("b.json");
+    std::fs::write(&body, br#"{"db_use_type":"sync"}"#).expect("write");
+    let out = Command::new(env!("CARGO_BIN_EXE_opendrs"))
+        .args([
+            "sign",
+            "--ak",
+            "AK",
+            "--sk",
+            "SK",
+            "--url",
+            "http://127.0.0.1:1/v3/abc/jobs",
+            "--body-file",
+        ])
+        .arg(&body)
+        .output()
+        .expect("run");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("authorization: SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature="), "{text}");
+    assert!(text.contains("x-project-id: abc"));
+}
