@@ -86,7 +86,8 @@ fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
     }
     if !q.instance_ids.is_empty() {
         let mut s = Sql::default();
-        s.push("SELECT job_seq FROM job_instances WHERE project_key = ")
+        // DISTINCT: a job whose source and target endpoints both match is one candidate.
+        s.push("SELECT DISTINCT job_seq FROM job_instances WHERE project_key = ")
             .bind(key);
         s.push(" AND kind = 'id' AND value IN ")
             .bind_list(&q.instance_ids);
@@ -94,7 +95,7 @@ fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
     }
     if let Some(ip) = &q.instance_ip {
         let mut s = Sql::default();
-        s.push("SELECT job_seq FROM job_instances WHERE project_key = ")
+        s.push("SELECT DISTINCT job_seq FROM job_instances WHERE project_key = ")
             .bind(key);
         s.push(" AND kind = 'ip' AND value = ").bind(ip.clone());
         parts.push(s);
@@ -110,11 +111,10 @@ fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
     (!out.text.is_empty()).then_some(out)
 }
 
-/// The WHERE conditions every returned row satisfies (on alias `j`).
-fn conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
+/// The enumerated conditions, shared by the rows (`jobs j`) and the counters (`job_counts j`).
+fn enum_conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
     s.push(" WHERE j.project_key = ").bind(tenant.key());
     s.push(" AND j.db_use_type = ").bind(q.db_use_type.as_str());
-    s.push(" AND j.parent_seq IS NULL");
     match q.status {
         Some(st) => s.push(" AND j.status = ").bind(st.as_str()),
         None => s.push(" AND j.status <> 'DELETED'"),
@@ -128,6 +128,12 @@ fn conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
     if let Some(eps) = &q.enterprise_projects {
         s.push(" AND j.enterprise_project_id IN ").bind_list(eps);
     }
+}
+
+/// The WHERE conditions every returned row satisfies (on alias `j`).
+fn conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
+    enum_conditions(tenant, q, s);
+    s.push(" AND j.parent_seq IS NULL");
     if let Some(NameFilter::Text(text)) = &q.name {
         s.push(" AND (j.id = ").bind(text.clone());
         s.push(" OR instr(j.name_fold, ")
@@ -187,22 +193,8 @@ pub fn count(conn: &Connection, tenant: &Tenant, q: &JobQuery) -> rusqlite::Resu
 /// The total from the per-dimension counters.
 fn counters(tenant: &Tenant, q: &JobQuery) -> Sql {
     let mut s = Sql::default();
-    s.push("SELECT coalesce(sum(n), 0) FROM job_counts j WHERE j.project_key = ")
-        .bind(tenant.key());
-    s.push(" AND j.db_use_type = ").bind(q.db_use_type.as_str());
-    match q.status {
-        Some(st) => s.push(" AND j.status = ").bind(st.as_str()),
-        None => s.push(" AND j.status <> 'DELETED'"),
-    };
-    if let Some(e) = &q.engine_type {
-        s.push(" AND j.engine_type = ").bind(e.clone());
-    }
-    if let Some(n) = q.net_type {
-        s.push(" AND j.net_type = ").bind(n.as_str());
-    }
-    if let Some(eps) = &q.enterprise_projects {
-        s.push(" AND j.enterprise_project_id IN ").bind_list(eps);
-    }
+    s.push("SELECT coalesce(sum(n), 0) FROM job_counts j");
+    enum_conditions(tenant, q, &mut s);
     s
 }
 
