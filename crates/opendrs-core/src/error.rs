@@ -45,9 +45,9 @@ pub enum Error {
     /// The per-project rate limit is exhausted (`APIGW.0308`).
     #[error("throttled")]
     Throttled { retry_after: Duration },
-    /// Storage cannot be reached right now (`DRS.M00004`, 503).
-    #[error("storage unavailable")]
-    Unavailable,
+    /// Storage cannot be reached right now (`DRS.M00004`, 503). The detail is logged, never shown.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// Any other fault (`DRS.M00004`, 500). The detail is logged, never shown.
     #[error("internal error: {0}")]
     Internal(String),
@@ -98,7 +98,7 @@ impl Error {
             Error::RouteNotFound | Error::MethodNotAllowed => "APIGW.0101",
             Error::BodyTooLarge { .. } => "APIGW.0201",
             Error::Throttled { .. } => "APIGW.0308",
-            Error::Unavailable | Error::Internal(_) => "DRS.M00004",
+            Error::Unavailable(_) | Error::Internal(_) => "DRS.M00004",
         }
     }
 

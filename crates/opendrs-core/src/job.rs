@@ -57,20 +57,21 @@ pub fn format_list_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+// Borrows from the `Job` it shows, so rendering a page copies no strings.
 /// A task in the list response (the SDK's `JobInfo`; field order as the original's example).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct JobInfo {
-    pub id: String,
-    pub name: String,
+pub struct JobInfo<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
     #[schema(value_type = String)]
     pub status: JobStatus,
-    pub description: String,
+    pub description: &'a str,
     /// `yyyy-MM-dd HH:mm:ss`, UTC.
     pub create_time: String,
     /// The failure cause, only on jobs that have one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_msg: Option<String>,
-    pub engine_type: String,
+    pub error_msg: Option<&'a str>,
+    pub engine_type: &'a str,
     #[schema(value_type = String)]
     pub net_type: NetType,
     pub billing_tag: bool,
@@ -80,27 +81,27 @@ pub struct JobInfo {
     pub db_use_type: DbUseType,
     #[schema(value_type = String)]
     pub task_type: TaskType,
-    pub children: Vec<ChildrenJobInfo>,
+    pub children: Vec<ChildrenJobInfo<'a>>,
     #[serde(rename = "node_newFramework")]
     pub node_new_framework: bool,
-    pub job_action: JobActionResp,
+    pub job_action: &'static JobActionResp,
 }
 
 /// A subtask inside its parent's `children` (the SDK's `ChildrenJobInfo`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct ChildrenJobInfo {
+pub struct ChildrenJobInfo<'a> {
     pub billing_tag: bool,
     pub create_time: String,
     #[schema(value_type = String)]
     pub db_use_type: DbUseType,
-    pub description: String,
-    pub engine_type: String,
+    pub description: &'a str,
+    pub engine_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub error_msg: Option<String>,
-    pub id: String,
+    pub error_msg: Option<&'a str>,
+    pub id: &'a str,
     #[schema(value_type = String)]
     pub job_direction: JobDirection,
-    pub name: String,
+    pub name: &'a str,
     #[schema(value_type = String)]
     pub net_type: NetType,
     #[serde(rename = "node_newFramework")]
@@ -109,19 +110,19 @@ pub struct ChildrenJobInfo {
     pub status: JobStatus,
     #[schema(value_type = String)]
     pub task_type: TaskType,
-    pub job_action: JobActionResp,
+    pub job_action: &'static JobActionResp,
 }
 
-impl From<&Job> for JobInfo {
-    fn from(j: &Job) -> Self {
+impl<'a> From<&'a Job> for JobInfo<'a> {
+    fn from(j: &'a Job) -> Self {
         JobInfo {
-            id: j.id.clone(),
-            name: j.name.clone(),
+            id: &j.id,
+            name: &j.name,
             status: j.status,
-            description: j.description.clone(),
+            description: &j.description,
             create_time: format_list_time(j.create_time_ms),
-            error_msg: j.error_msg.clone(),
-            engine_type: j.engine_type.clone(),
+            error_msg: j.error_msg.as_deref(),
+            engine_type: &j.engine_type,
             net_type: j.net_type,
             billing_tag: j.billing_tag,
             job_direction: j.job_direction,
@@ -134,18 +135,18 @@ impl From<&Job> for JobInfo {
     }
 }
 
-impl From<&Job> for ChildrenJobInfo {
-    fn from(j: &Job) -> Self {
+impl<'a> From<&'a Job> for ChildrenJobInfo<'a> {
+    fn from(j: &'a Job) -> Self {
         ChildrenJobInfo {
             billing_tag: j.billing_tag,
             create_time: format_list_time(j.create_time_ms),
             db_use_type: j.db_use_type,
-            description: j.description.clone(),
-            engine_type: j.engine_type.clone(),
-            error_msg: j.error_msg.clone(),
-            id: j.id.clone(),
+            description: &j.description,
+            engine_type: &j.engine_type,
+            error_msg: j.error_msg.as_deref(),
+            id: &j.id,
             job_direction: j.job_direction,
-            name: j.name.clone(),
+            name: &j.name,
             net_type: j.net_type,
             node_new_framework: j.node_new_framework,
             status: j.status,
@@ -157,9 +158,9 @@ impl From<&Job> for ChildrenJobInfo {
 
 /// The list response (`ShowJobListResponse`).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct JobListResponse {
+pub struct JobListResponse<'a> {
     pub total_record: u64,
-    pub jobs: Vec<JobInfo>,
+    pub jobs: Vec<JobInfo<'a>>,
 }
 
 #[cfg(test)]

@@ -115,8 +115,19 @@ pub struct JobActionResp {
     pub current_action: Option<&'static str>,
 }
 
-/// Computes `job_action` for a job in `status`, from the transition table.
-pub fn job_action(status: JobStatus) -> JobActionResp {
+/// `job_action` for a job in `status`, computed once per status from the transition table.
+pub fn job_action(status: JobStatus) -> &'static JobActionResp {
+    static TABLE: std::sync::OnceLock<Vec<JobActionResp>> = std::sync::OnceLock::new();
+    // `JobStatus::ALL` is in declaration order, so a status's discriminant is its index.
+    &TABLE.get_or_init(|| {
+        JobStatus::ALL
+            .iter()
+            .map(|s| compute_job_action(*s))
+            .collect()
+    })[status as usize]
+}
+
+fn compute_job_action(status: JobStatus) -> JobActionResp {
     let (available, unavailable): (Vec<Action>, Vec<Action>) = Action::ALL
         .iter()
         .partition(|a| next_status(status, **a).is_some());
@@ -133,6 +144,17 @@ pub fn job_action(status: JobStatus) -> JobActionResp {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_cached_job_action_of_every_status_is_the_computed_one() {
+        for status in JobStatus::ALL {
+            assert_eq!(
+                job_action(*status),
+                &compute_job_action(*status),
+                "{status}"
+            );
+        }
+    }
 
     #[test]
     fn no_status_has_two_transitions_for_the_same_action() {

@@ -53,7 +53,7 @@ fn english(err: &Error) -> String {
             "The throttling threshold has been reached: retry after {} s.",
             retry_after.as_secs().max(1)
         ),
-        Error::Unavailable => {
+        Error::Unavailable(_) => {
             "Service is abnormal: storage is temporarily unavailable. Try again later.".into()
         }
         Error::Internal(_) => "Service is abnormal. Check logs.".into(),
@@ -88,7 +88,7 @@ fn chinese(err: &Error) -> String {
                 retry_after.as_secs().max(1)
             )
         }
-        Error::Unavailable => "服务异常：存储暂时不可用，请稍后重试。".into(),
+        Error::Unavailable(_) => "服务异常：存储暂时不可用，请稍后重试。".into(),
         Error::Internal(_) => "服务异常，请检查日志。".into(),
     }
 }
@@ -159,7 +159,7 @@ mod tests {
             Error::Throttled {
                 retry_after: Duration::from_secs(2),
             },
-            Error::Unavailable,
+            Error::Unavailable("pool timed out".into()),
             Error::Internal("disk I/O error at /secret/path".into()),
         ]
     }
@@ -199,9 +199,13 @@ mod tests {
 
     #[test]
     fn internal_details_never_reach_the_message() {
-        let err = Error::Internal("disk I/O error at /secret/path".into());
-        for lang in [Lang::EnUs, Lang::ZhCn] {
-            assert!(!message(&err, lang).contains("/secret/path"));
+        for err in [
+            Error::Internal("disk I/O error at /secret/path".into()),
+            Error::Unavailable("cannot open /secret/path".into()),
+        ] {
+            for lang in [Lang::EnUs, Lang::ZhCn] {
+                assert!(!message(&err, lang).contains("/secret/path"));
+            }
         }
     }
 }

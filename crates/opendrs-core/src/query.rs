@@ -103,7 +103,7 @@ pub struct ResourceTag {
 }
 
 /// Which page of the ordered result to return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Paging {
     /// Every match, streamed.
     All,
@@ -114,7 +114,7 @@ pub enum Paging {
 }
 
 /// How `name` narrows the result.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum NameFilter {
     /// Exact job IDs (the value had commas).
     Ids(Vec<String>),
@@ -123,7 +123,7 @@ pub enum NameFilter {
 }
 
 /// A validated query, ready for a store. Deleted jobs are excluded unless `status` is `DELETED`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JobQuery {
     pub db_use_type: DbUseType,
     pub status: Option<JobStatus>,

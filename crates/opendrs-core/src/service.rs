@@ -2,28 +2,67 @@
 //! the raw input, returning domain results. HTTP handlers call exactly one of these.
 
 use crate::{
-    caller::Caller,
+    caller::{Caller, Tenant},
     error::{Error, Result},
-    query::{parse_body, Paging},
-    store::{JobPage, JobStream, Store},
+    job::{JobInfo, JobListResponse},
+    query::{parse_body, JobQuery, Paging},
+    store::{JobStream, Store},
 };
-use std::sync::Arc;
+use std::{
+    num::NonZeroUsize,
+    sync::{Arc, Mutex},
+};
 
-/// The answer to a list query: one page, or every match streamed.
+/// The answer to a list query: one page, already rendered as JSON, or every match streamed.
 pub enum JobListing {
-    Page(JobPage),
+    Page(Arc<[u8]>),
     All(JobStream),
+}
+
+/// Rendered pages by (project, validated query), each labelled with the store's data version
+/// when it was read: an entry is served only while that version is current, so an answer is
+/// never staler than the store (any commit, from any process, moves the version).
+struct PageCache {
+    entries: Mutex<lru::LruCache<PageKey, Labelled>>,
+}
+
+/// (project key, validated query).
+type PageKey = (i64, JobQuery);
+/// (data version when read, rendered page).
+type Labelled = (u64, Arc<[u8]>);
+
+impl PageCache {
+    fn get(&self, tenant: &Tenant, q: &JobQuery, version: u64) -> Option<Arc<[u8]>> {
+        let mut entries = self.entries.lock().ok()?;
+        match entries.get(&(tenant.key(), q.clone())) {
+            Some((v, page)) if *v == version => Some(page.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, tenant: &Tenant, q: JobQuery, version: u64, page: Arc<[u8]>) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.put((tenant.key(), q), (version, page));
+        }
+    }
 }
 
 /// The DRS job operations over a store.
 #[derive(Clone)]
 pub struct Jobs {
     store: Arc<dyn Store>,
+    cache: Option<Arc<PageCache>>,
 }
 
 impl Jobs {
-    pub fn new(store: Arc<dyn Store>) -> Self {
-        Jobs { store }
+    /// `cached_pages`: how many rendered pages to keep (0: no cache).
+    pub fn new(store: Arc<dyn Store>, cached_pages: usize) -> Self {
+        let cache = NonZeroUsize::new(cached_pages).map(|n| {
+            Arc::new(PageCache {
+                entries: Mutex::new(lru::LruCache::new(n)),
+            })
+        });
+        Jobs { store, cache }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -36,11 +75,30 @@ impl Jobs {
             return Err(Error::Forbidden);
         }
         let query = parse_body(body)?.validate(caller)?;
-        Ok(match query.paging {
-            Paging::All => JobListing::All(self.store.job_list_all(&caller.tenant, &query).await?),
-            Paging::Page { .. } => {
-                JobListing::Page(self.store.job_list(&caller.tenant, &query).await?)
-            }
-        })
+        if query.paging == Paging::All {
+            return Ok(JobListing::All(
+                self.store.job_list_all(&caller.tenant, &query).await?,
+            ));
+        }
+        let tenant = &caller.tenant;
+        let Some(cache) = &self.cache else {
+            return Ok(JobListing::Page(self.render_page(tenant, &query).await?));
+        };
+        let version = self.store.data_version().await?;
+        if let Some(page) = cache.get(tenant, &query, version) {
+            return Ok(JobListing::Page(page));
+        }
+        let page = self.render_page(tenant, &query).await?;
+        cache.put(tenant, query, version, page.clone());
+        Ok(JobListing::Page(page))
+    }
+
+    async fn render_page(&self, tenant: &Tenant, query: &JobQuery) -> Result<Arc<[u8]>> {
+        let page = self.store.job_list(tenant, query).await?;
+        let body = JobListResponse {
+            total_record: page.total,
+            jobs: page.jobs.iter().map(JobInfo::from).collect(),
+        };
+        Ok(serde_json::to_vec(&body).map_err(Error::internal)?.into())
     }
 }

@@ -24,7 +24,7 @@ pub enum StoreError {
 impl From<StoreError> for crate::Error {
     fn from(e: StoreError) -> Self {
         match e {
-            StoreError::Unavailable(_) => crate::Error::Unavailable,
+            StoreError::Unavailable(detail) => crate::Error::Unavailable(detail),
             other => crate::Error::internal(other),
         }
     }
@@ -63,6 +63,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// The project with this public ID, if it exists.
     async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>>;
+
+    /// A number that changes whenever any committed data changes (from any process). Caches
+    /// of answers are valid while it stays the same.
+    async fn data_version(&self) -> StoreResult<u64>;
 
     /// The identity version: it moves whenever projects, users, roles or keys change.
     async fn identity_version(&self) -> StoreResult<i64>;

@@ -41,9 +41,10 @@ impl Application {
                 "authentication is DISABLED: every caller is an administrator of any project"
             );
         }
+        let cached_pages = config.page_cache_entries;
         let state = AppState {
             config: Arc::new(config),
-            jobs: Jobs::new(shared),
+            jobs: Jobs::new(shared, cached_pages),
             authn: authn.clone(),
         };
         Ok(Application {

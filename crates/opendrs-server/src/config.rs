@@ -35,6 +35,9 @@ pub struct Config {
     /// Accept unauthenticated requests as an administrator of the path's project
     /// (`auth_disabled`, `OPENDRS_AUTH_DISABLED`). For benchmarks and throwaway experiments only.
     pub auth_disabled: bool,
+    /// Rendered list pages kept in memory, served while the data is unchanged; 0 disables
+    /// (`page_cache_entries`, `OPENDRS_PAGE_CACHE_ENTRIES`).
+    pub page_cache_entries: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -60,6 +63,7 @@ impl Default for Config {
             throttle_burst: 2000,
             identity_refresh_ms: 1000,
             auth_disabled: false,
+            page_cache_entries: 1024,
         }
     }
 }
@@ -81,6 +85,7 @@ struct FileConfig {
     throttle_burst: Option<u32>,
     identity_refresh_ms: Option<u64>,
     auth_disabled: Option<bool>,
+    page_cache_entries: Option<usize>,
 }
 
 fn number<T: std::str::FromStr>(
@@ -145,6 +150,7 @@ impl Config {
         f.throttle_burst = number(&parse, "OPENDRS_THROTTLE_BURST")?;
         f.identity_refresh_ms = number(&parse, "OPENDRS_IDENTITY_REFRESH_MS")?;
         f.auth_disabled = number(&parse, "OPENDRS_AUTH_DISABLED")?;
+        f.page_cache_entries = number(&parse, "OPENDRS_PAGE_CACHE_ENTRIES")?;
         c.overlay(f);
         Ok(c)
     }
@@ -188,6 +194,9 @@ impl Config {
         }
         if let Some(v) = f.auth_disabled {
             self.auth_disabled = v;
+        }
+        if let Some(v) = f.page_cache_entries {
+            self.page_cache_entries = v;
         }
     }
 

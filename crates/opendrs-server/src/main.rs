@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// mimalloc: the service allocates many small, short-lived buffers per request.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     let cli = opendrs_server::cli::Cli::parse();

@@ -34,6 +34,9 @@ type Pool = r2d2::Pool<SqliteConnectionManager>;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool,
+    /// A connection that never writes: its `PRAGMA data_version` moves on every commit made by
+    /// any other connection, in this process or another.
+    watcher: std::sync::Arc<std::sync::Mutex<Connection>>,
 }
 
 fn classify(e: rusqlite::Error) -> StoreError {
@@ -70,7 +73,7 @@ fn init(conn: &mut Connection) -> rusqlite::Result<()> {
     // FULL: an acknowledged write survives a power loss, not only a crash.
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
-    conn.pragma_update(None, "cache_size", -16_000)?;
+    conn.pragma_update(None, "cache_size", -8_000)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }
@@ -93,9 +96,16 @@ impl SqliteStore {
         let pool = r2d2::Pool::builder()
             .max_size(connections.max(1))
             .connection_timeout(Duration::from_secs(5))
+            // A broken SQLite connection is not a thing: skip the per-checkout probe query.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(pool_error)?;
-        Ok(SqliteStore { pool })
+        let mut watcher = Connection::open(path).map_err(classify)?;
+        init(&mut watcher).map_err(classify)?;
+        Ok(SqliteStore {
+            pool,
+            watcher: std::sync::Arc::new(std::sync::Mutex::new(watcher)),
+        })
     }
 
     /// The schema version this build applies.
@@ -264,6 +274,26 @@ impl Writer<'_> {
     }
 }
 
+/// Runs `f` in one read transaction (one snapshot), with cached BEGIN/COMMIT statements.
+fn read_snapshot<T>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    conn.prepare_cached("BEGIN")?.execute([])?;
+    match f(conn) {
+        Ok(v) => {
+            conn.prepare_cached("COMMIT")?.execute([])?;
+            Ok(v)
+        }
+        Err(e) => {
+            let _ = conn
+                .prepare_cached("ROLLBACK")
+                .and_then(|mut s| s.execute([]));
+            Err(e)
+        }
+    }
+}
+
 fn page(
     conn: &mut Connection,
     tenant: &Tenant,
@@ -271,17 +301,18 @@ fn page(
     offset: u64,
     limit: u64,
 ) -> rusqlite::Result<JobPage> {
-    let tx = conn.transaction()?;
-    let total = list_sql::count(&tx, tenant, q)?;
-    let mut jobs: Vec<(i64, Job)> = Vec::new();
-    if offset < total {
-        list_sql::rows(&tx, tenant, q, offset, Some(limit), |seq, job| {
-            jobs.push((seq, job));
-            true
-        })?;
-        list_sql::attach_children(&tx, tenant, &mut jobs)?;
-    }
-    tx.commit()?;
+    let (total, jobs) = read_snapshot(conn, |tx| {
+        let total = list_sql::count(tx, tenant, q)?;
+        let mut jobs: Vec<(i64, Job)> = Vec::new();
+        if offset < total {
+            list_sql::rows(tx, tenant, q, offset, Some(limit), |seq, job| {
+                jobs.push((seq, job));
+                true
+            })?;
+            list_sql::attach_children(tx, tenant, &mut jobs)?;
+        }
+        Ok((total, jobs))
+    })?;
     Ok(JobPage {
         total,
         jobs: jobs.into_iter().map(|(_, j)| j).collect(),
@@ -341,9 +372,11 @@ impl Store for SqliteStore {
             Paging::Page { offset, limit } => (offset, limit),
             Paging::All => (0, u64::MAX),
         };
-        let (tenant, query) = (tenant.clone(), query.clone());
-        self.blocking(move |c| page(c, &tenant, &query, offset, limit).map_err(classify))
-            .await
+        // A page is bounded work (an index walk, at most 100 rows): it runs right here, on the
+        // request's thread. Handing it to a blocking thread cost more in context switches than
+        // the query itself (see BENCHMARKS.md). Streams and admin work stay off-thread.
+        let mut conn = self.pool.get().map_err(pool_error)?;
+        page(&mut conn, tenant, query, offset, limit).map_err(classify)
     }
 
     async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream> {
@@ -380,6 +413,18 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn data_version(&self) -> StoreResult<u64> {
+        let conn = self
+            .watcher
+            .lock()
+            .map_err(|_| StoreError::Other("watcher lock poisoned".into()))?;
+        let v: i64 = conn
+            .prepare_cached("PRAGMA data_version")
+            .and_then(|mut s| s.query_row([], |r| r.get(0)))
+            .map_err(classify)?;
+        Ok(v as u64)
+    }
+
     async fn identity_version(&self) -> StoreResult<i64> {
         self.blocking(|c| identity::version(c).map_err(classify))
             .await
@@ -398,5 +443,32 @@ impl Store for SqliteStore {
     async fn ping(&self) -> StoreResult<()> {
         self.blocking(|c| c.query_row("SELECT 1", [], |_| Ok(())).map_err(classify))
             .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_data_version_moves_on_every_commit_from_any_connection() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("db");
+        let a = SqliteStore::open(&path).expect("open a");
+        let b = SqliteStore::open(&path).expect("open b"); // as another process would
+        let v0 = a.data_version().await.expect("v0");
+        assert_eq!(
+            a.data_version().await.expect("again"),
+            v0,
+            "reading does not move it"
+        );
+        a.write(|w| w.project_upsert("0123456789abcdef0123456789abcdef", "x", 0))
+            .expect("write a");
+        let v1 = a.data_version().await.expect("v1");
+        assert_ne!(v1, v0, "a commit through this store's pool");
+        b.write(|w| w.project_upsert("fedcba9876543210fedcba9876543210", "y", 0))
+            .expect("write b");
+        let v2 = a.data_version().await.expect("v2");
+        assert_ne!(v2, v1, "a commit through another store on the same file");
     }
 }

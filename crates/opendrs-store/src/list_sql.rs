@@ -198,6 +198,22 @@ fn counters(tenant: &Tenant, q: &JobQuery) -> Sql {
     s
 }
 
+/// The ordered rows of `q`, from `offset`, at most `limit` (all when `None`).
+fn page_sql(tenant: &Tenant, q: &JobQuery, offset: u64, limit: Option<u64>) -> Sql {
+    let mut s = select(
+        rows::COLUMNS,
+        from_where(tenant, q),
+        " ORDER BY j.create_time DESC, j.id DESC",
+    );
+    if let Some(limit) = limit {
+        // Literals, not parameters: SQLite re-plans a statement with a bound LIMIT/OFFSET on
+        // every execution, which cost more than the query (see BENCHMARKS.md).
+        let (limit, offset) = (limit.min(i64::MAX as u64), offset.min(i64::MAX as u64));
+        s.push(&format!(" LIMIT {limit} OFFSET {offset}"));
+    }
+    s
+}
+
 /// The page `[offset, offset + limit)` of the ordered matches; `limit` `None` means all of them,
 /// delivered to `each` row by row.
 pub fn rows(
@@ -208,15 +224,7 @@ pub fn rows(
     limit: Option<u64>,
     mut each: impl FnMut(i64, Job) -> bool,
 ) -> rusqlite::Result<()> {
-    let mut s = select(
-        rows::COLUMNS,
-        from_where(tenant, q),
-        " ORDER BY j.create_time DESC, j.id DESC",
-    );
-    if let Some(limit) = limit {
-        s.push(" LIMIT ").bind(limit.min(i64::MAX as u64) as i64);
-        s.push(" OFFSET ").bind(offset.min(i64::MAX as u64) as i64);
-    }
+    let s = page_sql(tenant, q, offset, limit);
     let mut stmt = conn.prepare_cached(&s.text)?;
     let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
     while let Some(row) = rs.next()? {
@@ -228,6 +236,25 @@ pub fn rows(
     Ok(())
 }
 
+/// The children of the jobs with these seqs, newest first, each row led by its parent's seq.
+fn children_sql(tenant: &Tenant, seqs: &[i64]) -> Sql {
+    let mut s = Sql::default();
+    s.push("SELECT j.parent_seq, ").push(rows::COLUMNS);
+    // `+` keeps the planner on the children index: an index on the project would walk all of
+    // a big project's jobs to find a page's children.
+    s.push(" FROM jobs j WHERE +j.project_key = ")
+        .bind(tenant.key());
+    s.push(" AND j.parent_seq IN (");
+    for (i, seq) in seqs.iter().enumerate() {
+        if i > 0 {
+            s.push(",");
+        }
+        s.bind(*seq);
+    }
+    s.push(") ORDER BY j.create_time DESC, j.id DESC");
+    s
+}
+
 /// Attaches children to `parents` (by seq), newest first.
 pub fn attach_children(
     conn: &Connection,
@@ -237,18 +264,8 @@ pub fn attach_children(
     if parents.is_empty() {
         return Ok(());
     }
-    let mut s = Sql::default();
-    s.push("SELECT j.parent_seq, ").push(rows::COLUMNS);
-    s.push(" FROM jobs j WHERE j.project_key = ")
-        .bind(tenant.key());
-    s.push(" AND j.parent_seq IN (");
-    for (i, (seq, _)) in parents.iter().enumerate() {
-        if i > 0 {
-            s.push(",");
-        }
-        s.bind(*seq);
-    }
-    s.push(") ORDER BY j.create_time DESC, j.id DESC");
+    let seqs: Vec<i64> = parents.iter().map(|(seq, _)| *seq).collect();
+    let s = children_sql(tenant, &seqs);
     let mut stmt = conn.prepare_cached(&s.text)?;
     let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
     while let Some(row) = rs.next()? {
@@ -281,5 +298,104 @@ impl ToValue for String {
 impl ToValue for i64 {
     fn to_value(self) -> Value {
         Value::Integer(self)
+    }
+}
+
+#[cfg(test)]
+mod plan_tests {
+    //! The access paths the module doc promises, checked with EXPLAIN QUERY PLAN.
+    use super::*;
+    use opendrs_core::{caller::Caller, query::parse_body};
+
+    fn plan(sql: &Sql) -> String {
+        let mut conn = Connection::open_in_memory().expect("open");
+        crate::schema::migrate(&mut conn).expect("migrate");
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", sql.text))
+            .expect("prepare");
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(sql.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("query");
+        rows.map(|r| r.unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(" | ")
+    }
+
+    fn query(body: &str) -> (Tenant, JobQuery) {
+        let tenant = Tenant::new("p", 1);
+        let caller = Caller {
+            tenant: tenant.clone(),
+            user_id: "u".into(),
+            roles: vec![],
+            enterprise_projects: None,
+        };
+        let q = parse_body(body.as_bytes())
+            .and_then(|b| b.validate(&caller))
+            .expect("query");
+        (tenant, q)
+    }
+
+    #[test]
+    fn a_page_statement_is_planned_once_and_reused() {
+        let (t, q) = query(r#"{"db_use_type":"sync","status":"CONFIGURATION"}"#);
+        let mut conn = Connection::open_in_memory().expect("open");
+        crate::schema::migrate(&mut conn).expect("migrate");
+        for _ in 0..3 {
+            rows(&conn, &t, &q, 0, Some(10), |_, _| true).expect("rows");
+        }
+        let sql = page_sql(&t, &q, 0, Some(10));
+        let stmt = conn.prepare_cached(&sql.text).expect("cached");
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    #[test]
+    fn children_are_found_through_the_children_index() {
+        let p = plan(&children_sql(&Tenant::new("p", 1), &[1, 2, 3]));
+        assert!(p.contains("jobs_children"), "{p}");
+    }
+
+    #[test]
+    fn a_status_page_walks_the_status_index_in_list_order() {
+        let (t, q) = query(r#"{"db_use_type":"sync","status":"CONFIGURATION"}"#);
+        let p = plan(&select(
+            rows::COLUMNS,
+            from_where(&t, &q),
+            " ORDER BY j.create_time DESC, j.id DESC LIMIT 10",
+        ));
+        assert!(
+            p.contains("jobs_top_by_status") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn a_default_page_walks_the_time_index_in_list_order() {
+        let (t, q) = query(r#"{"db_use_type":"sync","net_type":"eip"}"#);
+        let p = plan(&select(
+            rows::COLUMNS,
+            from_where(&t, &q),
+            " ORDER BY j.create_time DESC, j.id DESC LIMIT 10",
+        ));
+        assert!(
+            p.contains("jobs_top_by_time") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+    }
+
+    #[test]
+    fn an_enumerated_total_is_read_from_the_counters() {
+        let (t, q) = query(r#"{"db_use_type":"sync","engine_type":"mysql"}"#);
+        let p = plan(&counters(&t, &q));
+        assert!(p.contains("job_counts") || p.contains("PRIMARY KEY"), "{p}");
+    }
+
+    #[test]
+    fn a_name_search_starts_from_the_gram_index() {
+        let (t, q) = query(r#"{"db_use_type":"sync","name":"orders"}"#);
+        let p = plan(&select("count(*)", from_where(&t, &q), ""));
+        assert!(p.contains("job_name_grams"), "{p}");
+        assert!(p.find("job_name_grams") < p.find("SEARCH j"), "{p}");
     }
 }

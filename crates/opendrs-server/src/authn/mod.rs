@@ -41,6 +41,9 @@ pub struct Authenticator {
     min_reload: Duration,
     last_miss_reload: Mutex<Option<Instant>>,
     disabled: bool,
+    /// Tokens already opened: a token is immutable, so its claims are decrypted once. The
+    /// revocation checks (user, password epoch, expiry, project) still run on every request.
+    opened: Mutex<lru::LruCache<String, TokenClaims>>,
 }
 
 fn unauthenticated(reason: impl Into<String>) -> Error {
@@ -82,6 +85,9 @@ impl Authenticator {
             min_reload: Duration::from_millis(config.identity_refresh_ms.max(50)),
             last_miss_reload: Mutex::new(None),
             disabled: config.auth_disabled,
+            opened: Mutex::new(lru::LruCache::new(
+                std::num::NonZeroUsize::MIN.saturating_add(4095),
+            )),
         })
     }
 
@@ -140,8 +146,7 @@ impl Authenticator {
         let caller = if self.disabled {
             self.anonymous(path_project)?
         } else if let Some(token) = header(parts, "x-auth-token") {
-            let claims = token_open(&self.master, token)
-                .ok_or_else(|| unauthenticated("decrypt token fail"))?;
+            let claims = self.token_claims(token)?;
             token_caller(&self.snapshot(), &claims, now_unix(), path_project)?
         } else if let Some(auth) = header(parts, "authorization") {
             self.signed(parts, auth, body, path_project).await?
@@ -188,6 +193,23 @@ impl Authenticator {
             .get(&key.user_id)
             .ok_or_else(|| unauthenticated("Get secretKey failed"))?;
         snap.caller(user, path_project)
+    }
+
+    fn token_claims(&self, token: &str) -> Result<TokenClaims, Error> {
+        if let Some(claims) = self
+            .opened
+            .lock()
+            .ok()
+            .and_then(|mut c| c.get(token).cloned())
+        {
+            return Ok(claims);
+        }
+        let claims =
+            token_open(&self.master, token).ok_or_else(|| unauthenticated("decrypt token fail"))?;
+        if let Ok(mut c) = self.opened.lock() {
+            c.put(token.to_string(), claims.clone());
+        }
+        Ok(claims)
     }
 
     /// With authentication disabled: an administrator of the path's project, if it exists.

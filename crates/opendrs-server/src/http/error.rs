@@ -35,7 +35,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
-        Error::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -86,7 +86,7 @@ impl IntoResponse for ApiError {
             }
         }
         let internal = match &self.error {
-            Error::Internal(detail) => Some(detail.clone()),
+            Error::Internal(detail) | Error::Unavailable(detail) => Some(detail.clone()),
             _ => None,
         };
         res.extensions_mut().insert(ErrorInfo {
@@ -126,7 +126,7 @@ mod tests {
                 },
                 429,
             ),
-            (Error::Unavailable, 503),
+            (Error::Unavailable("x".into()), 503),
             (Error::internal("x"), 500),
         ];
         for (err, status) in cases {

@@ -43,28 +43,16 @@ pub async fn job_list(State(app): State<AppState>, req: DrsRequest) -> Result<Re
         .await
         .map_err(|e| ApiError::new(e, req.lang))?;
     Ok(match listing {
-        JobListing::Page(page) => json(&JobListResponse {
-            total_record: page.total,
-            jobs: page.jobs.iter().map(JobInfo::from).collect(),
-        }),
-        JobListing::All(stream) => streamed(stream),
-    })
-}
-
-fn json<T: serde::Serialize>(value: &T) -> Response {
-    match serde_json::to_vec(value) {
-        Ok(bytes) => (
+        JobListing::Page(bytes) => (
             [(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
             )],
-            bytes,
+            Bytes::from_owner(bytes),
         )
             .into_response(),
-        Err(e) => {
-            ApiError::new(opendrs_core::Error::internal(e), Default::default()).into_response()
-        }
-    }
+        JobListing::All(stream) => streamed(stream),
+    })
 }
 
 /// `{"total_record":N,"jobs":[…]}` written chunk by chunk as the store produces rows.

@@ -396,3 +396,37 @@ async fn a_viewer_can_read_the_list() {
         .await;
     assert_eq!(none.status, 401);
 }
+
+#[tokio::test]
+async fn a_repeated_page_reflects_every_write_made_in_between() {
+    let app = seeded().await;
+    let body = json!({"db_use_type": "migration", "per_page": 2});
+    let before = app.list(body.clone()).await;
+    assert_eq!(before.ids(), vec!["m29", "m28"]);
+    assert_eq!(
+        app.list(body.clone()).await.text,
+        before.text,
+        "the same answer twice"
+    );
+    app.seed(
+        &app.p1,
+        &[job("m99", "newest", Migration, Configuration, 999)],
+    );
+    let after = app.list(body.clone()).await;
+    assert_eq!(
+        (after.ids(), after.total()),
+        (vec!["m99".to_string(), "m29".to_string()], 31)
+    );
+    // A write by another process: a second store on the same database file.
+    let other =
+        opendrs_store::SqliteStore::open(&app.store_dir().join("opendrs.db")).expect("open");
+    other
+        .write(|w| {
+            w.job_insert(
+                &app.p1,
+                &job("m98", "from elsewhere", Migration, Configuration, 998),
+            )
+        })
+        .expect("write");
+    assert_eq!(app.list(body).await.total(), 32);
+}
