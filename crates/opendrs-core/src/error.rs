@@ -42,6 +42,9 @@ pub enum Error {
     /// Body over the configured limit (`APIGW.0201`).
     #[error("request entity too large")]
     BodyTooLarge { limit: usize },
+    /// The request was not received and answered within the time limit (`APIGW.0201`, 408).
+    #[error("request timeout")]
+    RequestTimeout { secs: u64 },
     /// The per-project rate limit is exhausted (`APIGW.0308`).
     #[error("throttled")]
     Throttled { retry_after: Duration },
@@ -96,7 +99,7 @@ impl Error {
             Error::ProjectMismatch => "DRS.M00261",
             Error::Forbidden => "DRS.M00102",
             Error::RouteNotFound | Error::MethodNotAllowed => "APIGW.0101",
-            Error::BodyTooLarge { .. } => "APIGW.0201",
+            Error::BodyTooLarge { .. } | Error::RequestTimeout { .. } => "APIGW.0201",
             Error::Throttled { .. } => "APIGW.0308",
             Error::Unavailable(_) | Error::Internal(_) => "DRS.M00004",
         }

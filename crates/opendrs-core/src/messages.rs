@@ -49,6 +49,9 @@ fn english(err: &Error) -> String {
         Error::BodyTooLarge { limit } => {
             format!("Request entity too large: the body must not exceed {limit} bytes.")
         }
+        Error::RequestTimeout { secs } => {
+            format!("API request error: the request was not completed within {secs} s.")
+        }
         Error::Throttled { retry_after } => format!(
             "The throttling threshold has been reached: retry after {} s.",
             retry_after.as_secs().max(1)
@@ -82,6 +85,7 @@ fn chinese(err: &Error) -> String {
         Error::RouteNotFound => "API不存在或未在环境中发布。".into(),
         Error::MethodNotAllowed => "API不存在：该路径不支持此方法。".into(),
         Error::BodyTooLarge { limit } => format!("请求体过大：不能超过{limit}字节。"),
+        Error::RequestTimeout { secs } => format!("请求超时：未能在{secs}秒内完成。"),
         Error::Throttled { retry_after } => {
             format!(
                 "已达到流控阈值：请在{}秒后重试。",
@@ -156,6 +160,7 @@ mod tests {
             Error::RouteNotFound,
             Error::MethodNotAllowed,
             Error::BodyTooLarge { limit: 1024 },
+            Error::RequestTimeout { secs: 30 },
             Error::Throttled {
                 retry_after: Duration::from_secs(2),
             },

@@ -38,6 +38,9 @@ pub struct Config {
     /// Rendered list pages kept in memory, served while the data is unchanged; 0 disables
     /// (`page_cache_entries`, `OPENDRS_PAGE_CACHE_ENTRIES`).
     pub page_cache_entries: usize,
+    /// Longest time to receive and answer a request, seconds (`request_timeout_secs`,
+    /// `OPENDRS_REQUEST_TIMEOUT_SECS`); a streamed answer only needs to start within it.
+    pub request_timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -64,6 +67,7 @@ impl Default for Config {
             identity_refresh_ms: 1000,
             auth_disabled: false,
             page_cache_entries: 1024,
+            request_timeout_secs: 60,
         }
     }
 }
@@ -86,6 +90,7 @@ struct FileConfig {
     identity_refresh_ms: Option<u64>,
     auth_disabled: Option<bool>,
     page_cache_entries: Option<usize>,
+    request_timeout_secs: Option<u64>,
 }
 
 fn number<T: std::str::FromStr>(
@@ -151,6 +156,7 @@ impl Config {
         f.identity_refresh_ms = number(&parse, "OPENDRS_IDENTITY_REFRESH_MS")?;
         f.auth_disabled = number(&parse, "OPENDRS_AUTH_DISABLED")?;
         f.page_cache_entries = number(&parse, "OPENDRS_PAGE_CACHE_ENTRIES")?;
+        f.request_timeout_secs = number(&parse, "OPENDRS_REQUEST_TIMEOUT_SECS")?;
         c.overlay(f);
         Ok(c)
     }
@@ -197,6 +203,9 @@ impl Config {
         }
         if let Some(v) = f.page_cache_entries {
             self.page_cache_entries = v;
+        }
+        if let Some(v) = f.request_timeout_secs {
+            self.request_timeout_secs = v;
         }
     }
 

@@ -235,3 +235,68 @@ fn sign_prints_headers_that_carry_a_signature() {
     assert!(text.contains("authorization: SDK-HMAC-SHA256 Access=AK, SignedHeaders=content-type;host;x-project-id;x-sdk-date, Signature="), "{text}");
     assert!(text.contains("x-project-id: abc"));
 }
+
+/// Starts `serve --demo` on a free port, reads its "try it" block, returns it with the
+/// demo.json it wrote, and stops the server.
+fn demo_run(dir: &std::path::Path) -> (Value, String) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_opendrs"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir)
+        .env("OPENDRS_LOG_LEVEL", "warn")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut printed = String::new();
+    for line in std::io::BufReader::new(stdout).lines().take(40) {
+        let line = line.expect("line");
+        printed.push_str(&line);
+        printed.push('\n');
+        if line.contains("print(client.show_job_list") {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let demo = serde_json::from_slice(&std::fs::read(dir.join("demo.json")).expect("demo.json"))
+        .expect("json");
+    (demo, printed)
+}
+
+#[test]
+fn the_demo_seeds_once_and_a_second_start_reuses_the_data_and_the_credentials() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (first, printed) = demo_run(dir.path());
+    for key in [
+        "endpoint",
+        "project_id",
+        "other_project_id",
+        "domain",
+        "user",
+        "password",
+        "ak",
+        "sk",
+        "viewer_ak",
+        "viewer_sk",
+    ] {
+        assert!(
+            first[key].as_str().is_some_and(|v| !v.is_empty()),
+            "demo.json lacks {key}"
+        );
+    }
+    assert!(
+        printed.contains("Try it") && printed.contains(first["ak"].as_str().unwrap_or("-")),
+        "{printed}"
+    );
+    let (second, _) = demo_run(dir.path());
+    for key in ["project_id", "password", "ak", "sk", "viewer_ak"] {
+        assert_eq!(first[key], second[key], "{key} changed between starts");
+    }
+    let keys = json(dir.path(), &["admin", "list", "keys", "--json"]);
+    assert_eq!(
+        keys.as_array().map(Vec::len),
+        Some(3),
+        "no new keys on the second start: {keys}"
+    );
+}

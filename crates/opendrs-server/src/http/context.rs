@@ -8,7 +8,7 @@ use axum::{
     extract::Request,
     http::{HeaderName, HeaderValue},
     middleware::Next,
-    response::Response,
+    response::{IntoResponse, Response},
 };
 use std::time::Instant;
 use tracing::Instrument;
@@ -19,6 +19,27 @@ pub static SERVER_TIMING: HeaderName = HeaderName::from_static("server-timing");
 /// The request's ID, available to handlers through extensions.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
+
+/// Middleware: a request that is not answered within `request_timeout_secs` (a body that
+/// never finishes arriving, say) gets 408 `APIGW.0201` instead of holding its connection forever.
+pub async fn deadline(
+    axum::extract::State(app): axum::extract::State<super::AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let secs = app.config.request_timeout_secs.max(1);
+    let lang = opendrs_core::lang::Lang::parse(
+        req.headers()
+            .get("x-language")
+            .and_then(|v| v.to_str().ok()),
+    )
+    .unwrap_or_default();
+    match tokio::time::timeout(std::time::Duration::from_secs(secs), next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => super::error::ApiError::new(opendrs_core::Error::RequestTimeout { secs }, lang)
+            .into_response(),
+    }
+}
 
 /// Middleware: see the module docs.
 pub async fn request_context(mut req: Request, next: Next) -> Response {

@@ -34,6 +34,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::RouteNotFound => StatusCode::NOT_FOUND,
         Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+        Error::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
         Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -120,6 +121,7 @@ mod tests {
             (Error::RouteNotFound, 404),
             (Error::MethodNotAllowed, 405),
             (Error::BodyTooLarge { limit: 1 }, 413),
+            (Error::RequestTimeout { secs: 1 }, 408),
             (
                 Error::Throttled {
                     retry_after: Duration::from_secs(1),

@@ -36,6 +36,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(meta::openapi))
         .fallback(meta::not_found)
         .method_not_allowed_fallback(meta::method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            context::deadline,
+        ))
         .layer(middleware::from_fn(context::request_context))
         .with_state(state)
 }

@@ -234,3 +234,26 @@ async fn a_hostile_body_never_causes_a_server_error() {
         .await;
     assert_eq!(still.status, 200);
 }
+
+#[tokio::test]
+async fn a_body_that_never_finishes_gets_a_408_instead_of_a_hang() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn_with(|c| c.request_timeout_secs = 1).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut sock = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let head = format!(
+        "POST /v3/{}/jobs HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"db_",
+        app.p1.project_id()
+    );
+    sock.write_all(head.as_bytes()).await.expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), sock.read(&mut buf))
+        .await
+        .expect("answered before the test's own limit")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(text.contains("APIGW.0201"), "{text}");
+}
