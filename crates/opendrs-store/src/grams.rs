@@ -1,6 +1,8 @@
 //! The per-project n-gram tokens behind the name search: a folded name is cut into
-//! three-character grams, each tagged with the project so posting lists stay per tenant.
+//! three-character grams, each tagged with the project and the scenario (`db_use_type`, which
+//! every list query names), so a posting list holds only the jobs one query can match.
 
+use opendrs_core::enums::DbUseType;
 use std::fmt::Write;
 
 /// Length of a gram, in characters.
@@ -8,8 +10,19 @@ pub const GRAM: usize = 3;
 /// Most grams a search uses; more add little selectivity (matches are verified anyway).
 const MAX_QUERY_GRAMS: usize = 12;
 
-fn token(project_key: i64, gram: &[char], out: &mut String) {
-    let _ = write!(out, "p{project_key}x");
+/// Which posting lists a token belongs to: (project key, scenario).
+#[derive(Debug, Clone, Copy)]
+pub struct Scope {
+    pub project_key: i64,
+    pub db_use_type: DbUseType,
+}
+
+fn token(scope: Scope, gram: &[char], out: &mut String) {
+    let d = DbUseType::ALL
+        .iter()
+        .position(|d| *d == scope.db_use_type)
+        .unwrap_or(0);
+    let _ = write!(out, "p{}d{d}x", scope.project_key);
     let mut buf = [0u8; 4];
     for c in gram {
         for b in c.encode_utf8(&mut buf).bytes() {
@@ -19,11 +32,11 @@ fn token(project_key: i64, gram: &[char], out: &mut String) {
 }
 
 /// The document indexed for a job: its grams as space-separated tokens.
-pub fn document(project_key: i64, name_fold: &str) -> String {
+pub fn document(scope: Scope, name_fold: &str) -> String {
     let chars: Vec<char> = name_fold.chars().collect();
     let mut out = String::with_capacity(chars.len() * 16);
     for w in chars.windows(GRAM) {
-        token(project_key, w, &mut out);
+        token(scope, w, &mut out);
         out.push(' ');
     }
     out
@@ -31,7 +44,7 @@ pub fn document(project_key: i64, name_fold: &str) -> String {
 
 /// The FTS5 query for names containing `needle_fold`, or `None` when it is shorter than a gram
 /// (then the store verifies every candidate of the project instead).
-pub fn query(project_key: i64, needle_fold: &str) -> Option<String> {
+pub fn query(scope: Scope, needle_fold: &str) -> Option<String> {
     let chars: Vec<char> = needle_fold.chars().collect();
     if chars.len() < GRAM {
         return None;
@@ -40,7 +53,7 @@ pub fn query(project_key: i64, needle_fold: &str) -> Option<String> {
         .windows(GRAM)
         .map(|w| {
             let mut t = String::new();
-            token(project_key, w, &mut t);
+            token(scope, w, &mut t);
             t
         })
         .collect();
@@ -60,26 +73,46 @@ pub fn query(project_key: i64, needle_fold: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    fn scope(project_key: i64) -> Scope {
+        Scope {
+            project_key,
+            db_use_type: DbUseType::Sync,
+        }
+    }
+
     #[test]
     fn tokens_are_ascii_alphanumeric_and_carry_the_project() {
-        let doc = document(42, "a%_迁移");
+        let doc = document(scope(42), "a%_迁移");
         for t in doc.split_whitespace() {
-            assert!(t.starts_with("p42x"), "{t}");
+            assert!(t.starts_with("p42d1x"), "{t}");
             assert!(t.chars().all(|c| c.is_ascii_alphanumeric()), "{t}");
         }
         assert_eq!(doc.split_whitespace().count(), 3);
     }
 
     #[test]
+    fn scenarios_have_separate_posting_lists() {
+        let sync = query(scope(1), "abc");
+        let dr = query(
+            Scope {
+                project_key: 1,
+                db_use_type: DbUseType::CloudDataGuard,
+            },
+            "abc",
+        );
+        assert_ne!(sync, dr);
+    }
+
+    #[test]
     fn a_needle_shorter_than_a_gram_has_no_index_query() {
-        assert_eq!(query(1, "ab"), None);
-        assert_eq!(query(1, "abc").as_deref(), Some("p1x616263"));
+        assert_eq!(query(scope(1), "ab"), None);
+        assert_eq!(query(scope(1), "abc").as_deref(), Some("p1d1x616263"));
     }
 
     #[test]
     fn every_needle_token_is_in_a_containing_document() {
-        let doc = document(7, "drs-orders-eu-west");
-        let q = query(7, "orders-eu").unwrap_or_default();
+        let doc = document(scope(7), "drs-orders-eu-west");
+        let q = query(scope(7), "orders-eu").unwrap_or_default();
         for t in q.split(" AND ") {
             assert!(doc.split_whitespace().any(|d| d == t), "{t}");
         }
@@ -87,7 +120,8 @@ mod tests {
 
     #[test]
     fn long_needles_use_a_bounded_number_of_grams() {
-        let q = query(1, &"abcdefghijklmnopqrstuvwxyz0123456789".repeat(3)).unwrap_or_default();
+        let q =
+            query(scope(1), &"abcdefghijklmnopqrstuvwxyz0123456789".repeat(3)).unwrap_or_default();
         assert_eq!(q.split(" AND ").count(), MAX_QUERY_GRAMS);
     }
 }

@@ -302,6 +302,10 @@ fn page(
     limit: u64,
 ) -> rusqlite::Result<JobPage> {
     let (total, jobs) = read_snapshot(conn, |tx| {
+        if let Some((total, mut jobs)) = list_sql::candidate_page(tx, tenant, q, offset, limit)? {
+            list_sql::attach_children(tx, tenant, &mut jobs)?;
+            return Ok((total, jobs));
+        }
         let total = list_sql::count(tx, tenant, q)?;
         let mut jobs: Vec<(i64, Job)> = Vec::new();
         if offset < total {

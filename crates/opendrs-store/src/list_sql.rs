@@ -62,7 +62,13 @@ fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
             parts.push(s);
         }
         Some(NameFilter::Text(text)) => {
-            if let Some(fts) = grams::query(key, text) {
+            if let Some(fts) = grams::query(
+                grams::Scope {
+                    project_key: key,
+                    db_use_type: q.db_use_type,
+                },
+                text,
+            ) {
                 let mut s = Sql::default();
                 s.push("SELECT rowid FROM job_name_grams WHERE job_name_grams MATCH ")
                     .bind(fts);
@@ -253,6 +259,64 @@ fn children_sql(tenant: &Tenant, seqs: &[i64]) -> Sql {
     }
     s.push(") ORDER BY j.create_time DESC, j.id DESC");
     s
+}
+
+/// The total and one page of (seq, job).
+pub type Counted = (u64, Vec<(i64, Job)>);
+
+/// For a query with indexed narrowing filters (see the module docs, path 2): reads every
+/// verified match's sort key in one pass, counts them and chooses the page in memory, then
+/// reads only the page's rows. `None` when the query has no such filter.
+pub fn candidate_page(
+    conn: &Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: u64,
+) -> rusqlite::Result<Option<Counted>> {
+    let fw = from_where(tenant, q);
+    if fw.with.text.is_empty() {
+        return Ok(None);
+    }
+    let s = select("j.create_time, j.id, j.seq", fw, "");
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut keys: Vec<(i64, String, i64)> = stmt
+        .query_map(rusqlite::params_from_iter(s.params.iter()), |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let total = keys.len() as u64;
+    // The list's order: create_time, then id (SQLite's BINARY collation is byte order, as here).
+    keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    let page: Vec<i64> = keys
+        .iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .map(|k| k.2)
+        .collect();
+    if page.is_empty() {
+        return Ok(Some((total, Vec::new())));
+    }
+    let mut s = Sql::default();
+    s.push("SELECT ")
+        .push(rows::COLUMNS)
+        .push(" FROM jobs j WHERE j.seq IN (");
+    for (i, seq) in page.iter().enumerate() {
+        if i > 0 {
+            s.push(",");
+        }
+        s.bind(*seq);
+    }
+    s.push(")");
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut found: std::collections::HashMap<i64, Job> = stmt
+        .query_map(rusqlite::params_from_iter(s.params.iter()), rows::job)?
+        .collect::<rusqlite::Result<_>>()?;
+    let jobs = page
+        .into_iter()
+        .filter_map(|seq| found.remove(&seq).map(|j| (seq, j)))
+        .collect();
+    Ok(Some((total, jobs)))
 }
 
 /// Attaches children to `parents` (by seq), newest first.

@@ -82,7 +82,16 @@ pub fn job_insert(
     ])?;
     let seq = conn.last_insert_rowid();
     conn.prepare_cached("INSERT INTO job_name_grams (rowid, grams) VALUES (?1, ?2)")?
-        .execute(params![seq, grams::document(tenant.key(), &name_fold)])?;
+        .execute(params![
+            seq,
+            grams::document(
+                grams::Scope {
+                    project_key: tenant.key(),
+                    db_use_type: job.db_use_type
+                },
+                &name_fold
+            )
+        ])?;
     let mut tag = conn.prepare_cached(
         "INSERT INTO job_tags (job_seq, project_key, key, value) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO UPDATE SET value = excluded.value",

@@ -107,8 +107,8 @@ BEGIN
     ON CONFLICT DO UPDATE SET n = n + 1;
 END;
 
--- Per-project n-gram index of folded names: each token is "p<project key>x<hex of 3 chars>",
--- so a posting list never spans two projects. Rowid = jobs.seq. Maintained by the store.
+-- Per-project n-gram index of folded names: each token is "p<project key>d<scenario>x<hex of 3
+-- chars>", so a posting list never spans two projects or scenarios. Rowid = jobs.seq. Maintained by the store.
 CREATE VIRTUAL TABLE job_name_grams USING fts5 (
     grams, content = '', contentless_delete = 1, detail = none, tokenize = 'ascii'
 );
