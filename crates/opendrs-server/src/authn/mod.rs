@@ -43,7 +43,8 @@ pub struct Authenticator {
     disabled: bool,
     /// Tokens already opened: a token is immutable, so its claims are decrypted once. The
     /// revocation checks (user, password epoch, expiry, project) still run on every request.
-    opened: Mutex<lru::LruCache<String, TokenClaims>>,
+    /// Read with `peek` under a read lock, so concurrent requests do not queue on it.
+    opened: RwLock<lru::LruCache<String, TokenClaims>>,
 }
 
 fn unauthenticated(reason: impl Into<String>) -> Error {
@@ -85,7 +86,7 @@ impl Authenticator {
             min_reload: Duration::from_millis(config.identity_refresh_ms.max(50)),
             last_miss_reload: Mutex::new(None),
             disabled: config.auth_disabled,
-            opened: Mutex::new(lru::LruCache::new(
+            opened: RwLock::new(lru::LruCache::new(
                 std::num::NonZeroUsize::MIN.saturating_add(4095),
             )),
         })
@@ -196,17 +197,12 @@ impl Authenticator {
     }
 
     fn token_claims(&self, token: &str) -> Result<TokenClaims, Error> {
-        if let Some(claims) = self
-            .opened
-            .lock()
-            .ok()
-            .and_then(|mut c| c.get(token).cloned())
-        {
+        if let Some(claims) = self.opened.read().ok().and_then(|c| c.peek(token).cloned()) {
             return Ok(claims);
         }
         let claims =
             token_open(&self.master, token).ok_or_else(|| unauthenticated("decrypt token fail"))?;
-        if let Ok(mut c) = self.opened.lock() {
+        if let Ok(mut c) = self.opened.write() {
             c.put(token.to_string(), claims.clone());
         }
         Ok(claims)

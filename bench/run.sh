@@ -1,0 +1,404 @@
+#!/usr/bin/env bash
+# OpenDRS benchmark: store generation, server-side time per query, throughput against the
+# shared ref-axum yardstick, and memory. Writes raw outputs to bench/out/ (gitignored) and a
+# summary to bench/out/results.md.
+#
+# The server keeps rendered list pages in memory (page cache, on by default; served only while
+# SQLite's data_version is unchanged). A benchmark that repeats one request measures that cache,
+# not the query engine, so every step that matters runs with the cache OFF
+# (OPENDRS_PAGE_CACHE_ENTRIES=0), and the cache-on figures are reported beside them:
+#   - server time: cache off for every case; cache on (same request repeated) as an extra column
+#   - throughput: the small-project page with the cache on and off, each unauthenticated, AK/SK
+#     signed and token; the big-project filtered page with the cache off and on
+#   - memory: sampled during every opendrs wrk run; the big-project load runs cache off on a
+#     fresh process; one all-items stream (never cached) on a fresh cache-off process
+#
+#   bash bench/run.sh
+#
+# Resumable: a store whose data dir is complete (bench/out/data/<size>/generate.json) is not
+# generated again. Everything binds and talks to 127.0.0.1 only; every load step is bounded
+# (wrk -d10s under `timeout`, request loops by count and seconds). Only one load runs at a
+# time. Environment knobs (defaults in brackets):
+#   PORT [28081]        opendrs port; ref-axum uses 28080 (as in the shared README)
+#   SIZES ["10k 1m"]    stores to generate and time
+#   WRK_SIZE [1m]       store used for the throughput and memory steps
+#   COUNT [300]         requests per server-time case; STREAM_BIG_COUNT [20] for the
+#                       all-items stream over the 100,000-job project
+#   WRK_RUNS [3]        wrk runs per throughput case
+#   SKIP_BUILD [0]      1: use the binaries already in target/
+#   BENCH_OUT [bench/out]  output directory (stores go to BENCH_OUT/data; e.g. a smoke run in /tmp)
+#   WRK_SECS [10]       wrk duration (only for a quick smoke run)
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+SHARED=${SHARED_BENCH:-$(cd "$REPO/.." && pwd)/shared/bench}
+BENCH=$REPO/bench
+OUT=${BENCH_OUT:-$BENCH/out}
+BIN=$REPO/target/release/opendrs
+REF=$REPO/target/ref-axum/release/ref-axum
+POST_LUA=$BENCH/wrk/post.lua   # copy of the shared one; see its header
+PORT=${PORT:-28081}
+REF_PORT=28080
+SIZES=${SIZES:-"10k 1m"}
+WRK_SIZE=${WRK_SIZE:-1m}
+COUNT=${COUNT:-300}
+STREAM_BIG_COUNT=${STREAM_BIG_COUNT:-20}
+WRK_RUNS=${WRK_RUNS:-3}
+WRK_SECS=${WRK_SECS:-10}
+SEED=1
+
+mkdir -p "$OUT"
+LOG=$OUT/run.log
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
+
+# ---------------------------------------------------------------------------------------------
+# Processes this script starts (stopped by PID on exit, never by name).
+SERVER_PID=""
+SAMPLER_PID=""
+cleanup() {
+  if [[ -n "$SAMPLER_PID" ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
+  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    if port_in_use "$1"; then return 0; fi
+    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_server NAME: SIGTERM, wait up to 30 s, record the exit status.
+stop_server() {
+  local name=$1 rc=0 i
+  [[ -n "$SERVER_PID" ]] || return 0
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    wait "$SERVER_PID" || rc=$?
+    log "PROBLEM: $name had already exited (status $rc) before it was stopped"
+    echo "$name exited-early status=$rc" >>"$OUT/server-exits.txt"
+    SERVER_PID=""
+    return 0
+  fi
+  kill -TERM "$SERVER_PID"
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "PROBLEM: $name did not stop within 30 s of SIGTERM; killing it"
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" || rc=$?
+  echo "$name status=$rc" >>"$OUT/server-exits.txt"
+  # ref-axum has no SIGTERM handler: 143 (killed by SIGTERM) is its normal stop.
+  [[ $rc -eq 0 || ($name == ref-axum* && $rc -eq 143) ]] || log "PROBLEM: $name exited with status $rc"
+  SERVER_PID=""
+}
+
+# start_opendrs DATA_DIR MODE(auth|unauth) CACHE(on|off) LOGFILE
+# CACHE on: the default page cache (OPENDRS_PAGE_CACHE_ENTRIES unset, 1024 entries);
+# off: OPENDRS_PAGE_CACHE_ENTRIES=0.
+start_opendrs() {
+  local dir=$1 mode=$2 cache=$3 logf=$4
+  if port_in_use "$PORT"; then log "port $PORT is busy; set PORT"; exit 1; fi
+  local envs=(NO_COLOR=1 OPENDRS_LOG_LEVEL=warn OPENDRS_THROTTLE_RATE=0)
+  [[ $mode == unauth ]] && envs+=(OPENDRS_AUTH_DISABLED=true)
+  [[ $cache == off ]] && envs+=(OPENDRS_PAGE_CACHE_ENTRIES=0)
+  env -u OPENDRS_AUTH_DISABLED -u OPENDRS_PAGE_CACHE_ENTRIES "${envs[@]}" \
+    "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" >"$logf" 2>&1 &
+  SERVER_PID=$!
+  local t0=$EPOCHREALTIME
+  if ! wait_port "$PORT" 120; then log "opendrs did not start: $(tail -5 "$logf")"; exit 1; fi
+  log "opendrs ($mode, cache $cache, $(basename "$dir")) pid $SERVER_PID listening after $(awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.2f", b-a}') s"
+}
+
+# token PROJECT_ID: a project-scoped token for the bench user.
+token() {
+  local body t
+  body=$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"bench","password":"benchpw","domain":{"name":"bench"}}}},"scope":{"project":{"id":"%s"}}}}' "$1")
+  t=$(curl -sS -m 10 -o /dev/null -D - -X POST "http://127.0.0.1:$PORT/v3/auth/tokens" \
+    -H 'Content-Type: application/json' --data-binary "$body" |
+    awk 'tolower($1)=="x-subject-token:"{print $2}' | tr -d '\r')
+  [[ -n "$t" ]] || { log "no token for project $1"; exit 1; }
+  printf '%s' "$t"
+}
+
+jq_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
+
+proc_mem() { # PID -> "VmRSS_kB VmHWM_kB"
+  awk '/^VmRSS:/{r=$2} /^VmHWM:/{h=$2} END{print r, h}' "/proc/$1/status"
+}
+
+# ---------------------------------------------------------------------------------------------
+log "=== OpenDRS benchmark; output in $OUT"
+command -v curl >/dev/null || { log "curl is required"; exit 1; }
+command -v python3 >/dev/null || { log "python3 is required"; exit 1; }
+if ! command -v wrk >/dev/null; then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing wrk from Debian"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  else
+    log "wrk is required (Debian: apt-get install -y wrk)"; exit 1
+  fi
+fi
+[[ -f $SHARED/ref-axum/Cargo.toml ]] || { log "missing $SHARED (the shared yardsticks)"; exit 1; }
+
+if [[ ${SKIP_BUILD:-0} != 1 ]]; then
+  log "building opendrs and ref-axum (release)"
+  cargo build --release --bin opendrs --manifest-path "$REPO/Cargo.toml" 2>>"$OUT/build.log"
+  cargo build --release --manifest-path "$SHARED/ref-axum/Cargo.toml" \
+    --target-dir "$REPO/target/ref-axum" 2>>"$OUT/build.log"
+fi
+# Pin the binary for the whole run: a later `cargo build` in the work tree (another engineer)
+# must not change what the later steps start.
+mkdir -p "$OUT/bin"
+cp "$REPO/target/release/opendrs" "$OUT/bin/opendrs.tmp" && mv "$OUT/bin/opendrs.tmp" "$OUT/bin/opendrs"
+BIN=$OUT/bin/opendrs
+
+{
+  echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "nproc: $(nproc)"
+  echo "cpu: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
+  echo "mem_total: $(awk '/MemTotal/{printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "kernel: $(uname -r)"
+  echo "rustc: $(rustc --version 2>/dev/null || echo unknown)"
+  echo "wrk: $(wrk -v 2>&1 | head -1 | awk '{print $1, $2}')"
+  echo "git: $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$REPO" diff --quiet 2>/dev/null || echo ' (work tree has uncommitted changes)')"
+  echo "uncommitted (tracked files, at build time): $(git -C "$REPO" diff --name-only 2>/dev/null | tr '\n' ' ')"
+  echo "opendrs binary: sha256 $(sha256sum "$BIN" | cut -c1-16), built $(date -u -r "$REPO/target/release/opendrs" +%Y-%m-%dT%H:%M:%SZ)"
+  echo "loadavg_at_start: $(cut -d' ' -f1-3 /proc/loadavg)"
+} >"$OUT/machine.txt"
+: >"$OUT/server-exits.txt"
+
+# ---------------------------------------------------------------------------------------------
+# 1. Stores.
+spec() { # size -> "jobs projects big"
+  case $1 in
+    10k) echo "10000 100 1000" ;;
+    1m) echo "1000000 10000 100000" ;;
+    *) log "unknown size $1"; exit 1 ;;
+  esac
+}
+
+make_store() {
+  local size=$1 dir=$OUT/data/$1 jobs projects big
+  read -r jobs projects big <<<"$(spec "$size")"
+  if [[ -f $dir/generate.json ]]; then
+    log "store $size exists ($dir); not regenerated"
+    return
+  fi
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  log "generating store $size: $jobs jobs over $projects projects, the first holding $big"
+  local t0=$EPOCHREALTIME t1
+  "$BIN" admin generate --data-dir "$dir" --jobs "$jobs" --projects "$projects" \
+    --big-project-jobs "$big" --seed "$SEED" >"$dir/generate.json.tmp" 2>"$OUT/generate-$size.log"
+  t1=$EPOCHREALTIME
+  awk -v a="$t0" -v b="$t1" -v n="$jobs" 'BEGIN{printf "{\"seconds\": %.2f, \"jobs_per_second\": %.0f}\n", b-a, n/(b-a)}' \
+    >"$dir/generate-time.json"
+  du -sb "$dir" | awk '{print $1}' >"$dir/size-bytes.txt"
+  log "generated $size in $(jq_field "$dir/generate-time.json" seconds) s"
+
+  # Identity for the bench user: one account, one user, drs_admin on the big and a small project.
+  local D=(--data-dir "$dir") bigp smallp
+  bigp=$(jq_field "$dir/generate.json.tmp" big_project_id)
+  smallp=$(jq_field "$dir/generate.json.tmp" small_project_id)
+  "$BIN" admin account "${D[@]}" create --name bench >/dev/null
+  "$BIN" admin user "${D[@]}" create --account bench --name bench --password benchpw >/dev/null
+  for p in "$bigp" "$smallp"; do
+    "$BIN" admin role "${D[@]}" grant --account bench --user bench --project "$p" --role drs_admin >/dev/null
+  done
+  "$BIN" admin key "${D[@]}" create --account bench --user bench --json >"$dir/bench-key.json"
+  mv "$dir/generate.json.tmp" "$dir/generate.json"
+}
+
+for size in $SIZES; do make_store "$size"; done
+
+# ---------------------------------------------------------------------------------------------
+# 2. Server-side time (Server-Timing p50/p99), token-authenticated server.
+#    Pass 1, cache OFF: every case (the engine's real cost; the targets are about this).
+#    Pass 2, cache ON: the page cases again (filtered, default, both names); the first warm-up
+#    request fills the cache, every recorded one repeats it. The all-items answer is streamed and
+#    never cached, so it is not repeated.
+server_time() {
+  local size=$1 dir=$OUT/data/$1 res=$OUT/$1 cache sfx cases
+  mkdir -p "$res"
+  rm -f "$res"/timing-*.json "$res"/server-*.log
+  for cache in off on; do
+    if [[ $cache == off ]]; then sfx=""; cases="filtered default name name-broad all"
+    else sfx="-cached"; cases="filtered default name name-broad"; fi
+    start_opendrs "$dir" auth "$cache" "$res/server-timing-cache-$cache.log"
+    local which pid tok case n
+    for which in small big; do
+      pid=$(jq_field "$dir/generate.json" "${which}_project_id")
+      tok=$(token "$pid")
+      for case in $cases; do
+        n=$COUNT
+        [[ $case == all && $which == big && $size == 1m ]] && n=$STREAM_BIG_COUNT
+        log "server time $size $which $case cache $cache ($n requests)"
+        python3 "$BENCH/server_timing.py" --port "$PORT" --project "$pid" \
+          --body-file "$BENCH/bodies/$case.json" --header "X-Auth-Token: $tok" \
+          --count "$n" --warmup 5 --max-seconds 180 --label "$size/$which/$case/cache-$cache" \
+          >"$res/timing-$which-$case$sfx.json"
+        kill -0 "$SERVER_PID" || { log "PROBLEM: opendrs died during $size $which $case cache $cache"; break 2; }
+      done
+    done
+    stop_server "opendrs-$size-timing-cache-$cache"
+  done
+}
+
+for size in $SIZES; do server_time "$size"; done
+
+# ---------------------------------------------------------------------------------------------
+# 3. Throughput (wrk -t1 -c32 -d10s --latency, WRK_RUNS runs each) and 4. memory.
+WD=$OUT/wrk
+mkdir -p "$WD"
+rm -f "$WD"/*.txt "$WD"/*.mem "$WD"/*.after "$WD"/*.log "$WD"/*.json
+
+# sample_mem PID FILE: VmRSS/VmHWM every 0.5 s, bounded to 2*(WRK_SECS+5) samples.
+sample_mem() {
+  local pid=$1 f=$2 i
+  for ((i = 0; i < 2 * (WRK_SECS + 5); i++)); do
+    [[ -r /proc/$pid/status ]] || break
+    proc_mem "$pid" >>"$f"
+    sleep 0.5
+  done
+}
+
+# run_wrk NAME URL BODY [wrk -H args...]: WRK_RUNS runs, one after another.
+run_wrk() {
+  local name=$1 url=$2 body=$3 i
+  shift 3
+  for ((i = 1; i <= WRK_RUNS; i++)); do
+    log "wrk $name run $i"
+    if [[ -n "$SERVER_PID" && $name == opendrs-* ]]; then
+      sample_mem "$SERVER_PID" "$WD/$name-$i.mem" &
+      SAMPLER_PID=$!
+    fi
+    BODY_FILE=$body timeout $((WRK_SECS + 20)) \
+      wrk -t1 -c32 -d${WRK_SECS}s --latency -s "$POST_LUA" "$@" "$url" >"$WD/$name-$i.txt" 2>&1 ||
+      log "PROBLEM: wrk $name run $i exited with $?"
+    if [[ -n "$SAMPLER_PID" ]]; then
+      kill "$SAMPLER_PID" 2>/dev/null || true
+      wait "$SAMPLER_PID" 2>/dev/null || true
+      SAMPLER_PID=""
+    fi
+    grep -E '^CSV,' "$WD/$name-$i.txt" | tail -1 | tee -a "$LOG" >&2 || true
+    if grep -q 'Non-2xx' "$WD/$name-$i.txt"; then
+      log "PROBLEM: wrk $name run $i: $(grep 'Non-2xx' "$WD/$name-$i.txt")"
+    fi
+    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      log "PROBLEM: server died during wrk $name run $i"
+      return 1
+    fi
+  done
+}
+
+WDIR=$OUT/data/$WRK_SIZE
+SMALL=$(jq_field "$WDIR/generate.json" small_project_id)
+BIG=$(jq_field "$WDIR/generate.json" big_project_id)
+AK=$(jq_field "$WDIR/bench-key.json" ak)
+SK=$(jq_field "$WDIR/bench-key.json" sk)
+PAGE=$BENCH/bodies/page.json
+FILTERED=$BENCH/bodies/filtered.json
+
+# sign_headers URL BODY: fills SIGNED with -H args (one AK/SK signature, valid 15 minutes, replayed).
+sign_headers() {
+  SIGNED=()
+  local h
+  while IFS= read -r h; do [[ -n $h ]] && SIGNED+=(-H "$h"); done < <(
+    "$BIN" sign --ak "$AK" --sk "$SK" --url "$1" --body-file "$2")
+  [[ ${#SIGNED[@]} -gt 0 ]] || { log "opendrs sign printed no headers"; exit 1; }
+}
+
+start_ref() {
+  if port_in_use "$REF_PORT"; then log "port $REF_PORT is busy"; exit 1; fi
+  BIND=127.0.0.1:$REF_PORT "$REF" >>"$WD/ref-axum.log" 2>&1 &
+  SERVER_PID=$!
+  wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
+}
+
+URL_SMALL=http://127.0.0.1:$PORT/v3/$SMALL/jobs
+URL_BIG=http://127.0.0.1:$PORT/v3/$BIG/jobs
+
+# ref-axum: the fixed pre-serialised page (the yardstick for every ratio).
+start_ref
+run_wrk ref-fixed "http://127.0.0.1:$REF_PORT/v3/$SMALL/jobs" "$PAGE"
+stop_server ref-axum
+
+# Small-project page, for each cache mode: unauthenticated (its own process), then signed and
+# token on one authenticated process. Cache on first (the shipped default), then off.
+for cache in on off; do
+  sfx=-cache-$cache
+  start_opendrs "$WDIR" unauth "$cache" "$WD/server-unauth$sfx.log"
+  run_wrk "opendrs-unauth$sfx" "$URL_SMALL" "$PAGE"
+  proc_mem "$SERVER_PID" >"$WD/opendrs-unauth$sfx.after"
+  stop_server "opendrs-unauth$sfx"
+
+  start_opendrs "$WDIR" auth "$cache" "$WD/server-auth$sfx.log"
+  sign_headers "$URL_SMALL" "$PAGE"
+  run_wrk "opendrs-signed$sfx" "$URL_SMALL" "$PAGE" "${SIGNED[@]}"
+  TOK_SMALL=$(token "$SMALL")
+  run_wrk "opendrs-token$sfx" "$URL_SMALL" "$PAGE" -H "X-Auth-Token: $TOK_SMALL"
+  proc_mem "$SERVER_PID" >"$WD/opendrs-auth$sfx.after"
+  stop_server "opendrs-auth$sfx"
+done
+
+# Big-project filtered page (token), each on a fresh process so its memory is its own:
+# cache off (the engine under load; the memory figure of record), then cache on.
+for cache in off on; do
+  sfx=-cache-$cache
+  start_opendrs "$WDIR" auth "$cache" "$WD/server-big$sfx.log"
+  TOK_BIG=$(token "$BIG")
+  run_wrk "opendrs-big-filtered$sfx" "$URL_BIG" "$FILTERED" -H "X-Auth-Token: $TOK_BIG"
+  proc_mem "$SERVER_PID" >"$WD/opendrs-big$sfx.after"
+  stop_server "opendrs-big$sfx"
+done
+
+# ref-axum again: how much the machine drifted over the throughput step (not used in ratios).
+start_ref
+run_wrk ref-fixed-end "http://127.0.0.1:$REF_PORT/v3/$SMALL/jobs" "$PAGE"
+stop_server ref-axum-end
+
+# 4b. Memory growth of one all-items answer over the big project, on a fresh cache-off server
+#     (the stream is never cached; off keeps the warm-up requests on the engine).
+start_opendrs "$WDIR" auth off "$WD/server-stream.log"
+TOK_BIG=$(token "$BIG")
+python3 "$BENCH/server_timing.py" --port "$PORT" --project "$BIG" --body-file "$FILTERED" \
+  --header "X-Auth-Token: $TOK_BIG" --count 50 --warmup 0 --label warmup >"$WD/stream-warmup.json"
+sleep 1
+read -r RSS0 HWM0 <<<"$(proc_mem "$SERVER_PID")"
+log "stream over $BIG: VmRSS $RSS0 kB, VmHWM $HWM0 kB before"
+curl -sS -m 300 -o /dev/null -X POST "$URL_BIG" \
+  -H 'Content-Type: application/json' -H "X-Auth-Token: $TOK_BIG" \
+  --data-binary @"$BENCH/bodies/all.json" \
+  -w '{"http_code": %{http_code}, "size_download": %{size_download}, "time_starttransfer": %{time_starttransfer}, "time_total": %{time_total}}\n' \
+  >"$WD/stream-curl.json"
+sleep 1
+read -r RSS1 HWM1 <<<"$(proc_mem "$SERVER_PID")"
+log "stream: $(cat "$WD/stream-curl.json"); VmRSS $RSS1 kB, VmHWM $HWM1 kB after"
+printf '{"rss_before_kb": %s, "hwm_before_kb": %s, "rss_after_kb": %s, "hwm_after_kb": %s}\n' \
+  "$RSS0" "$HWM0" "$RSS1" "$HWM1" >"$WD/stream-mem.json"
+stop_server opendrs-stream
+
+# Problems the servers logged (at warn level and above).
+# "authentication is DISABLED" is the expected warning of the unauthenticated mode.
+# Each line is prefixed with its log file.
+: >"$OUT/server-problems.txt"
+LOGS=()
+for size in $SIZES; do LOGS+=("$OUT/$size"/server-*.log); done
+for f in "${LOGS[@]}" "$WD"/server-*.log "$WD"/ref-axum.log; do
+  [[ -f $f ]] || continue
+  sed 's/\x1b\[[0-9;]*m//g' "$f" | grep -E 'ERROR|WARN|panick' | grep -v 'authentication is DISABLED' |
+    sed "s|^|${f#"$OUT"/}: |" >>"$OUT/server-problems.txt" || true
+done
+echo "loadavg_at_end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$OUT/machine.txt"
+
+python3 "$BENCH/summarize.py" "$OUT" "$WRK_SIZE" "$SIZES" >"$OUT/results.md"
+log "done: $OUT/results.md"
+cat "$OUT/results.md"
