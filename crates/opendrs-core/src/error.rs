@@ -124,6 +124,8 @@ pub enum Reason {
     Empty,
     /// More than this many items.
     TooMany(usize),
+    /// The same item twice.
+    Duplicate,
 }
 
 /// Why the paging parameters are invalid.
@@ -135,6 +137,8 @@ pub enum PageProblem {
     NegativeCurPage,
     /// `per_page` 0 with `cur_page` above 1.
     AllItemsPastFirstPage,
+    /// A page after the last of a batch request's IDs.
+    PastLastPage { pages: u64 },
 }
 
 /// Result of a core operation.

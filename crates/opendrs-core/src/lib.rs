@@ -1,6 +1,7 @@
 //! OpenDRS core: the domain (jobs, statuses, the list query), errors and their messages,
 //! request signing, and the tenant-scoped store contract. Knows nothing of HTTP frameworks.
 
+pub mod batch;
 pub mod caller;
 pub mod crypto;
 pub mod enums;

@@ -104,6 +104,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::UnknownEngine => "unknown engine type".into(),
         Reason::Empty => "must not be empty".into(),
         Reason::TooMany(n) => format!("at most {n} items are allowed"),
+        Reason::Duplicate => "an item appears twice".into(),
     }
 }
 
@@ -114,6 +115,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::UnknownEngine => "未知的引擎类型".into(),
         Reason::Empty => "不能为空".into(),
         Reason::TooMany(n) => format!("最多允许{n}项"),
+        Reason::Duplicate => "存在重复项".into(),
     }
 }
 
@@ -122,6 +124,7 @@ fn page_en(p: &PageProblem) -> String {
         PageProblem::PerPageRange { max } => format!("per_page must be between 0 and {max}"),
         PageProblem::NegativeCurPage => "cur_page must be 0 or greater".into(),
         PageProblem::AllItemsPastFirstPage => "with per_page 0, cur_page must be 0 or 1".into(),
+        PageProblem::PastLastPage { pages } => format!("cur_page must not exceed {pages}"),
     }
 }
 
@@ -130,6 +133,7 @@ fn page_zh(p: &PageProblem) -> String {
         PageProblem::PerPageRange { max } => format!("per_page的取值范围为0到{max}"),
         PageProblem::NegativeCurPage => "cur_page不能小于0".into(),
         PageProblem::AllItemsPastFirstPage => "per_page为0时cur_page只能为0或1".into(),
+        PageProblem::PastLastPage { pages } => format!("cur_page不能大于{pages}"),
     }
 }
 
@@ -150,6 +154,8 @@ mod tests {
             Error::InvalidPage(PageProblem::PerPageRange { max: 100 }),
             Error::InvalidPage(PageProblem::NegativeCurPage),
             Error::InvalidPage(PageProblem::AllItemsPastFirstPage),
+            Error::InvalidPage(PageProblem::PastLastPage { pages: 2 }),
+            Error::invalid_with("jobs", Reason::Duplicate),
             Error::request("expected value at line 1 column 1"),
             Error::Unauthenticated {
                 reason: "verify aksk signature fail".into(),

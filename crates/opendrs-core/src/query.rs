@@ -157,15 +157,21 @@ pub fn fold(s: &str) -> String {
 
 /// Parses the raw body bytes. An empty body counts as `{}`.
 pub fn parse_body(body: &[u8]) -> Result<QueryJobsReq> {
+    parse_json(body)
+}
+
+/// Parses a JSON object body into `T`: malformed JSON or a non-object is `DRS.M00300`, a known
+/// field of the wrong type is `DRS.M00202` naming the field, an empty body is `T::default()`.
+pub fn parse_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(QueryJobsReq::default());
+        return Ok(T::default());
     }
     let first = body.iter().find(|b| !b.is_ascii_whitespace());
     if first != Some(&b'{') && first != Some(&b'n') {
         return Err(Error::request("the body must be a JSON object"));
     }
     let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed: Option<QueryJobsReq> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let parsed: Option<T> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() && path != "." && !path.is_empty() {

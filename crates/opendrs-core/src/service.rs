@@ -2,9 +2,14 @@
 //! the raw input, returning domain results. HTTP handlers call exactly one of these.
 
 use crate::{
+    batch::{
+        detail_items, status_items, BatchListJobDetailsResponse, BatchListJobStatusResponse,
+        BatchQuery, BatchQueryJobReqPage, JobRecord,
+    },
     caller::{Caller, Tenant},
     error::{Error, Result},
     job::{JobInfo, JobListResponse},
+    lang::Lang,
     query::{parse_body, JobQuery, Paging},
     store::{JobStream, Store},
 };
@@ -91,6 +96,52 @@ impl Jobs {
         let page = self.render_page(tenant, &query).await?;
         cache.put(tenant, query, version, page.clone());
         Ok(JobListing::Page(page))
+    }
+
+    /// `batch-status`: the status of each named job (per-item `DRS.M05003` when unknown).
+    pub async fn job_batch_status(
+        &self,
+        caller: &Caller,
+        body: &[u8],
+        lang: Lang,
+    ) -> Result<BatchListJobStatusResponse> {
+        let (q, found) = self.batch_lookup(caller, body).await?;
+        Ok(BatchListJobStatusResponse {
+            results: status_items(&q.ids, &found, lang),
+            count: q.count,
+        })
+    }
+
+    /// `batch-detail`: the main fields of each named job (per-item `DRS.M05003` when unknown).
+    pub async fn job_batch_detail(
+        &self,
+        caller: &Caller,
+        body: &[u8],
+        lang: Lang,
+    ) -> Result<BatchListJobDetailsResponse> {
+        let (q, found) = self.batch_lookup(caller, body).await?;
+        Ok(BatchListJobDetailsResponse {
+            count: q.count,
+            results: detail_items(&q.ids, &found, lang),
+        })
+    }
+
+    /// Validates a batch body and reads the page of jobs it names that the caller may see (a
+    /// job outside the caller's enterprise projects is as unknown as a job that does not exist).
+    async fn batch_lookup(
+        &self,
+        caller: &Caller,
+        body: &[u8],
+    ) -> Result<(BatchQuery, Vec<JobRecord>)> {
+        if !caller.can_read() {
+            return Err(Error::Forbidden);
+        }
+        let q = crate::query::parse_json::<BatchQueryJobReqPage>(body)?.validate()?;
+        let mut found = self.store.job_get_many(&caller.tenant, &q.ids).await?;
+        if let Some(eps) = &caller.enterprise_projects {
+            found.retain(|r| eps.contains(&r.job.enterprise_project_id));
+        }
+        Ok((q, found))
     }
 
     async fn render_page(&self, tenant: &Tenant, query: &JobQuery) -> Result<Arc<[u8]>> {

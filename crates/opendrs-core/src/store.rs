@@ -1,7 +1,9 @@
 //! The storage contract. Every job method takes the [`Tenant`]: a query outside one project
 //! cannot be expressed. Backends: `opendrs-store` (SQLite now, PostgreSQL next).
 
-use crate::{caller::Tenant, identity::IdentitySnapshot, job::Job, query::JobQuery};
+use crate::{
+    batch::JobRecord, caller::Tenant, identity::IdentitySnapshot, job::Job, query::JobQuery,
+};
 use futures::stream::BoxStream;
 
 /// What a backend can fail with. Mapped into [`crate::Error`] by the core.
@@ -60,6 +62,10 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every match of `query`, newest first, streamed; the total is read in the same snapshot.
     async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream>;
+
+    /// The jobs (top-level or children, deleted ones included) with these IDs, with their
+    /// tags, endpoints and parent; IDs that do not exist in the project are simply absent.
+    async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>>;
 
     /// The project with this public ID, if it exists.
     async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>>;

@@ -13,6 +13,7 @@ pub use rusqlite;
 
 use futures::StreamExt;
 use opendrs_core::{
+    batch::JobRecord,
     caller::{Role, Tenant},
     identity::IdentitySnapshot,
     job::Job,
@@ -403,6 +404,11 @@ impl Store for SqliteStore {
             total,
             chunks: chunks.boxed(),
         })
+    }
+
+    async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>> {
+        let conn = self.pool.get().map_err(pool_error)?;
+        read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids)).map_err(classify)
     }
 
     async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>> {

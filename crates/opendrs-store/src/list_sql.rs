@@ -9,6 +9,7 @@
 
 use crate::{grams, rows};
 use opendrs_core::{
+    batch::JobRecord,
     caller::Tenant,
     job::Job,
     query::{JobQuery, NameFilter},
@@ -259,6 +260,63 @@ fn children_sql(tenant: &Tenant, seqs: &[i64]) -> Sql {
     }
     s.push(") ORDER BY j.create_time DESC, j.id DESC");
     s
+}
+
+/// Jobs by ID (any status, children too), with parent ID, update time, endpoints and tags.
+pub fn job_get_many(
+    conn: &Connection,
+    tenant: &Tenant,
+    ids: &[String],
+) -> rusqlite::Result<Vec<JobRecord>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut s = Sql::default();
+    s.push("SELECT ").push(rows::COLUMNS);
+    s.push(", j.update_time, j.source_endpoint, j.target_endpoint, p.id FROM jobs j");
+    s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq WHERE j.project_key = ")
+        .bind(tenant.key());
+    s.push(" AND j.id IN ").bind_list(ids);
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut found: Vec<(i64, JobRecord)> = stmt
+        .query_map(rusqlite::params_from_iter(s.params.iter()), |r| {
+            let (seq, mut job) = rows::job(r)?;
+            let n = rows::COLUMN_COUNT;
+            job.source_endpoint =
+                serde_json::from_str(&r.get::<_, String>(n + 1)?).unwrap_or_default();
+            job.target_endpoint =
+                serde_json::from_str(&r.get::<_, String>(n + 2)?).unwrap_or_default();
+            Ok((
+                seq,
+                JobRecord {
+                    job,
+                    parent_id: r.get(n + 3)?,
+                    update_time_ms: r.get(n)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if found.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut t = Sql::default();
+    t.push("SELECT job_seq, key, value FROM job_tags WHERE job_seq IN (");
+    for (i, (seq, _)) in found.iter().enumerate() {
+        if i > 0 {
+            t.push(",");
+        }
+        t.bind(*seq);
+    }
+    t.push(") ORDER BY key");
+    let mut stmt = conn.prepare_cached(&t.text)?;
+    let mut rows = stmt.query(rusqlite::params_from_iter(t.params.iter()))?;
+    while let Some(row) = rows.next()? {
+        let seq: i64 = row.get(0)?;
+        if let Some((_, rec)) = found.iter_mut().find(|(s, _)| *s == seq) {
+            rec.job.tags.push((row.get(1)?, row.get(2)?));
+        }
+    }
+    Ok(found.into_iter().map(|(_, r)| r).collect())
 }
 
 /// The total and one page of (seq, job).

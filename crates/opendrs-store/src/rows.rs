@@ -6,6 +6,9 @@ use opendrs_core::{
 };
 use rusqlite::{types::Type, Row};
 
+/// How many columns [`COLUMNS`] has.
+pub const COLUMN_COUNT: usize = 15;
+
 /// The columns [`job`] reads, in order (on alias `j`).
 pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.create_time, \
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
@@ -50,4 +53,12 @@ pub fn job_at(row: &Row, o: usize) -> rusqlite::Result<(i64, Job)> {
         children: Vec::new(),
     };
     Ok((row.get(o)?, job))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_column_count_is_the_number_of_columns() {
+        assert_eq!(super::COLUMNS.split(',').count(), super::COLUMN_COUNT);
+    }
 }

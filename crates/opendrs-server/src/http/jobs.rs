@@ -85,3 +85,66 @@ fn streamed(stream: JobStream) -> Response {
     )
         .into_response()
 }
+
+/// Querying Task Statuses in Batches.
+///
+/// The status of each named job; an unknown ID is an item with `DRS.M05003`.
+#[utoipa::path(
+    post,
+    path = "/v3/{project_id}/jobs/batch-status",
+    operation_id = "BatchListJobStatus",
+    tag = "jobs",
+    params(
+        ("project_id" = String, Path, description = "Project ID of the tenant"),
+        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+    ),
+    request_body = opendrs_core::batch::BatchQueryJobReqPage,
+    responses(
+        (status = 200, description = "OK", body = opendrs_core::batch::BatchListJobStatusResponse),
+        (status = 400, description = "Bad Request", body = super::error::ErrorBody),
+    ),
+    security(("aksk" = []), ("token" = []))
+)]
+pub async fn job_batch_status(
+    State(app): State<AppState>,
+    req: DrsRequest,
+) -> Result<Response, ApiError> {
+    let answer = app
+        .jobs
+        .job_batch_status(&req.caller, &req.body, req.lang)
+        .await
+        .map_err(|e| ApiError::new(e, req.lang))?;
+    Ok(axum::Json(answer).into_response())
+}
+
+/// Querying Task Details in Batches.
+///
+/// The main fields of each named job (times as epoch milliseconds, endpoints without
+/// passwords); an unknown ID is an item with `DRS.M05003`.
+#[utoipa::path(
+    post,
+    path = "/v3/{project_id}/jobs/batch-detail",
+    operation_id = "BatchListJobDetails",
+    tag = "jobs",
+    params(
+        ("project_id" = String, Path, description = "Project ID of the tenant"),
+        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+    ),
+    request_body = opendrs_core::batch::BatchQueryJobReqPage,
+    responses(
+        (status = 200, description = "OK", body = opendrs_core::batch::BatchListJobDetailsResponse),
+        (status = 400, description = "Bad Request", body = super::error::ErrorBody),
+    ),
+    security(("aksk" = []), ("token" = []))
+)]
+pub async fn job_batch_detail(
+    State(app): State<AppState>,
+    req: DrsRequest,
+) -> Result<Response, ApiError> {
+    let answer = app
+        .jobs
+        .job_batch_detail(&req.caller, &req.body, req.lang)
+        .await
+        .map_err(|e| ApiError::new(e, req.lang))?;
+    Ok(axum::Json(answer).into_response())
+}

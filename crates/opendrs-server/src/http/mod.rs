@@ -31,6 +31,14 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/v3/auth/tokens", post(tokens::token_create))
         .route("/v3/{project_id}/jobs", post(jobs::job_list))
+        .route(
+            "/v3/{project_id}/jobs/batch-status",
+            post(jobs::job_batch_status),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-detail",
+            post(jobs::job_batch_detail),
+        )
         .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/openapi.json", get(meta::openapi))

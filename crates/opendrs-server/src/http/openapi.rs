@@ -9,7 +9,12 @@ use utoipa::{
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenDRS", description = "A self-hostable implementation of the Huawei Cloud DRS v3 job API."),
-    paths(super::jobs::job_list, super::tokens::token_create),
+    paths(
+        super::jobs::job_list,
+        super::jobs::job_batch_status,
+        super::jobs::job_batch_detail,
+        super::tokens::token_create
+    ),
     components(schemas(
         opendrs_core::query::QueryJobsReq,
         opendrs_core::job::JobListResponse,
@@ -17,6 +22,14 @@ use utoipa::{
         opendrs_core::job::ChildrenJobInfo,
         opendrs_core::lifecycle::JobActionResp,
         super::error::ErrorBody,
+        opendrs_core::batch::BatchQueryJobReqPage,
+        opendrs_core::batch::BatchListJobStatusResponse,
+        opendrs_core::batch::QueryJobStatusResp,
+        opendrs_core::batch::BatchListJobDetailsResponse,
+        opendrs_core::batch::QueryJobResp,
+        opendrs_core::batch::Tag,
+        opendrs_core::batch::InstInfo,
+        opendrs_core::job::Endpoint,
         opendrs_core::login::TokenRequest,
         opendrs_core::login::TokenResponse,
         opendrs_core::login::TokenBody,
