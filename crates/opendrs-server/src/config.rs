@@ -66,7 +66,7 @@ impl Default for Config {
             throttle_burst: 2000,
             identity_refresh_ms: 1000,
             auth_disabled: false,
-            page_cache_entries: 1024,
+            page_cache_entries: 256,
             request_timeout_secs: 60,
         }
     }

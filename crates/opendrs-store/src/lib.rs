@@ -302,6 +302,19 @@ fn page(
     offset: u64,
     limit: u64,
 ) -> rusqlite::Result<JobPage> {
+    // The common case, enumerated filters only: one statement, no explicit transaction. Children
+    // (rare) are read after it, which can only show them newer than their parent's row.
+    if let Some(((total, mut jobs), any_children)) =
+        list_sql::enum_page(conn, tenant, q, offset, limit)?
+    {
+        if any_children {
+            list_sql::attach_children(conn, tenant, &mut jobs)?;
+        }
+        return Ok(JobPage {
+            total,
+            jobs: jobs.into_iter().map(|(_, j)| j).collect(),
+        });
+    }
     let (total, jobs) = read_snapshot(conn, |tx| {
         if let Some((total, mut jobs)) = list_sql::candidate_page(tx, tenant, q, offset, limit)? {
             list_sql::attach_children(tx, tenant, &mut jobs)?;

@@ -205,10 +205,67 @@ fn counters(tenant: &Tenant, q: &JobQuery) -> Sql {
     s
 }
 
+/// A page of an enumerated-filters-only query (path 1) in ONE statement: the total (from the
+/// counters, as a scalar subquery), the rows, and whether each row has children. One statement
+/// is one snapshot, without an explicit transaction. `None` for other queries.
+pub fn enum_page(
+    conn: &Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: u64,
+) -> rusqlite::Result<Option<(Counted, bool)>> {
+    if !q.is_enum_only() {
+        return Ok(None);
+    }
+    let page = enum_page_sql(tenant, q, offset, limit);
+    let mut stmt = conn.prepare_cached(&page.text)?;
+    let mut rs = stmt.query(rusqlite::params_from_iter(page.params.iter()))?;
+    let (mut total, mut jobs, mut any_children) = (None, Vec::new(), false);
+    while let Some(row) = rs.next()? {
+        total = Some(row.get::<_, i64>(0)?.max(0) as u64);
+        jobs.push(rows::job_at(row, 1)?);
+        any_children |= row.get::<_, bool>(1 + rows::COLUMN_COUNT)?;
+    }
+    let total = match total {
+        Some(t) => t,
+        None => count(conn, tenant, q)?,
+    };
+    Ok(Some(((total, jobs), any_children)))
+}
+
+/// The statement of [`enum_page`]: total, columns, has-children flag, in list order.
+fn enum_page_sql(tenant: &Tenant, q: &JobQuery, offset: u64, limit: u64) -> Sql {
+    let total = counters(tenant, q);
+    let cols = format!(
+        "({}) AS total, {}, EXISTS (SELECT 1 FROM jobs c WHERE c.parent_seq = j.seq)",
+        total.text,
+        rows::COLUMNS
+    );
+    let page = page_sql_with(tenant, q, offset, Some(limit), &cols);
+    let mut params = total.params;
+    params.extend(page.params);
+    Sql {
+        text: page.text,
+        params,
+    }
+}
+
 /// The ordered rows of `q`, from `offset`, at most `limit` (all when `None`).
 fn page_sql(tenant: &Tenant, q: &JobQuery, offset: u64, limit: Option<u64>) -> Sql {
+    page_sql_with(tenant, q, offset, limit, rows::COLUMNS)
+}
+
+/// [`page_sql`] with another select list.
+fn page_sql_with(
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: Option<u64>,
+    cols: &str,
+) -> Sql {
     let mut s = select(
-        rows::COLUMNS,
+        cols,
         from_where(tenant, q),
         " ORDER BY j.create_time DESC, j.id DESC",
     );
@@ -468,6 +525,24 @@ mod plan_tests {
             rows(&conn, &t, &q, 0, Some(10), |_, _| true).expect("rows");
         }
         let sql = page_sql(&t, &q, 0, Some(10));
+        let stmt = conn.prepare_cached(&sql.text).expect("cached");
+        assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
+    }
+
+    #[test]
+    fn an_enumerated_page_is_one_reused_statement_walking_the_index_in_order() {
+        let (t, q) = query(r#"{"db_use_type":"sync","status":"CONFIGURATION"}"#);
+        let mut conn = Connection::open_in_memory().expect("open");
+        crate::schema::migrate(&mut conn).expect("migrate");
+        for _ in 0..3 {
+            assert!(enum_page(&conn, &t, &q, 0, 10).expect("page").is_some());
+        }
+        let sql = enum_page_sql(&t, &q, 0, 10);
+        let p = plan(&sql);
+        assert!(
+            p.contains("jobs_top_by_status") && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
         let stmt = conn.prepare_cached(&sql.text).expect("cached");
         assert_eq!(stmt.get_status(rusqlite::StatementStatus::RePrepare), 0);
     }
