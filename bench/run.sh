@@ -101,7 +101,7 @@ stop_server() {
 }
 
 # start_opendrs DATA_DIR MODE(auth|unauth) CACHE(on|off) LOGFILE
-# CACHE on: the default page cache (OPENDRS_PAGE_CACHE_ENTRIES unset, 1024 entries);
+# CACHE on: the default page cache (OPENDRS_PAGE_CACHE_ENTRIES unset, 256 entries);
 # off: OPENDRS_PAGE_CACHE_ENTRIES=0.
 start_opendrs() {
   local dir=$1 mode=$2 cache=$3 logf=$4

@@ -78,7 +78,7 @@ LABEL = {"filtered": "filtered page (db_use_type+status)", "default": "default p
 p("## 2. Server-side time (`Server-Timing: app;dur`, ms), sequential keep-alive requests, token auth")
 p("")
 p("p50/p99 with the page cache OFF (`OPENDRS_PAGE_CACHE_ENTRIES=0`). \"cached p50\": the same request"
-  " repeated on a server with the cache ON (default, 1024 entries). \"same answer\": the cache-on"
+  " repeated on a server with the cache ON (default, 256 entries). \"same answer\": the cache-on"
   " answer is byte-identical to the cache-off one.")
 p("")
 p("| store | project | case | n | p50 | p99 | client p50 | client p99 | cached n | cached p50 | cached p99 | same answer | total_record | bytes | statuses (off; on) |")
