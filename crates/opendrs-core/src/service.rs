@@ -37,17 +37,17 @@ type PageKey = (i64, JobQuery);
 type Labelled = (u64, Arc<[u8]>);
 
 impl PageCache {
-    fn get(&self, tenant: &Tenant, q: &JobQuery, version: u64) -> Option<Arc<[u8]>> {
+    fn get(&self, key: &PageKey, version: u64) -> Option<Arc<[u8]>> {
         let mut entries = self.entries.lock().ok()?;
-        match entries.get(&(tenant.key(), q.clone())) {
+        match entries.get(key) {
             Some((v, page)) if *v == version => Some(page.clone()),
             _ => None,
         }
     }
 
-    fn put(&self, tenant: &Tenant, q: JobQuery, version: u64, page: Arc<[u8]>) {
+    fn put(&self, key: PageKey, version: u64, page: Arc<[u8]>) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.put((tenant.key(), q), (version, page));
+            entries.put(key, (version, page));
         }
     }
 }
@@ -90,11 +90,12 @@ impl Jobs {
             return Ok(JobListing::Page(self.render_page(tenant, &query).await?));
         };
         let version = self.store.data_version().await?;
-        if let Some(page) = cache.get(tenant, &query, version) {
+        let key = (tenant.key(), query);
+        if let Some(page) = cache.get(&key, version) {
             return Ok(JobListing::Page(page));
         }
-        let page = self.render_page(tenant, &query).await?;
-        cache.put(tenant, query, version, page.clone());
+        let page = self.render_page(tenant, &key.1).await?;
+        cache.put(key, version, page.clone());
         Ok(JobListing::Page(page))
     }
 

@@ -47,13 +47,6 @@ pub struct JobStream {
     pub chunks: BoxStream<'static, StoreResult<Vec<Job>>>,
 }
 
-/// A project as the store knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProjectRecord {
-    pub tenant: Tenant,
-    pub name: String,
-}
-
 /// The tenant-scoped job store.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -66,9 +59,6 @@ pub trait Store: Send + Sync + 'static {
     /// The jobs (top-level or children, deleted ones included) with these IDs, with their
     /// tags, endpoints and parent; IDs that do not exist in the project are simply absent.
     async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>>;
-
-    /// The project with this public ID, if it exists.
-    async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>>;
 
     /// A number that changes whenever any committed data changes (from any process). Caches
     /// of answers are valid while it stays the same.

@@ -18,7 +18,7 @@ use opendrs_core::{
     identity::IdentitySnapshot,
     job::Job,
     query::{JobQuery, Paging},
-    store::{JobPage, JobStream, ProjectRecord, Store, StoreError, StoreResult},
+    store::{JobPage, JobStream, Store, StoreError, StoreResult},
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -422,18 +422,6 @@ impl Store for SqliteStore {
     async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>> {
         let conn = self.pool.get().map_err(pool_error)?;
         read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids)).map_err(classify)
-    }
-
-    async fn project_by_id(&self, project_id: &str) -> StoreResult<Option<ProjectRecord>> {
-        let id = project_id.to_string();
-        self.blocking(move |c| {
-            let found = write::project_key(c, &id).map_err(classify)?;
-            Ok(found.map(|(key, name)| ProjectRecord {
-                tenant: Tenant::new(id, key),
-                name,
-            }))
-        })
-        .await
     }
 
     async fn data_version(&self) -> StoreResult<u64> {

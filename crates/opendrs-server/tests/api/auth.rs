@@ -1,6 +1,6 @@
 //! The authorization sweep: every way of getting credentials wrong, on every DRS route.
 
-use crate::helpers::{job, Cred, TestApp};
+use crate::helpers::{job, Cred, Signing, TestApp};
 use opendrs_core::enums::{DbUseType, JobStatus};
 use opendrs_server::admin;
 use serde_json::json;
@@ -132,43 +132,32 @@ async fn bad_credentials_are_refused_on_every_route_without_leaking_data() {
 #[tokio::test]
 async fn a_stale_or_missing_sdk_date_is_refused() {
     let app = seeded().await;
-    let Cred::Key { ak, sk } = app.admin.clone() else {
+    let Cred::Key { ak, .. } = app.admin.clone() else {
         panic!("admin has a key")
     };
     let path = format!("/v3/{}/jobs", app.p1.project_id());
     let body = br#"{"db_use_type":"migration"}"#;
-    let host = app.base.trim_start_matches("http://").to_string();
     for minutes in [-16i64, 16] {
-        let mut h = reqwest::header::HeaderMap::new();
-        h.insert("host", host.parse().expect("host"));
-        h.insert("content-type", "application/json".parse().expect("ct"));
-        let when = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
-        opendrs_core::signing::sign_request(
-            &ak,
-            sk.as_bytes(),
-            "POST",
-            &path,
-            None,
-            &mut h,
-            body,
-            when,
-        )
-        .expect("sign");
-        let res = app
-            .client
-            .post(format!("{}{}", app.base, path))
-            .headers(h)
-            .body(body.to_vec())
-            .send()
-            .await
-            .expect("send");
-        assert_eq!(res.status().as_u16(), 401, "{minutes} minutes off");
-        let v: serde_json::Value = res.json().await.expect("json");
-        assert_eq!(v["error_code"], "APIGW.0301");
-        assert!(
-            v["error_msg"].as_str().is_some_and(|m| m.contains("time")),
-            "{v}"
+        let at = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+        let a = app
+            .send_with(
+                "POST",
+                &path,
+                &app.admin,
+                &[],
+                body,
+                Signing {
+                    signed_body: body,
+                    at,
+                },
+            )
+            .await;
+        assert_eq!(
+            (a.status, a.code()),
+            (401, "APIGW.0301"),
+            "{minutes} minutes off"
         );
+        assert!(a.msg().contains("time"), "{}", a.text);
     }
     let auth = format!(
         "SDK-HMAC-SHA256 Access={ak}, SignedHeaders=content-type;host, Signature={}",
@@ -189,36 +178,16 @@ async fn a_stale_or_missing_sdk_date_is_refused() {
 #[tokio::test]
 async fn a_tampered_signed_request_is_refused() {
     let app = seeded().await;
-    let Cred::Key { ak, sk } = app.admin.clone() else {
-        panic!("admin has a key")
-    };
     let path = format!("/v3/{}/jobs", app.p1.project_id());
-    let host = app.base.trim_start_matches("http://").to_string();
-    let mut h = reqwest::header::HeaderMap::new();
-    h.insert("host", host.parse().expect("host"));
-    h.insert("content-type", "application/json".parse().expect("ct"));
-    let signed = br#"{"db_use_type":"migration"}"#;
-    opendrs_core::signing::sign_request(
-        &ak,
-        sk.as_bytes(),
-        "POST",
-        &path,
-        None,
-        &mut h,
-        signed,
-        time::OffsetDateTime::now_utc(),
-    )
-    .expect("sign");
-    let other = br#"{"db_use_type":"sync"}"#;
-    let res = app
-        .client
-        .post(format!("{}{}", app.base, path))
-        .headers(h)
-        .body(other.to_vec())
-        .send()
-        .await
-        .expect("send");
-    assert_eq!(res.status().as_u16(), 401);
+    let signing = Signing {
+        signed_body: br#"{"db_use_type":"migration"}"#,
+        at: time::OffsetDateTime::now_utc(),
+    };
+    let sent = br#"{"db_use_type":"sync"}"#;
+    let a = app
+        .send_with("POST", &path, &app.admin, &[], sent, signing)
+        .await;
+    assert_eq!(a.status, 401);
 }
 
 #[tokio::test]

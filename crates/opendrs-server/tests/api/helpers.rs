@@ -36,6 +36,12 @@ pub struct TestApp {
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
+/// What an AK/SK signature covers.
+pub struct Signing<'a> {
+    pub signed_body: &'a [u8],
+    pub at: time::OffsetDateTime,
+}
+
 /// A response, read whole.
 pub struct Answer {
     pub status: u16,
@@ -188,6 +194,25 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Answer {
+        let signing = Signing {
+            signed_body: body,
+            at: time::OffsetDateTime::now_utc(),
+        };
+        self.send_with(method, path, cred, headers, body, signing)
+            .await
+    }
+
+    /// As [`send`](Self::send), but an AK/SK signature covers `signing.signed_body` at
+    /// `signing.at`, whatever `body` is sent: for stale dates and tampered bodies.
+    pub async fn send_with(
+        &self,
+        method: &str,
+        path: &str,
+        cred: &Cred,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        signing: Signing<'_>,
+    ) -> Answer {
         let url = format!("{}{}", self.base, path);
         let mut h = HeaderMap::new();
         let host = self.base.trim_start_matches("http://").to_string();
@@ -225,8 +250,8 @@ impl TestApp {
                     p,
                     q,
                     &mut h,
-                    body,
-                    time::OffsetDateTime::now_utc(),
+                    signing.signed_body,
+                    signing.at,
                 )
                 .expect("sign");
             }
