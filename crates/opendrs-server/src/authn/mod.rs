@@ -139,17 +139,17 @@ impl Authenticator {
     /// Authenticates a request to `/v3/{project_id}/…` and applies the rate limit.
     pub async fn authenticate(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Error> {
         let path_project = path_project(parts).unwrap_or_default();
-        if let Some(pid) = header(parts, "x-project-id") {
+        if let Some(pid) = header(parts, "x-project-id")? {
             if pid != path_project {
                 return Err(Error::ProjectMismatch);
             }
         }
         let caller = if self.disabled {
             self.anonymous(path_project)?
-        } else if let Some(token) = header(parts, "x-auth-token") {
+        } else if let Some(token) = header(parts, "x-auth-token")? {
             let claims = self.token_claims(token)?;
             token_caller(&self.snapshot(), &claims, now_unix(), path_project)?
-        } else if let Some(auth) = header(parts, "authorization") {
+        } else if let Some(auth) = header(parts, "authorization")? {
             self.signed(parts, auth, body, path_project).await?
         } else {
             return Err(unauthenticated("no X-Auth-Token or Authorization header"));
@@ -246,13 +246,15 @@ impl Authenticator {
     }
 }
 
-fn header<'a>(parts: &'a Parts, name: &str) -> Option<&'a str> {
-    parts
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
+/// A header's trimmed, non-empty text; a value that is not visible ASCII is malformed.
+fn header<'a>(parts: &'a Parts, name: &str) -> Result<Option<&'a str>, Error> {
+    match parts.headers.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .to_str()
+            .map(|t| Some(t.trim()).filter(|t| !t.is_empty()))
+            .map_err(|_| unauthenticated(format!("malformed {name} header"))),
+    }
 }
 
 /// The `{project_id}` segment of a `/v3/{project_id}/…` path.

@@ -257,3 +257,28 @@ async fn a_body_that_never_finishes_gets_a_408_instead_of_a_hang() {
     assert!(text.starts_with("HTTP/1.1 408"), "{text}");
     assert!(text.contains("APIGW.0201"), "{text}");
 }
+
+#[tokio::test]
+async fn a_credential_header_that_is_not_text_is_called_malformed() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut sock = tokio::net::TcpStream::connect(&addr)
+        .await
+        .expect("connect");
+    let mut req = format!(
+        "POST /v3/{}/jobs HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: 2\r\nX-Auth-Token: ",
+        app.p1.project_id()
+    )
+    .into_bytes();
+    req.extend_from_slice(b"\xff\xfe\r\n\r\n{}");
+    sock.write_all(&req).await.expect("write");
+    let mut out = Vec::new();
+    sock.read_to_end(&mut out).await.expect("read");
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.starts_with("HTTP/1.1 401"), "{text}");
+    assert!(
+        text.contains("APIGW.0301") && text.contains("malformed x-auth-token header"),
+        "{text}"
+    );
+}
