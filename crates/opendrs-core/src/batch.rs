@@ -178,11 +178,8 @@ pub struct BatchListJobDetailsResponse {
 
 /// The per-item "not found" answer, in `lang`.
 fn not_found(lang: Lang) -> (String, String) {
-    let msg = match lang {
-        Lang::EnUs => "Task information not found.",
-        Lang::ZhCn => "未找到任务信息。",
-    };
-    ("DRS.M05003".to_string(), msg.to_string())
+    let e = Error::JobNotFound;
+    (e.code().to_string(), crate::messages::message(&e, lang))
 }
 
 /// `batch-status` items, in the order asked, from what the store found.

@@ -21,6 +21,27 @@ pub enum Error {
     /// The request cannot be read at all: malformed JSON, wrong content type (`DRS.M00300`).
     #[error("invalid request: {detail}")]
     InvalidRequest { detail: String },
+    /// No job with this ID in the project (or outside the caller's enterprise projects) (`DRS.M05003`).
+    #[error("job not found")]
+    JobNotFound,
+    /// The job was deleted (`DRS.M05004`).
+    #[error("job deleted")]
+    JobDeleted,
+    /// Another job in the project already has this name (`DRS.M00277`).
+    #[error("job name taken")]
+    NameTaken,
+    /// The operation is not allowed in the job's current status (`DRS.M00304`).
+    #[error("operation not allowed in status {status}")]
+    StatusForbids { status: crate::enums::JobStatus },
+    /// A tag key appears twice in one request (`DRS.M00269`).
+    #[error("duplicate tag key")]
+    TagKeyDuplicate,
+    /// A tag key or value is longer than allowed (`DRS.M00270`).
+    #[error("tag too long")]
+    TagTooLong,
+    /// A resource would carry more tags than allowed (`DRS.M00271`).
+    #[error("too many tags")]
+    TooManyTags { max: usize },
     /// No or bad credentials (`APIGW.0301`).
     #[error("unauthenticated: {reason}")]
     Unauthenticated { reason: String },
@@ -94,6 +115,13 @@ impl Error {
             Error::InvalidParam { .. } => "DRS.M00202",
             Error::InvalidPage(_) => "DRS.M00210",
             Error::InvalidRequest { .. } => "DRS.M00300",
+            Error::JobNotFound => "DRS.M05003",
+            Error::JobDeleted => "DRS.M05004",
+            Error::NameTaken => "DRS.M00277",
+            Error::StatusForbids { .. } => "DRS.M00304",
+            Error::TagKeyDuplicate => "DRS.M00269",
+            Error::TagTooLong => "DRS.M00270",
+            Error::TooManyTags { .. } => "DRS.M00271",
             Error::Unauthenticated { .. } => "APIGW.0301",
             Error::TokenExpired => "APIGW.0307",
             Error::ProjectMismatch => "DRS.M00261",

@@ -1,6 +1,7 @@
 //! OpenDRS core: the domain (jobs, statuses, the list query), errors and their messages,
 //! request signing, and the tenant-scoped store contract. Knows nothing of HTTP frameworks.
 
+pub mod audit;
 pub mod batch;
 pub mod caller;
 pub mod crypto;
@@ -16,5 +17,6 @@ pub mod query;
 pub mod service;
 pub mod signing;
 pub mod store;
+pub mod tags;
 
 pub use error::{Error, Result};

@@ -34,6 +34,17 @@ fn english(err: &Error) -> String {
         }
         Error::InvalidPage(p) => format!("The value of Page is invalid, {}.", page_en(p)),
         Error::InvalidRequest { detail } => format!("Invalid request, {detail}."),
+        Error::JobNotFound => "Task information not found.".into(),
+        Error::JobDeleted => "The task has been deleted or the resource has been released.".into(),
+        Error::NameTaken => "The task name already exists.".into(),
+        Error::StatusForbids { status } => {
+            format!("This API cannot be called in the current task status ({status}).")
+        }
+        Error::TagKeyDuplicate => "The tag key must be unique.".into(),
+        Error::TagTooLong => "The tag key or value exceeds the maximum length allowed.".into(),
+        Error::TooManyTags { max } => format!(
+            "The maximum number of tags has been reached: a task carries at most {max} tags."
+        ),
         Error::Unauthenticated { reason } => {
             format!("Incorrect IAM authentication information: {reason}")
         }
@@ -78,6 +89,13 @@ fn chinese(err: &Error) -> String {
         }
         Error::InvalidPage(p) => format!("分页参数无效，{}。", page_zh(p)),
         Error::InvalidRequest { detail } => format!("无效的请求，{detail}。"),
+        Error::JobNotFound => "未找到任务信息。".into(),
+        Error::JobDeleted => "任务已删除或资源已释放。".into(),
+        Error::NameTaken => "任务名称已存在。".into(),
+        Error::StatusForbids { status } => format!("当前任务状态（{status}）不允许调用此接口。"),
+        Error::TagKeyDuplicate => "标签键不能重复。".into(),
+        Error::TagTooLong => "标签键或值超过允许的最大长度。".into(),
+        Error::TooManyTags { max } => format!("标签数量已达上限：一个任务最多{max}个标签。"),
         Error::Unauthenticated { reason } => format!("IAM认证信息错误：{reason}"),
         Error::TokenExpired => "Token需要更新。".into(),
         Error::ProjectMismatch => "项目ID无效。".into(),
@@ -160,6 +178,15 @@ mod tests {
             Error::Unauthenticated {
                 reason: "verify aksk signature fail".into(),
             },
+            Error::JobNotFound,
+            Error::JobDeleted,
+            Error::NameTaken,
+            Error::StatusForbids {
+                status: crate::enums::JobStatus::Pausing,
+            },
+            Error::TagKeyDuplicate,
+            Error::TagTooLong,
+            Error::TooManyTags { max: 20 },
             Error::TokenExpired,
             Error::ProjectMismatch,
             Error::Forbidden,

@@ -1,11 +1,13 @@
 //! OpenDRS storage backends. [`SqliteStore`] is the embedded default: one file in the data
 //! directory, WAL mode, a small connection pool, queries run on blocking threads.
 
+mod audit;
 mod grams;
 mod identity;
 mod list_sql;
 mod rows;
 mod schema;
+mod tags;
 mod write;
 
 pub mod generate;

@@ -13,6 +13,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_identity",
         include_str!("../migrations/sqlite/0002_identity.sql"),
     ),
+    (
+        "0003_lifecycle",
+        include_str!("../migrations/sqlite/0003_lifecycle.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.

@@ -28,7 +28,14 @@ pub fn status_of(err: &Error) -> StatusCode {
         Error::EmptyParam { .. }
         | Error::InvalidParam { .. }
         | Error::InvalidPage(_)
-        | Error::InvalidRequest { .. } => StatusCode::BAD_REQUEST,
+        | Error::InvalidRequest { .. }
+        | Error::JobNotFound
+        | Error::JobDeleted
+        | Error::StatusForbids { .. }
+        | Error::TagKeyDuplicate
+        | Error::TagTooLong
+        | Error::TooManyTags { .. } => StatusCode::BAD_REQUEST,
+        Error::NameTaken => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Unauthenticated { .. } | Error::TokenExpired => StatusCode::UNAUTHORIZED,
         Error::ProjectMismatch | Error::Forbidden => StatusCode::FORBIDDEN,
         Error::RouteNotFound => StatusCode::NOT_FOUND,

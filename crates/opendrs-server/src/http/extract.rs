@@ -15,6 +15,18 @@ pub struct DrsRequest {
     pub caller: Caller,
     pub lang: Lang,
     pub body: Bytes,
+    /// The request's ID (as in `X-Request-Id`), for the audit trail.
+    pub request_id: String,
+}
+
+impl DrsRequest {
+    /// Who is writing, for the audit trail.
+    pub fn actor(&self) -> opendrs_core::audit::Actor {
+        opendrs_core::audit::Actor {
+            user_id: self.caller.user_id.clone(),
+            request_id: self.request_id.clone(),
+        }
+    }
 }
 
 /// The language to explain an error in, before the header has been validated.
@@ -93,6 +105,16 @@ impl FromRequest<AppState> for DrsRequest {
                 lang,
             ));
         }
-        Ok(DrsRequest { caller, lang, body })
+        let request_id = parts
+            .extensions
+            .get::<super::context::RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_default();
+        Ok(DrsRequest {
+            caller,
+            lang,
+            body,
+            request_id,
+        })
     }
 }

@@ -7,6 +7,7 @@ pub mod extract;
 pub mod jobs;
 pub mod meta;
 pub mod openapi;
+pub mod tags;
 pub mod tokens;
 
 use crate::{authn::Authenticator, config::Config};

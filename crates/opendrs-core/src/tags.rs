@@ -1,0 +1,1 @@
+//! Job tags (the v5 tag APIs): validation, wire types and the tag store contract.

@@ -1,0 +1,1 @@
+//! The v5 tag routes: thin handlers over `opendrs_core::tags`.

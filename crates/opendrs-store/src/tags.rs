@@ -1,0 +1,1 @@
+//! Job tags in SQLite: the v5 tag APIs over `job_tags`.
