@@ -1,1 +1,1196 @@
 //! Job tags (the v5 tag APIs): validation, wire types and the tag store contract.
+//!
+//! A job's tags are reached as a resource `(resource_type, resource_id)`: `migration`, `sync` and
+//! `cloudDataGuard` are the job's `db_use_type`; `subscription`, `backupMigration` and `replay` are
+//! valid types that have no jobs here. Lists and counts cover the top-level jobs that are not
+//! deleted, inside the caller's enterprise projects: the same set the v3 list searches.
+
+use crate::{
+    audit::{Actor, AuditRecord, Outcome},
+    caller::{Caller, Tenant},
+    enums::{DbUseType, JobStatus},
+    error::{Error, Reason, Result},
+    query::{fold, parse_json},
+    store::StoreResult,
+};
+use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+/// Most tags one request may name, and most tags one job may carry.
+pub const MAX_TAGS: usize = 20;
+/// Longest tag key, in characters.
+pub const MAX_KEY_CHARS: usize = 128;
+/// Longest tag value, in characters.
+pub const MAX_VALUE_CHARS: usize = 255;
+/// Most values one key of a filter may list.
+pub const MAX_FILTER_VALUES: usize = 20;
+/// Largest (and default) page of `resource-instances/filter`.
+pub const MAX_LIMIT: u64 = 1000;
+/// Keys with this prefix are reserved for the system.
+const SYSTEM_PREFIX: &str = "_sys_";
+/// Every resource type's wire name, for error messages.
+const RESOURCE_TYPES: &[&str] = &[
+    "migration",
+    "sync",
+    "cloudDataGuard",
+    "subscription",
+    "backupMigration",
+    "replay",
+];
+/// The only `matches` key.
+const MATCH_KEYS: &[&str] = &["resource_name"];
+
+/// The `{resource_type}` path segment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResourceType {
+    Migration,
+    Sync,
+    CloudDataGuard,
+    Subscription,
+    BackupMigration,
+    Replay,
+}
+
+impl ResourceType {
+    /// Parses the exact wire spelling; anything else is `DRS.M00202` naming `resource_type`.
+    pub fn parse(s: &str) -> Result<ResourceType> {
+        Ok(match s {
+            "migration" => ResourceType::Migration,
+            "sync" => ResourceType::Sync,
+            "cloudDataGuard" => ResourceType::CloudDataGuard,
+            "subscription" => ResourceType::Subscription,
+            "backupMigration" => ResourceType::BackupMigration,
+            "replay" => ResourceType::Replay,
+            _ => {
+                return Err(Error::invalid_with(
+                    "resource_type",
+                    Reason::OneOf(RESOURCE_TYPES),
+                ))
+            }
+        })
+    }
+
+    /// The jobs of this type, if it has any here.
+    pub fn db_use_type(self) -> Option<DbUseType> {
+        match self {
+            ResourceType::Migration => Some(DbUseType::Migration),
+            ResourceType::Sync => Some(DbUseType::Sync),
+            ResourceType::CloudDataGuard => Some(DbUseType::CloudDataGuard),
+            ResourceType::Subscription | ResourceType::BackupMigration | ResourceType::Replay => {
+                None
+            }
+        }
+    }
+}
+
+// --- wire types -----------------------------------------------------------------------------
+
+/// `BatchResourceTag`: a tag to add (`value` required) or to remove (`value` optional: when
+/// given, the tag is removed only if its value is this one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct BatchResourceTag {
+    /// 1–128 characters: letters of any language, digits, space and `_.:=+-@`; no leading or
+    /// trailing space; not starting with `_sys_`.
+    #[serde(default)]
+    pub key: Option<String>,
+    /// At most 255 characters: letters of any language, digits, space and `_.:=+-@`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+}
+
+/// Body of `tags/create` (`BatchAddTagReq`) and `tags/delete` (`BatchDeleteTagReq`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchTagReq {
+    /// 1–20 tags, each key once.
+    #[serde(default)]
+    pub tags: Option<Vec<BatchResourceTag>>,
+}
+
+/// Body of the deprecated `tags/action` (`BatchDealResourceTagReq`).
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchDealResourceTagReq {
+    /// `create` or `delete` (case-sensitive).
+    #[serde(default)]
+    pub action: Option<String>,
+    /// 1–20 tags, each key once.
+    #[serde(default)]
+    pub tags: Option<Vec<BatchResourceTag>>,
+}
+
+/// One tag of a resource.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ResourceTagInfo {
+    pub key: String,
+    pub value: String,
+}
+
+/// The tags of one resource, by key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ListInstanceTagsResponse {
+    pub tags: Vec<ResourceTagInfo>,
+}
+
+/// A key used in the project, with every value it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ProjectTag {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+/// The tags used by the project's resources of one type, by key, values sorted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ListTagsResponse {
+    pub tags: Vec<ProjectTag>,
+}
+
+/// A tag condition of a filter (the SDK's `Tag`): the resource carries `key` with one of
+/// `values`; no or empty `values`: with any value.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct TagValues {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub values: Option<Vec<String>>,
+}
+
+/// A field condition of a filter: `resource_name` contains `value` (case-insensitive).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct TagMatch {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Body of `resource-instances/filter` and `resource-instances/count`.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct QueryInstanceByTagReq {
+    /// `true`: only resources without any tag (`tags` is then ignored).
+    #[serde(default)]
+    pub without_any_tag: Option<bool>,
+    /// At most 20 keys; a resource must satisfy every one.
+    #[serde(default)]
+    pub tags: Option<Vec<TagValues>>,
+    /// Only `resource_name`; every one must hold.
+    #[serde(default)]
+    pub matches: Option<Vec<TagMatch>>,
+}
+
+/// A resource found by tags.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ResourceInstance {
+    pub resource_id: String,
+    /// Reserved for extensions: always `""`.
+    pub resource_detail: String,
+    pub resource_name: String,
+    pub tags: Vec<ResourceTagInfo>,
+}
+
+/// One page of the resources found, newest first, with the total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct ListInstanceByTagsResponse {
+    pub total_count: u64,
+    pub resources: Vec<ResourceInstance>,
+}
+
+/// How many resources a filter finds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct CountInstanceByTagsResponse {
+    pub total_count: u64,
+}
+
+// --- validation -----------------------------------------------------------------------------
+
+fn is_tag_char(c: char) -> bool {
+    c.is_alphanumeric() || " _.:=+-@".contains(c)
+}
+
+/// A tag key: 1–128 characters (`DRS.M00201` when empty, `DRS.M00270` when longer), letters of
+/// any language, digits, space and `_.:=+-@`, no leading or trailing space, no `_sys_` prefix
+/// (`DRS.M00202`).
+pub fn validate_key(key: &str) -> Result<()> {
+    if key.is_empty() {
+        return Err(Error::empty("tags.key"));
+    }
+    if key.chars().count() > MAX_KEY_CHARS {
+        return Err(Error::TagTooLong);
+    }
+    if key.starts_with(' ')
+        || key.ends_with(' ')
+        || key.starts_with(SYSTEM_PREFIX)
+        || !key.chars().all(is_tag_char)
+    {
+        return Err(Error::invalid("tags.key"));
+    }
+    Ok(())
+}
+
+/// A tag value: at most 255 characters (`DRS.M00270`), letters of any language, digits, space
+/// and `_.:=+-@` (`DRS.M00202`); empty is allowed.
+pub fn validate_value(value: &str) -> Result<()> {
+    if value.chars().count() > MAX_VALUE_CHARS {
+        return Err(Error::TagTooLong);
+    }
+    if !value.chars().all(is_tag_char) {
+        return Err(Error::invalid("tags.value"));
+    }
+    Ok(())
+}
+
+/// The request's tags: 1–20 of them, each with a valid key, no key twice.
+fn checked_items(tags: Option<&[BatchResourceTag]>) -> Result<Vec<(String, Option<String>)>> {
+    let tags = tags.unwrap_or_default();
+    if tags.is_empty() {
+        return Err(Error::empty("tags"));
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(Error::TooManyTags { max: MAX_TAGS });
+    }
+    let mut out = Vec::with_capacity(tags.len());
+    for t in tags {
+        let key = t.key.clone().unwrap_or_default();
+        validate_key(&key)?;
+        out.push((key, t.value.clone()));
+    }
+    let mut keys: Vec<&str> = out.iter().map(|(k, _)| k.as_str()).collect();
+    keys.sort_unstable();
+    if keys.windows(2).any(|w| w[0] == w[1]) {
+        return Err(Error::TagKeyDuplicate);
+    }
+    Ok(out)
+}
+
+/// The tags to add: every one needs a value (`""` allowed) within the value rules.
+pub fn validate_create(tags: Option<&[BatchResourceTag]>) -> Result<Vec<(String, String)>> {
+    checked_items(tags)?
+        .into_iter()
+        .map(|(k, v)| {
+            let v = v.ok_or_else(|| Error::empty("tags.value"))?;
+            validate_value(&v)?;
+            Ok((k, v))
+        })
+        .collect()
+}
+
+/// The tags to remove: a value, when given, is only compared, so only its length is checked
+/// (a tag written through another API with other characters can still be removed by value).
+pub fn validate_delete(tags: Option<&[BatchResourceTag]>) -> Result<Vec<(String, Option<String>)>> {
+    let items = checked_items(tags)?;
+    if items.iter().any(|(_, v)| {
+        v.as_ref()
+            .is_some_and(|v| v.chars().count() > MAX_VALUE_CHARS)
+    }) {
+        return Err(Error::TagTooLong);
+    }
+    Ok(items)
+}
+
+/// A validated change to one job's tags.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TagChange {
+    /// Add these tags; an existing key gets the new value.
+    Create(Vec<(String, String)>),
+    /// Remove these keys (only when the value matches, if one is given); absent keys are fine.
+    Delete(Vec<(String, Option<String>)>),
+}
+
+impl BatchDealResourceTagReq {
+    /// `create` or `delete` and their tags.
+    pub fn validate(&self) -> Result<TagChange> {
+        match self.action.as_deref() {
+            None | Some("") => Err(Error::empty("action")),
+            Some("create") => Ok(TagChange::Create(validate_create(self.tags.as_deref())?)),
+            Some("delete") => Ok(TagChange::Delete(validate_delete(self.tags.as_deref())?)),
+            Some(_) => Err(Error::invalid_with(
+                "action",
+                Reason::OneOf(&["create", "delete"]),
+            )),
+        }
+    }
+}
+
+/// The page of `resource-instances/filter` from its query string: `limit` 1–1000 (default
+/// 1000), `offset` ≥ 0 (default 0); anything else is `DRS.M00202` naming the parameter.
+pub fn window(query: Option<&str>) -> Result<Window> {
+    let mut w = Window {
+        offset: 0,
+        limit: MAX_LIMIT,
+    };
+    for pair in query.unwrap_or_default().split('&') {
+        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match name {
+            "limit" if !value.is_empty() => {
+                w.limit = value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=MAX_LIMIT).contains(n))
+                    .ok_or_else(|| Error::invalid("limit"))?;
+            }
+            "offset" if !value.is_empty() => {
+                w.offset = value.parse::<u64>().map_err(|_| Error::invalid("offset"))?;
+            }
+            _ => {}
+        }
+    }
+    Ok(w)
+}
+
+/// Which page of a filter's matches to return.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// The jobs a caller may reach with one resource type: top-level (for lists), not deleted, in
+/// the caller's enterprise projects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagScope {
+    pub db_use_type: DbUseType,
+    /// `None`: every enterprise project; `Some(list)`: only these.
+    pub enterprise_projects: Option<Vec<String>>,
+}
+
+impl TagScope {
+    /// Whether a job with these stored attributes is reachable.
+    pub fn admits(&self, db_use_type: &str, status: &str, enterprise_project_id: &str) -> bool {
+        db_use_type == self.db_use_type.as_str()
+            && status != JobStatus::Deleted.as_str()
+            && self
+                .enterprise_projects
+                .as_ref()
+                .is_none_or(|eps| eps.iter().any(|e| e == enterprise_project_id))
+    }
+}
+
+/// A validated filter, ready for a store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceQuery {
+    pub scope: TagScope,
+    /// Only jobs without any tag.
+    pub without_any_tag: bool,
+    /// (key, values): the job has the key with one of the values (any value when empty).
+    /// Every key must hold. Sorted by key.
+    pub tags: Vec<(String, Vec<String>)>,
+    /// Folded texts the folded name must contain, every one.
+    pub name_contains: Vec<String>,
+}
+
+impl QueryInstanceByTagReq {
+    /// Validates the filter for the jobs of `scope`.
+    pub fn validate(&self, scope: TagScope) -> Result<InstanceQuery> {
+        let without_any_tag = self.without_any_tag == Some(true);
+        let mut tags = Vec::new();
+        if !without_any_tag {
+            let given = self.tags.as_deref().unwrap_or_default();
+            if given.len() > MAX_TAGS {
+                return Err(Error::invalid_with("tags", Reason::TooMany(MAX_TAGS)));
+            }
+            for t in given {
+                let key = t.key.clone().unwrap_or_default();
+                if key.is_empty() {
+                    return Err(Error::invalid_with("tags", Reason::Empty));
+                }
+                let mut values = t.values.clone().unwrap_or_default();
+                if values.len() > MAX_FILTER_VALUES {
+                    return Err(Error::invalid_with(
+                        "values",
+                        Reason::TooMany(MAX_FILTER_VALUES),
+                    ));
+                }
+                values.sort();
+                values.dedup();
+                tags.push((key, values));
+            }
+            tags.sort();
+            if tags.windows(2).any(|w| w[0].0 == w[1].0) {
+                return Err(Error::TagKeyDuplicate);
+            }
+        }
+        let mut name_contains = Vec::new();
+        for m in self.matches.as_deref().unwrap_or_default() {
+            match m.key.as_deref() {
+                Some("resource_name") => {
+                    let text = fold(m.value.as_deref().unwrap_or_default());
+                    if !text.is_empty() {
+                        name_contains.push(text);
+                    }
+                }
+                _ => {
+                    return Err(Error::invalid_with("matches", Reason::OneOf(MATCH_KEYS)));
+                }
+            }
+        }
+        name_contains.sort();
+        name_contains.dedup();
+        Ok(InstanceQuery {
+            scope,
+            without_any_tag,
+            tags,
+            name_contains,
+        })
+    }
+}
+
+/// Groups sorted `(key, value)` pairs into keys with their values.
+pub fn group_by_key(pairs: Vec<(String, String)>) -> Vec<ProjectTag> {
+    let mut out: Vec<ProjectTag> = Vec::new();
+    for (key, value) in pairs {
+        match out.last_mut() {
+            Some(last) if last.key == key => last.values.push(value),
+            _ => out.push(ProjectTag {
+                key,
+                values: vec![value],
+            }),
+        }
+    }
+    out
+}
+
+fn infos(pairs: Vec<(String, String)>) -> Vec<ResourceTagInfo> {
+    pairs
+        .into_iter()
+        .map(|(key, value)| ResourceTagInfo { key, value })
+        .collect()
+}
+
+// --- writes and their audit -----------------------------------------------------------------
+
+/// The audit names of the three write operations.
+pub const AUDIT_CREATE: &str = "BatchCreateTags";
+pub const AUDIT_DELETE: &str = "BatchDeleteTags";
+pub const AUDIT_ACTION: &str = "BatchTagAction";
+
+/// Who wrote what, for the audit record of a tag write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagAudit {
+    pub actor: Actor,
+    pub project_id: String,
+    pub action: &'static str,
+    pub job_id: String,
+    pub at_ms: i64,
+}
+
+impl TagAudit {
+    /// The record of this write ending with `outcome` (and `error`, if it failed).
+    pub fn record(&self, outcome: Outcome, error: Option<&Error>) -> AuditRecord {
+        let detail = match error {
+            Some(e) => serde_json::json!({ "error_code": e.code() }),
+            None => serde_json::json!({}),
+        };
+        AuditRecord {
+            at_ms: self.at_ms,
+            project_id: self.project_id.clone(),
+            user_id: self.actor.user_id.clone(),
+            action: self.action.to_string(),
+            job_ids: vec![self.job_id.clone()],
+            request_id: self.actor.request_id.clone(),
+            outcome,
+            detail: detail.to_string(),
+        }
+    }
+}
+
+/// A validated tag write on one job, with its audit record to commit in the same transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TagWrite {
+    pub job_id: String,
+    pub scope: TagScope,
+    pub change: TagChange,
+    pub audit: TagAudit,
+}
+
+/// How a tag write ended in the store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagWriteResult {
+    Done,
+    /// No reachable job with this ID (absent, deleted, another type or enterprise project).
+    JobNotFound,
+    /// The job would carry more than [`MAX_TAGS`] tags; nothing was written.
+    TooManyTags,
+}
+
+impl TagWriteResult {
+    pub fn into_result(self) -> Result<()> {
+        match self {
+            TagWriteResult::Done => Ok(()),
+            TagWriteResult::JobNotFound => Err(Error::JobNotFound),
+            TagWriteResult::TooManyTags => Err(Error::TooManyTags { max: MAX_TAGS }),
+        }
+    }
+}
+
+impl TagWrite {
+    /// The audit record of this write having ended with `result`.
+    pub fn audit_record(&self, result: TagWriteResult) -> AuditRecord {
+        match result.into_result() {
+            Ok(()) => self.audit.record(Outcome::Success, None),
+            Err(e) => self.audit.record(Outcome::Failure, Some(&e)),
+        }
+    }
+
+    /// Whether the job, carrying `existing` keys before the change, would carry too many after.
+    pub fn overflows(&self, existing: &[String]) -> bool {
+        let TagChange::Create(tags) = &self.change else {
+            return false;
+        };
+        let added = tags
+            .iter()
+            .filter(|(k, _)| !existing.iter().any(|e| e == k))
+            .count();
+        existing.len() + added > MAX_TAGS
+    }
+}
+
+// --- the store contract ---------------------------------------------------------------------
+
+/// A job found by a filter, with its tags sorted by key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaggedJob {
+    pub id: String,
+    pub name: String,
+    pub tags: Vec<(String, String)>,
+}
+
+/// One page of a filter's matches (newest first) and their total.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstancePage {
+    pub total: u64,
+    pub jobs: Vec<TaggedJob>,
+}
+
+/// The tenant-scoped tag store.
+#[async_trait::async_trait]
+pub trait TagStore: Send + Sync + 'static {
+    /// Applies `write` to the job `write.job_id` if `write.scope` admits it (children included),
+    /// and commits `write.audit_record(result)` in the same write transaction, whatever the result.
+    async fn tag_write(&self, tenant: &Tenant, write: &TagWrite) -> StoreResult<TagWriteResult>;
+
+    /// Commits one audit record on its own (a refused write that never reached `tag_write`).
+    async fn tag_audit(&self, tenant: &Tenant, record: &AuditRecord) -> StoreResult<()>;
+
+    /// The tags of job `job_id`, sorted by key; `None` when `scope` does not admit it.
+    async fn tag_list(
+        &self,
+        tenant: &Tenant,
+        scope: &TagScope,
+        job_id: &str,
+    ) -> StoreResult<Option<Vec<(String, String)>>>;
+
+    /// Every distinct `(key, value)` on the top-level jobs of `scope`, sorted.
+    async fn tag_project_list(
+        &self,
+        tenant: &Tenant,
+        scope: &TagScope,
+    ) -> StoreResult<Vec<(String, String)>>;
+
+    /// One page of the top-level jobs matching `query`, newest first, with the total.
+    async fn tag_instance_page(
+        &self,
+        tenant: &Tenant,
+        query: &InstanceQuery,
+        window: Window,
+    ) -> StoreResult<InstancePage>;
+
+    /// How many top-level jobs match `query`.
+    async fn tag_instance_count(&self, tenant: &Tenant, query: &InstanceQuery) -> StoreResult<u64>;
+}
+
+// --- the service ----------------------------------------------------------------------------
+
+/// The v5 tag operations over a tag store. Handlers call exactly one of these.
+#[derive(Clone)]
+pub struct Tags {
+    store: Arc<dyn TagStore>,
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// The scope of `resource_type` for `caller`; `None` for a type that has no jobs here.
+fn scope_of(caller: &Caller, resource_type: &str) -> Result<Option<TagScope>> {
+    Ok(ResourceType::parse(resource_type)?
+        .db_use_type()
+        .map(|db_use_type| TagScope {
+            db_use_type,
+            enterprise_projects: caller.enterprise_projects.clone(),
+        }))
+}
+
+impl Tags {
+    pub fn new(store: Arc<dyn TagStore>) -> Self {
+        Tags { store }
+    }
+
+    /// `tags/create`: adds tags to a job (an existing key gets the new value). Answer: 204.
+    pub async fn tag_create(
+        &self,
+        caller: &Caller,
+        actor: &Actor,
+        resource_type: &str,
+        resource_id: &str,
+        body: &[u8],
+    ) -> Result<()> {
+        self.write(
+            caller,
+            actor,
+            AUDIT_CREATE,
+            resource_type,
+            resource_id,
+            || {
+                let req = parse_json::<BatchTagReq>(body)?;
+                Ok(TagChange::Create(validate_create(req.tags.as_deref())?))
+            },
+        )
+        .await
+    }
+
+    /// `tags/delete`: removes tags from a job (absent keys are no error). Answer: 204.
+    pub async fn tag_delete(
+        &self,
+        caller: &Caller,
+        actor: &Actor,
+        resource_type: &str,
+        resource_id: &str,
+        body: &[u8],
+    ) -> Result<()> {
+        self.write(
+            caller,
+            actor,
+            AUDIT_DELETE,
+            resource_type,
+            resource_id,
+            || {
+                let req = parse_json::<BatchTagReq>(body)?;
+                Ok(TagChange::Delete(validate_delete(req.tags.as_deref())?))
+            },
+        )
+        .await
+    }
+
+    /// The deprecated `tags/action`: `create` or `delete`, as above. Answer: 204.
+    pub async fn tag_action(
+        &self,
+        caller: &Caller,
+        actor: &Actor,
+        resource_type: &str,
+        job_id: &str,
+        body: &[u8],
+    ) -> Result<()> {
+        self.write(caller, actor, AUDIT_ACTION, resource_type, job_id, || {
+            parse_json::<BatchDealResourceTagReq>(body)?.validate()
+        })
+        .await
+    }
+
+    /// The tags of one job.
+    pub async fn tag_list(
+        &self,
+        caller: &Caller,
+        resource_type: &str,
+        resource_id: &str,
+    ) -> Result<ListInstanceTagsResponse> {
+        let scope = self.read_scope(caller, resource_type)?;
+        let Some(scope) = scope else {
+            return Err(Error::JobNotFound);
+        };
+        let tags = self
+            .store
+            .tag_list(&caller.tenant, &scope, resource_id)
+            .await?
+            .ok_or(Error::JobNotFound)?;
+        Ok(ListInstanceTagsResponse { tags: infos(tags) })
+    }
+
+    /// The keys and values used by the project's jobs of one type.
+    pub async fn tag_project_list(
+        &self,
+        caller: &Caller,
+        resource_type: &str,
+    ) -> Result<ListTagsResponse> {
+        let pairs = match self.read_scope(caller, resource_type)? {
+            Some(scope) => self.store.tag_project_list(&caller.tenant, &scope).await?,
+            None => Vec::new(),
+        };
+        Ok(ListTagsResponse {
+            tags: group_by_key(pairs),
+        })
+    }
+
+    /// `resource-instances/filter`: one page of the jobs a tag filter finds, newest first.
+    pub async fn tag_instance_filter(
+        &self,
+        caller: &Caller,
+        resource_type: &str,
+        query_string: Option<&str>,
+        body: &[u8],
+    ) -> Result<ListInstanceByTagsResponse> {
+        let scope = self.read_scope(caller, resource_type)?;
+        let window = window(query_string)?;
+        let req = parse_json::<QueryInstanceByTagReq>(body)?;
+        let Some(scope) = scope else {
+            req.validate(TagScope {
+                db_use_type: DbUseType::Migration,
+                enterprise_projects: None,
+            })?;
+            return Ok(ListInstanceByTagsResponse {
+                total_count: 0,
+                resources: Vec::new(),
+            });
+        };
+        let query = req.validate(scope)?;
+        let page = self
+            .store
+            .tag_instance_page(&caller.tenant, &query, window)
+            .await?;
+        Ok(ListInstanceByTagsResponse {
+            total_count: page.total,
+            resources: page
+                .jobs
+                .into_iter()
+                .map(|j| ResourceInstance {
+                    resource_id: j.id,
+                    resource_detail: String::new(),
+                    resource_name: j.name,
+                    tags: infos(j.tags),
+                })
+                .collect(),
+        })
+    }
+
+    /// `resource-instances/count`: how many jobs a tag filter finds.
+    pub async fn tag_instance_count(
+        &self,
+        caller: &Caller,
+        resource_type: &str,
+        body: &[u8],
+    ) -> Result<CountInstanceByTagsResponse> {
+        let scope = self.read_scope(caller, resource_type)?;
+        let req = parse_json::<QueryInstanceByTagReq>(body)?;
+        let total_count = match scope {
+            Some(scope) => {
+                let query = req.validate(scope)?;
+                self.store
+                    .tag_instance_count(&caller.tenant, &query)
+                    .await?
+            }
+            None => {
+                req.validate(TagScope {
+                    db_use_type: DbUseType::Migration,
+                    enterprise_projects: None,
+                })?;
+                0
+            }
+        };
+        Ok(CountInstanceByTagsResponse { total_count })
+    }
+
+    fn read_scope(&self, caller: &Caller, resource_type: &str) -> Result<Option<TagScope>> {
+        if !caller.can_read() {
+            return Err(Error::Forbidden);
+        }
+        scope_of(caller, resource_type)
+    }
+
+    /// A write: permission, then validation (a refusal is audited on its own), then the change
+    /// and its audit record in one store transaction.
+    async fn write(
+        &self,
+        caller: &Caller,
+        actor: &Actor,
+        action: &'static str,
+        resource_type: &str,
+        job_id: &str,
+        change: impl FnOnce() -> Result<TagChange>,
+    ) -> Result<()> {
+        let audit = TagAudit {
+            actor: actor.clone(),
+            project_id: caller.tenant.project_id().to_string(),
+            action,
+            job_id: job_id.to_string(),
+            at_ms: now_ms(),
+        };
+        let prepared = if caller.can_write() {
+            scope_of(caller, resource_type).and_then(|scope| Ok((scope, change()?)))
+        } else {
+            Err(Error::Forbidden)
+        };
+        let (scope, change) = match prepared {
+            Ok(v) => v,
+            Err(e) => {
+                return Err(self
+                    .record(caller, audit.record(Outcome::Refused, Some(&e)), e)
+                    .await)
+            }
+        };
+        let Some(scope) = scope else {
+            let e = Error::JobNotFound;
+            return Err(self
+                .record(caller, audit.record(Outcome::Failure, Some(&e)), e)
+                .await);
+        };
+        let write = TagWrite {
+            job_id: job_id.to_string(),
+            scope,
+            change,
+            audit,
+        };
+        self.store
+            .tag_write(&caller.tenant, &write)
+            .await?
+            .into_result()
+    }
+
+    /// Commits a record of a write that ends without reaching the store's write; answers the
+    /// error to return (the storage error if the record could not be written).
+    async fn record(&self, caller: &Caller, record: AuditRecord, error: Error) -> Error {
+        match self.store.tag_audit(&caller.tenant, &record).await {
+            Ok(()) => error,
+            Err(e) => e.into(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn tag(key: &str, value: Option<&str>) -> BatchResourceTag {
+        BatchResourceTag {
+            key: Some(key.into()),
+            value: value.map(str::to_string),
+        }
+    }
+
+    fn scope() -> TagScope {
+        TagScope {
+            db_use_type: DbUseType::Sync,
+            enterprise_projects: None,
+        }
+    }
+
+    #[test]
+    fn keys_of_letters_of_any_language_digits_and_the_allowed_signs_are_valid() {
+        for key in [
+            "env",
+            "a b",
+            "x_y.z:w=v+u-t@s",
+            "环境",
+            "Ключ1",
+            &"k".repeat(128),
+        ] {
+            assert_eq!(validate_key(key), Ok(()), "{key:?}");
+        }
+    }
+
+    #[test]
+    fn a_key_that_is_empty_too_long_or_badly_formed_is_refused_with_its_own_code() {
+        assert_eq!(validate_key("").map_err(|e| e.code()), Err("DRS.M00201"));
+        assert_eq!(validate_key(&"k".repeat(129)), Err(Error::TagTooLong));
+        assert_eq!(validate_key(&"键".repeat(129)), Err(Error::TagTooLong));
+        for key in [" env", "env ", "_sys_x", "a/b", "a,b", "a\tb", "a*"] {
+            assert_eq!(
+                validate_key(key),
+                Err(Error::invalid("tags.key")),
+                "{key:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_may_be_empty_but_not_longer_than_255_characters_or_badly_formed() {
+        assert_eq!(validate_value(""), Ok(()));
+        assert_eq!(validate_value(&"v".repeat(255)), Ok(()));
+        assert_eq!(validate_value(" padded "), Ok(()));
+        assert_eq!(validate_value(&"v".repeat(256)), Err(Error::TagTooLong));
+        assert_eq!(validate_value("a/b"), Err(Error::invalid("tags.value")));
+    }
+
+    #[test]
+    fn a_create_needs_one_to_twenty_tags_each_with_a_value_and_no_key_twice() {
+        assert_eq!(validate_create(None), Err(Error::empty("tags")));
+        assert_eq!(validate_create(Some(&[])), Err(Error::empty("tags")));
+        let many: Vec<_> = (0..21).map(|i| tag(&format!("k{i}"), Some("v"))).collect();
+        assert_eq!(
+            validate_create(Some(&many)),
+            Err(Error::TooManyTags { max: 20 })
+        );
+        assert_eq!(validate_create(Some(&many[..20])).map(|t| t.len()), Ok(20));
+        assert_eq!(
+            validate_create(Some(&[tag("k", None)])),
+            Err(Error::empty("tags.value"))
+        );
+        assert_eq!(
+            validate_create(Some(&[tag("k", Some("1")), tag("k", Some("2"))])),
+            Err(Error::TagKeyDuplicate)
+        );
+        assert_eq!(
+            validate_create(Some(&[tag("k", Some(""))])),
+            Ok(vec![("k".into(), String::new())])
+        );
+    }
+
+    #[test]
+    fn a_delete_may_omit_values_and_only_checks_their_length() {
+        assert_eq!(
+            validate_delete(Some(&[tag("a", None), tag("b", Some("x/y"))])),
+            Ok(vec![("a".into(), None), ("b".into(), Some("x/y".into()))])
+        );
+        assert_eq!(
+            validate_delete(Some(&[tag("a", Some(&"v".repeat(256)))])),
+            Err(Error::TagTooLong)
+        );
+        assert_eq!(
+            validate_delete(Some(&[tag("a", None), tag("a", Some("v"))])),
+            Err(Error::TagKeyDuplicate)
+        );
+    }
+
+    #[test]
+    fn the_deprecated_action_is_create_or_delete_exactly() {
+        let req = |action: Option<&str>| BatchDealResourceTagReq {
+            action: action.map(str::to_string),
+            tags: Some(vec![tag("k", Some("v"))]),
+        };
+        assert_eq!(
+            req(Some("create")).validate(),
+            Ok(TagChange::Create(vec![("k".into(), "v".into())]))
+        );
+        assert_eq!(
+            req(Some("delete")).validate(),
+            Ok(TagChange::Delete(vec![("k".into(), Some("v".into()))]))
+        );
+        assert_eq!(req(None).validate(), Err(Error::empty("action")));
+        assert_eq!(
+            req(Some("Create")).validate().map_err(|e| e.code()),
+            Err("DRS.M00202")
+        );
+    }
+
+    #[test]
+    fn every_documented_resource_type_parses_and_only_three_have_jobs() {
+        let with_jobs: Vec<_> = RESOURCE_TYPES
+            .iter()
+            .filter_map(|t| ResourceType::parse(t).ok()?.db_use_type())
+            .collect();
+        assert_eq!(with_jobs, DbUseType::ALL.to_vec());
+        assert_eq!(
+            ResourceType::parse("jobs").map_err(|e| e.code()),
+            Err("DRS.M00202")
+        );
+    }
+
+    #[test]
+    fn the_window_defaults_to_the_first_thousand_and_names_a_bad_parameter() {
+        assert_eq!(
+            window(None),
+            Ok(Window {
+                offset: 0,
+                limit: 1000
+            })
+        );
+        assert_eq!(
+            window(Some("limit=5&offset=10")),
+            Ok(Window {
+                offset: 10,
+                limit: 5
+            })
+        );
+        for (q, field) in [
+            ("limit=0", "limit"),
+            ("limit=1001", "limit"),
+            ("limit=-1", "limit"),
+            ("limit=x", "limit"),
+            ("offset=-1", "offset"),
+            ("offset=1.5", "offset"),
+        ] {
+            assert_eq!(window(Some(q)), Err(Error::invalid(field)), "{q}");
+        }
+    }
+
+    #[test]
+    fn a_filter_keeps_every_key_sorts_its_values_and_ignores_tags_without_any_tag() {
+        let req = QueryInstanceByTagReq {
+            without_any_tag: None,
+            tags: Some(vec![
+                TagValues {
+                    key: Some("team".into()),
+                    values: Some(vec!["db".into(), "api".into(), "db".into()]),
+                },
+                TagValues {
+                    key: Some("env".into()),
+                    values: None,
+                },
+            ]),
+            matches: Some(vec![TagMatch {
+                key: Some("resource_name".into()),
+                value: Some("Prod".into()),
+            }]),
+        };
+        let q = req.validate(scope()).expect("valid");
+        assert_eq!(
+            q.tags,
+            vec![
+                ("env".into(), vec![]),
+                ("team".into(), vec!["api".into(), "db".into()])
+            ]
+        );
+        assert_eq!(q.name_contains, vec!["prod".to_string()]);
+        let none = QueryInstanceByTagReq {
+            without_any_tag: Some(true),
+            ..req
+        };
+        let q = none.validate(scope()).expect("valid");
+        assert!(q.without_any_tag && q.tags.is_empty());
+    }
+
+    #[test]
+    fn a_filter_refuses_unknown_match_keys_duplicate_keys_and_too_many_items() {
+        let matches = QueryInstanceByTagReq {
+            matches: Some(vec![TagMatch {
+                key: Some("resource_id".into()),
+                value: Some("x".into()),
+            }]),
+            ..Default::default()
+        };
+        assert_eq!(
+            matches.validate(scope()).map_err(|e| e.code()),
+            Err("DRS.M00202")
+        );
+        let dup = QueryInstanceByTagReq {
+            tags: Some(vec![
+                TagValues {
+                    key: Some("k".into()),
+                    values: None,
+                },
+                TagValues {
+                    key: Some("k".into()),
+                    values: Some(vec!["v".into()]),
+                },
+            ]),
+            ..Default::default()
+        };
+        assert_eq!(dup.validate(scope()), Err(Error::TagKeyDuplicate));
+        let many = QueryInstanceByTagReq {
+            tags: Some(
+                (0..21)
+                    .map(|i| TagValues {
+                        key: Some(format!("k{i}")),
+                        values: None,
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        assert_eq!(
+            many.validate(scope()),
+            Err(Error::invalid_with("tags", Reason::TooMany(20)))
+        );
+    }
+
+    #[test]
+    fn a_scope_admits_only_live_jobs_of_its_type_in_the_callers_enterprise_projects() {
+        let limited = TagScope {
+            db_use_type: DbUseType::Migration,
+            enterprise_projects: Some(vec!["e1".into()]),
+        };
+        assert!(limited.admits("migration", "CONFIGURATION", "e1"));
+        assert!(!limited.admits("migration", "CONFIGURATION", "e2"));
+        assert!(!limited.admits("migration", "DELETED", "e1"));
+        assert!(!limited.admits("sync", "CONFIGURATION", "e1"));
+    }
+
+    #[test]
+    fn a_create_overflows_only_when_new_keys_pass_twenty() {
+        let write = |n: usize| TagWrite {
+            job_id: "j".into(),
+            scope: scope(),
+            change: TagChange::Create((0..n).map(|i| (format!("k{i}"), "v".into())).collect()),
+            audit: TagAudit {
+                actor: Actor {
+                    user_id: "u".into(),
+                    request_id: "r".into(),
+                },
+                project_id: "p".into(),
+                action: AUDIT_CREATE,
+                job_id: "j".into(),
+                at_ms: 0,
+            },
+        };
+        let existing: Vec<String> = (0..19).map(|i| format!("k{i}")).collect();
+        assert!(!write(20).overflows(&existing), "19 replaced, one added");
+        let other: Vec<String> = (0..19).map(|i| format!("x{i}")).collect();
+        assert!(!write(1).overflows(&other));
+        assert!(write(2).overflows(&other));
+        let rec = write(1).audit_record(TagWriteResult::TooManyTags);
+        assert_eq!(rec.outcome, Outcome::Failure);
+        assert_eq!(rec.detail, r#"{"error_code":"DRS.M00271"}"#);
+        assert_eq!(rec.job_ids, vec!["j".to_string()]);
+    }
+
+    #[test]
+    fn project_tags_are_grouped_by_key_in_order() {
+        let pairs = vec![
+            ("a".to_string(), "1".to_string()),
+            ("a".to_string(), "2".to_string()),
+            ("b".to_string(), "".to_string()),
+        ];
+        assert_eq!(
+            group_by_key(pairs),
+            vec![
+                ProjectTag {
+                    key: "a".into(),
+                    values: vec!["1".into(), "2".into()]
+                },
+                ProjectTag {
+                    key: "b".into(),
+                    values: vec!["".into()]
+                },
+            ]
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn any_key_of_allowed_characters_within_the_limits_is_valid(
+            key in "[a-zA-Z0-9_.:=+@\u{4e00}-\u{4e10}-][a-zA-Z0-9 _.:=+@\u{4e00}-\u{4e10}-]{0,126}[a-zA-Z0-9_.:=+@-]"
+        ) {
+            prop_assume!(!key.starts_with("_sys_"));
+            prop_assert_eq!(validate_key(&key), Ok(()));
+        }
+
+        #[test]
+        fn a_key_with_any_other_sign_is_invalid(
+            prefix in "[a-z]{0,10}",
+            bad in "[/,;!#$%^&*()<>?'\"\\[\\]{}|~`\t]",
+            suffix in "[a-z]{0,10}",
+        ) {
+            let key = format!("{prefix}{bad}{suffix}");
+            prop_assert_eq!(validate_key(&key), Err(Error::invalid("tags.key")));
+        }
+
+        #[test]
+        fn a_create_is_refused_as_duplicate_exactly_when_a_key_repeats(
+            keys in proptest::collection::vec("[a-c]{1,2}", 1..=20)
+        ) {
+            let tags: Vec<_> = keys.iter().map(|k| tag(k, Some("v"))).collect();
+            let mut distinct = keys.clone();
+            distinct.sort();
+            distinct.dedup();
+            let result = validate_create(Some(&tags));
+            if distinct.len() == keys.len() {
+                prop_assert!(result.is_ok());
+            } else {
+                prop_assert_eq!(result, Err(Error::TagKeyDuplicate));
+            }
+        }
+
+        #[test]
+        fn every_limit_and_offset_in_range_is_accepted(limit in 1u64..=1000, offset in 0u64..u64::MAX) {
+            let w = window(Some(&format!("offset={offset}&limit={limit}")));
+            prop_assert_eq!(w, Ok(Window { offset, limit }));
+        }
+    }
+}

@@ -45,6 +45,7 @@ impl Application {
         let state = AppState {
             config: Arc::new(config),
             jobs: Jobs::new(shared, cached_pages),
+            tags: opendrs_core::tags::Tags::new(Arc::new(store.clone())),
             authn: authn.clone(),
         };
         Ok(Application {

@@ -24,6 +24,7 @@ use std::sync::Arc;
 pub struct AppState {
     pub config: Arc<Config>,
     pub jobs: Jobs,
+    pub tags: opendrs_core::tags::Tags,
     pub authn: Arc<Authenticator>,
 }
 
@@ -40,6 +41,7 @@ pub fn router(state: AppState) -> Router {
             "/v3/{project_id}/jobs/batch-detail",
             post(jobs::job_batch_detail),
         )
+        .merge(tags::routes())
         .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/openapi.json", get(meta::openapi))

@@ -13,7 +13,16 @@ use utoipa::{
         super::jobs::job_list,
         super::jobs::job_batch_status,
         super::jobs::job_batch_detail,
-        super::tokens::token_create
+        super::tokens::token_create,
+        super::tags::tag_create,
+        super::tags::tag_delete,
+        super::tags::tag_action,
+        super::tags::tag_list,
+        super::tags::tag_show,
+        super::tags::tag_project_list,
+        super::tags::tag_project_list_deprecated,
+        super::tags::tag_instance_filter,
+        super::tags::tag_instance_count
     ),
     components(schemas(
         opendrs_core::query::QueryJobsReq,
@@ -36,9 +45,22 @@ use utoipa::{
         opendrs_core::login::TokenProject,
         opendrs_core::login::TokenUser,
         opendrs_core::login::Named,
+        opendrs_core::tags::BatchResourceTag,
+        opendrs_core::tags::BatchTagReq,
+        opendrs_core::tags::BatchDealResourceTagReq,
+        opendrs_core::tags::ResourceTagInfo,
+        opendrs_core::tags::ListInstanceTagsResponse,
+        opendrs_core::tags::ProjectTag,
+        opendrs_core::tags::ListTagsResponse,
+        opendrs_core::tags::TagValues,
+        opendrs_core::tags::TagMatch,
+        opendrs_core::tags::QueryInstanceByTagReq,
+        opendrs_core::tags::ResourceInstance,
+        opendrs_core::tags::ListInstanceByTagsResponse,
+        opendrs_core::tags::CountInstanceByTagsResponse,
     )),
     modifiers(&Security),
-    tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"))
+    tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"))
 )]
 struct ApiDoc;
 

@@ -72,7 +72,7 @@ async fn bad_credentials_are_refused_on_every_route_without_leaking_data() {
     let p2_token = Cred::Token(app.token("other", app.p2.project_id()).await);
     let forged =
         Cred::Token("MIIforgedtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
-    for (method, path, body) in routes(&app) {
+    for (method, path, body) in routes(&app).into_iter().chain(tag_routes(&app)) {
         let cases: Vec<Case> = vec![
             ("no credentials", Cred::None, vec![], 401, "APIGW.0301"),
             (
@@ -268,4 +268,75 @@ async fn throttling_answers_429_past_the_burst_and_recovers() {
     assert_eq!(other.status, 200, "another project has its own bucket");
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
     assert_eq!(app.list(body).await.status, 200);
+}
+
+/// Every v5 tag route, with a valid body for `p1-job`.
+fn tag_routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
+    let p = app.p1.project_id();
+    let tags = br#"{"tags":[{"key":"k","value":"v"}]}"#.to_vec();
+    vec![
+        (
+            "POST",
+            format!("/v5/{p}/migration/p1-job/tags/create"),
+            tags.clone(),
+        ),
+        (
+            "POST",
+            format!("/v5/{p}/migration/p1-job/tags/delete"),
+            tags,
+        ),
+        (
+            "POST",
+            format!("/v5/{p}/jobs/migration/p1-job/tags/action"),
+            br#"{"action":"create","tags":[{"key":"k","value":"v"}]}"#.to_vec(),
+        ),
+        ("GET", format!("/v5/{p}/migration/p1-job/tags"), Vec::new()),
+        (
+            "GET",
+            format!("/v5/{p}/jobs/migration/p1-job/tags"),
+            Vec::new(),
+        ),
+        ("GET", format!("/v5/{p}/migration/tags"), Vec::new()),
+        ("GET", format!("/v5/{p}/jobs/migration/tags"), Vec::new()),
+        (
+            "POST",
+            format!("/v5/{p}/migration/resource-instances/filter"),
+            b"{}".to_vec(),
+        ),
+        (
+            "POST",
+            format!("/v5/{p}/migration/resource-instances/count"),
+            b"{}".to_vec(),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn correct_credentials_are_accepted_on_every_tag_route() {
+    let app = seeded().await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    for (method, path, body) in tag_routes(&app) {
+        for cred in [&app.admin, &token] {
+            let a = app.send(method, &path, cred, &[], &body).await;
+            assert!(matches!(a.status, 200 | 204), "{path}: {}", a.text);
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_is_refused_every_tag_write_and_may_make_every_tag_read() {
+    let app = seeded().await;
+    for (method, path, body) in tag_routes(&app) {
+        let a = app.send(method, &path, &app.viewer, &[], &body).await;
+        if path.contains("/tags/") {
+            assert_eq!(
+                (a.status, a.code()),
+                (403, "DRS.M00102"),
+                "{path}: {}",
+                a.text
+            );
+        } else {
+            assert_eq!(a.status, 200, "{path}: {}", a.text);
+        }
+    }
 }

@@ -7,4 +7,5 @@ mod helpers;
 mod jobs_batch;
 mod jobs_list;
 mod openapi;
+mod tags;
 mod tokens;
