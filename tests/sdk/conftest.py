@@ -1,4 +1,5 @@
-"""Fixtures for the end-to-end suite: one `opendrs serve --demo` per session, driven by the official SDK.
+"""Fixtures for the end-to-end suite: one shared `opendrs serve --demo` per session (and, through
+`start_demo_server`, servers of their own for tests that need one), driven by the official SDK.
 
 The server binary is `$OPENDRS_BIN`, or `target/debug/opendrs` under the repository root
 (`scripts/sdk-tests.sh` builds it). The server runs on an ephemeral loopback port in a fresh temporary
@@ -7,6 +8,7 @@ directory; its stdout and stderr go to `server.log` in that directory, which is 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -30,8 +32,8 @@ ANSI_RE = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 PLACEHOLDER_AK = "OPENDRSSDKTESTSNOAK00"
 PLACEHOLDER_SK = "opendrs-sdk-tests-placeholder-secret-key"
 
-# Where the running server's log is, for failure reports.
-_SERVER: dict = {}
+# Every server started (log, cmd, env, endpoint once ready, how it stopped), for failure reports.
+_SERVERS: list = []
 
 
 # --- the server ----------------------------------------------------------------------------------------
@@ -93,9 +95,18 @@ def _abort(reason: str, log_path: Path):
     pytest.exit(f"{reason}\n--- {log_path} (last {LOG_TAIL_LINES} lines) ---\n{_log_tail(log_path)}", returncode=1)
 
 
-@pytest.fixture(scope="session")
-def demo(tmp_path_factory):
-    """Start `opendrs serve --demo` once; yield the parsed demo.json; stop the server at session end."""
+def _fail(reason: str, log_path: Path):
+    """No server of its own: fail the tests that asked for it, not the session."""
+    pytest.fail(f"{reason}\n--- {log_path} (last {LOG_TAIL_LINES} lines) ---\n{_log_tail(log_path)}", pytrace=False)
+
+
+@contextlib.contextmanager
+def demo_server(base: Path, env: dict | None = None, fatal: bool = True):
+    """Run `opendrs serve --demo` in the fresh directory `base`, with `env` added to the environment.
+
+    Yields the parsed demo.json once the server accepts connections; stops the server on exit. A server that
+    does not come up ends the whole session when `fatal`, else fails only the tests that asked for it.
+    """
     binary = _binary()
     if not binary.is_file():
         pytest.exit(
@@ -103,13 +114,14 @@ def demo(tmp_path_factory):
             "or set OPENDRS_BIN (scripts/sdk-tests.sh does this)",
             returncode=1,
         )
-    base = tmp_path_factory.mktemp("opendrs")
     data_dir = base / "data"
     data_dir.mkdir()
     log_path = base / "server.log"
     demo_path = data_dir / "demo.json"
     cmd = [str(binary), "serve", "--demo", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"]
-    _SERVER.update(log=log_path, cmd=cmd)
+    server = {"log": log_path, "cmd": cmd, "env": dict(env or {})}
+    _SERVERS.append(server)
+    fail = _abort if fatal else _fail
 
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
@@ -118,15 +130,14 @@ def demo(tmp_path_factory):
             stdout=log,
             stderr=subprocess.STDOUT,
             cwd=base,
-            env={**os.environ, "NO_COLOR": "1"},
+            env={**os.environ, "NO_COLOR": "1", **server["env"]},
         )
-    _SERVER["proc"] = proc
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
         info = None
         while True:
             if proc.poll() is not None:
-                _abort(f"`{' '.join(cmd)}` exited with code {proc.returncode} before it was ready.", log_path)
+                fail(f"`{' '.join(cmd)}` exited with code {proc.returncode} before it was ready.", log_path)
             if info is None:
                 info = _read_demo(demo_path)
             if info is not None and _accepts_connections(info["endpoint"]):
@@ -138,28 +149,53 @@ def demo(tmp_path_factory):
                     state = f"{demo_path} lacks endpoint/project_id or is not JSON: {demo_path.read_text()[:500]!r}"
                 else:
                     state = f"no {demo_path}"
-                _abort(f"`{' '.join(cmd)}` not ready after {START_TIMEOUT_S:.0f} s ({state}).", log_path)
+                fail(f"`{' '.join(cmd)}` not ready after {START_TIMEOUT_S:.0f} s ({state}).", log_path)
             time.sleep(0.1)
-        _SERVER["endpoint"] = info["endpoint"]
+        server["endpoint"] = info["endpoint"]
         yield info
     finally:
-        _SERVER["stopped"] = _stop(proc)
+        server["stopped"] = _stop(proc)
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """Start `opendrs serve --demo` once; yield the parsed demo.json; stop the server at session end."""
+    with demo_server(tmp_path_factory.mktemp("opendrs")) as info:
+        yield info
+
+
+@pytest.fixture(scope="session")
+def start_demo_server(tmp_path_factory):
+    """Factory for a server of one's own: `with start_demo_server("name", {"OPENDRS_X": "1"}) as info: ...`.
+
+    For tests that change data the shared `demo` server's tests count, or need other settings; each call runs a
+    separate `opendrs serve --demo` in a fresh temporary directory.
+    """
+
+    def start(name: str, env: dict | None = None):
+        return demo_server(tmp_path_factory.mktemp(name), env, fatal=False)
+
+    return start
 
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
-    log_path = _SERVER.get("log")
-    if report.failed and log_path is not None and "endpoint" in _SERVER:
-        report.sections.append((f"opendrs server log, last {LOG_TAIL_LINES} lines ({log_path})", _log_tail(log_path)))
+    if report.failed:
+        for server in _SERVERS:
+            if "endpoint" in server and "stopped" not in server:  # the servers running during this test
+                report.sections.append(
+                    (f"opendrs server log, last {LOG_TAIL_LINES} lines ({server['log']})", _log_tail(server["log"]))
+                )
 
 
 def pytest_terminal_summary(terminalreporter):
-    if "log" in _SERVER:
+    for server in _SERVERS:
+        env = "".join(f"{k}={v} " for k, v in sorted(server["env"].items()))
         terminalreporter.write_line(
-            f"opendrs: {' '.join(_SERVER['cmd'])} -> {_SERVER.get('endpoint', 'never ready')}; "
-            f"{_SERVER.get('stopped', 'still running')}; log: {_SERVER['log']}"
+            f"opendrs: {env}{' '.join(server['cmd'])} -> {server.get('endpoint', 'never ready')}; "
+            f"{server.get('stopped', 'still running')}; log: {server['log']}"
         )
 
 
