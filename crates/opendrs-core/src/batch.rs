@@ -96,6 +96,12 @@ pub struct JobRecord {
     pub parent_id: Option<String>,
     /// Milliseconds since the epoch.
     pub update_time_ms: i64,
+    /// The settings it was created with.
+    pub spec: crate::ops::JobSpec,
+    /// When it first started, ms.
+    pub actual_start_ms: Option<i64>,
+    /// When its full transfer first completed, ms.
+    pub full_transfer_complete_ms: Option<i64>,
 }
 
 /// An item of `batch-status` (`QueryJobStatusResp`).
@@ -147,6 +153,10 @@ pub struct QueryJobResp {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub update_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub actual_start_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub full_transfer_complete_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_type: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_endpoint: Option<Endpoint>,
@@ -164,6 +174,25 @@ pub struct QueryJobResp {
     pub failed_reason: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tags: Option<Vec<Tag>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub node_num: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_target_readonly: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub multi_write: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub master_az: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub slave_az: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_multi_az: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub alarm_notify: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period_order: Option<crate::ops::PeriodOrder>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -233,6 +262,8 @@ fn detail(r: &JobRecord) -> QueryJobResp {
         description: Some(j.description.clone()),
         create_time: Some(j.create_time_ms.to_string()),
         update_time: Some(r.update_time_ms.to_string()),
+        actual_start_time: r.actual_start_ms.map(|t| t.to_string()),
+        full_transfer_complete_time: r.full_transfer_complete_ms.map(|t| t.to_string()),
         task_type: Some(j.task_type.as_str().to_string()),
         source_endpoint: Some(j.source_endpoint.clone()),
         target_endpoint: Some(j.target_endpoint.clone()),
@@ -252,6 +283,15 @@ fn detail(r: &JobRecord) -> QueryJobResp {
                 })
                 .collect(),
         ),
+        node_num: r.spec.node_num,
+        is_target_readonly: r.spec.is_target_readonly,
+        multi_write: r.spec.multi_write,
+        subnet_id: r.spec.subnet_id.clone(),
+        master_az: r.spec.master_az.clone(),
+        slave_az: r.spec.slave_az.clone(),
+        is_multi_az: r.spec.master_az.as_ref().map(|_| true),
+        alarm_notify: r.spec.alarm_notify.clone(),
+        period_order: r.spec.period_order.clone(),
         error_code: None,
         error_message: None,
     }

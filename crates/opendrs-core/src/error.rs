@@ -33,6 +33,9 @@ pub enum Error {
     /// The operation is not allowed in the job's current status (`DRS.M00304`).
     #[error("operation not allowed in status {status}")]
     StatusForbids { status: crate::enums::JobStatus },
+    /// The operation applies to parent jobs only, and this is a subtask (`DRS.M00308`).
+    #[error("subtask")]
+    ChildJob,
     /// A tag key appears twice in one request (`DRS.M00269`).
     #[error("duplicate tag key")]
     TagKeyDuplicate,
@@ -119,6 +122,7 @@ impl Error {
             Error::JobDeleted => "DRS.M05004",
             Error::NameTaken => "DRS.M00277",
             Error::StatusForbids { .. } => "DRS.M00304",
+            Error::ChildJob => "DRS.M00308",
             Error::TagKeyDuplicate => "DRS.M00269",
             Error::TagTooLong => "DRS.M00270",
             Error::TooManyTags { .. } => "DRS.M00271",

@@ -45,6 +45,30 @@ pub struct Endpoint {
     pub db_user: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub az_code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security_group_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub project_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub inst_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssl_link: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub safe_mode: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mongo_ha_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topic: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_mode: Option<String>,
 }
 
 /// `create_time` as the list shows it: `yyyy-MM-dd HH:mm:ss`, UTC.

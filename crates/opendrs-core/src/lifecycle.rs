@@ -1,7 +1,15 @@
 //! The job state machine: ONE table of (status, action) → next status. It decides which
-//! operations a job accepts and computes the `job_action` shown in the list and the detail.
+//! operations a job accepts and computes the `job_action` shown in the list and the detail; the
+//! data-plane steps the executor drives (`data_plane_next`) and the decision for a user
+//! operation (`decide`) are read from it.
 
-use crate::enums::JobStatus::{self, *};
+use crate::{
+    enums::{
+        JobStatus::{self, *},
+        TaskType,
+    },
+    error::Error,
+};
 use serde::Serialize;
 
 /// A user operation on a job, named as the original's `JobActionResp` names it.
@@ -14,6 +22,9 @@ pub enum Action {
     StopJob,
     Delete,
     ModifyConfiguration,
+    /// `delete_type: force_terminate`: stop whatever the job is doing. Not shown in `job_action`
+    /// (the original's `JobActionResp` has no such action).
+    ForceStop,
 }
 
 impl Action {
@@ -27,6 +38,18 @@ impl Action {
         Action::ModifyConfiguration,
     ];
 
+    /// Every action of the table, the hidden `ForceStop` included.
+    pub const EVERY: &'static [Action] = &[
+        Action::Start,
+        Action::Pause,
+        Action::ContinueJob,
+        Action::Retry,
+        Action::StopJob,
+        Action::Delete,
+        Action::ModifyConfiguration,
+        Action::ForceStop,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Start => "START",
@@ -36,6 +59,7 @@ impl Action {
             Action::StopJob => "STOP_JOB",
             Action::Delete => "DELETE",
             Action::ModifyConfiguration => "MODIFY_CONFIGURATION",
+            Action::ForceStop => "FORCE_STOP",
         }
     }
 }
@@ -95,6 +119,38 @@ pub const TRANSITIONS: &[(JobStatus, Action, JobStatus)] = &[
     (ChildTransferComplete, StopJob, ReleaseChildTransferStarted),
     (ReleaseChildTransferComplete, Delete, Deleted),
     (NodeUpgradeFailed, StopJob, ReleaseResourceStarted),
+    // force_terminate: from anything that still holds resources.
+    (Creating, ForceStop, ReleaseResourceStarted),
+    (Configuration, ForceStop, ReleaseResourceStarted),
+    (WaitingForStart, ForceStop, ReleaseResourceStarted),
+    (StartJobing, ForceStop, ReleaseResourceStarted),
+    (StartJobFailed, ForceStop, ReleaseResourceStarted),
+    (Pausing, ForceStop, ReleaseResourceStarted),
+    (FullTransferStarted, ForceStop, ReleaseResourceStarted),
+    (FullTransferFailed, ForceStop, ReleaseResourceStarted),
+    (FullTransferComplete, ForceStop, ReleaseResourceStarted),
+    (IncreTransferStarted, ForceStop, ReleaseResourceStarted),
+    (IncreTransferFailed, ForceStop, ReleaseResourceStarted),
+    (ReleaseResourceFailed, ForceStop, ReleaseResourceStarted),
+    (RebuildNodeStarted, ForceStop, ReleaseResourceStarted),
+    (RebuildNodeFailed, ForceStop, ReleaseResourceStarted),
+    (ChangeJobStarted, ForceStop, ReleaseResourceStarted),
+    (ChangeJobFailed, ForceStop, ReleaseResourceStarted),
+    (NodeUpgradeStart, ForceStop, ReleaseResourceStarted),
+    (NodeUpgradeComplete, ForceStop, ReleaseResourceStarted),
+    (NodeUpgradeFailed, ForceStop, ReleaseResourceStarted),
+    (
+        ChildTransferStarting,
+        ForceStop,
+        ReleaseChildTransferStarted,
+    ),
+    (ChildTransferStarted, ForceStop, ReleaseChildTransferStarted),
+    (
+        ChildTransferComplete,
+        ForceStop,
+        ReleaseChildTransferStarted,
+    ),
+    (ChildTransferFailed, ForceStop, ReleaseChildTransferStarted),
 ];
 
 /// The status `action` leads to from `status`, or `None` when the status does not allow it.
@@ -139,6 +195,224 @@ fn compute_job_action(status: JobStatus) -> JobActionResp {
             _ => None,
         },
     }
+}
+
+/// A step of the data plane: what the executor does to a job between two statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Step {
+    /// Provisioning the replication instance: `CREATING` → `CONFIGURATION`.
+    Create,
+    /// Starting the task: `STARTJOBING` → the first transfer status.
+    Start,
+    /// Resuming a paused task: `STARTJOBING` → the status it was paused in.
+    Resume,
+    /// The full (snapshot) transfer: `FULL_TRANSFER_STARTED` → complete or incremental.
+    FullTransfer,
+    /// Releasing the resources of a stopped task.
+    Release,
+    /// Waiting for a start time: `WAITING_FOR_START` → `STARTJOBING`.
+    ScheduledStart,
+}
+
+impl Step {
+    pub const ALL: &'static [Step] = &[
+        Step::Create,
+        Step::Start,
+        Step::Resume,
+        Step::FullTransfer,
+        Step::Release,
+        Step::ScheduledStart,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Create => "create",
+            Step::Start => "start",
+            Step::Resume => "resume",
+            Step::FullTransfer => "full_transfer",
+            Step::Release => "release",
+            Step::ScheduledStart => "scheduled_start",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        Step::ALL.iter().copied().find(|step| step.as_str() == s)
+    }
+
+    /// The status a failed run of this step leaves the job in (`None`: the step cannot fail).
+    pub fn failure(self) -> Option<JobStatus> {
+        match self {
+            Step::Start => Some(StartJobFailed),
+            Step::FullTransfer => Some(FullTransferFailed),
+            _ => None,
+        }
+    }
+}
+
+/// A pending data-plane transition of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Transition {
+    pub from: JobStatus,
+    pub to: JobStatus,
+    pub step: Step,
+}
+
+/// What the data plane does next with a job that has just reached `status` (`None`: the job
+/// stays there until a user acts). A full+incremental task moves on to incremental transfer
+/// after its full transfer; a full-only task completes; an incremental-only task skips the full
+/// transfer.
+pub fn data_plane_next(status: JobStatus, task_type: TaskType) -> Option<Transition> {
+    let (to, step) = match status {
+        Creating => (Configuration, Step::Create),
+        StartJobing => (
+            match task_type {
+                TaskType::IncrTrans => IncreTransferStarted,
+                _ => FullTransferStarted,
+            },
+            Step::Start,
+        ),
+        FullTransferStarted => (
+            match task_type {
+                TaskType::FullTrans => FullTransferComplete,
+                _ => IncreTransferStarted,
+            },
+            Step::FullTransfer,
+        ),
+        ReleaseResourceStarted => (ReleaseResourceComplete, Step::Release),
+        ReleaseChildTransferStarted => (ReleaseChildTransferComplete, Step::Release),
+        ChildTransferStarting => (ChildTransferStarted, Step::Start),
+        _ => return None,
+    };
+    Some(Transition {
+        from: status,
+        to,
+        step,
+    })
+}
+
+/// A user operation on one job, as the batch APIs name them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    /// `batch-starting`; `at_ms`: a start time (epoch ms) instead of now.
+    Start { at_ms: Option<i64> },
+    /// `batch-pause-task`.
+    Pause,
+    /// `batch-retry-task`: resumes a paused job, retries a failed one.
+    Restore,
+    /// `batch-jobs` with `delete_type: terminate`.
+    Terminate,
+    /// `batch-jobs` with `delete_type: force_terminate`.
+    ForceTerminate,
+    /// `batch-jobs` with `delete_type: delete`.
+    Delete,
+    /// `batch-modification`; `configuration`: whether it changes how the task runs (task type,
+    /// endpoints, network…) rather than only how it is named, described, tagged or alarmed.
+    Modify { configuration: bool },
+}
+
+/// What `decide` needs to know of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobState {
+    pub status: JobStatus,
+    pub task_type: TaskType,
+    /// For a `PAUSING` job: the status it was paused in, when known.
+    pub paused_from: Option<JobStatus>,
+}
+
+/// When a scheduled transition is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// After the step's configured duration.
+    AfterStep,
+    /// At this time of the executor's clock (ms).
+    At(i64),
+}
+
+/// The outcome of an accepted operation: the job's new status and the data-plane transition
+/// to schedule (replacing any pending one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub action: Action,
+    pub to: JobStatus,
+    pub schedule: Option<(Transition, Due)>,
+}
+
+/// Statuses in which even a job's name, description, tags and alarms are frozen.
+fn metadata_frozen(status: JobStatus) -> bool {
+    matches!(
+        status,
+        ReleaseResourceStarted
+            | ReleaseResourceComplete
+            | ReleaseChildTransferStarted
+            | ReleaseChildTransferComplete
+            | Deleted
+    )
+}
+
+/// Accepts or refuses `op` on a job in `state`, at `now_ms` of the executor's clock.
+pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> {
+    if state.status == Deleted {
+        return Err(Error::JobDeleted);
+    }
+    let refuse = || Error::StatusForbids {
+        status: state.status,
+    };
+    let action = match op {
+        Op::Start { .. } => Start,
+        Op::Pause => Pause,
+        Op::Restore if state.status == Pausing => ContinueJob,
+        Op::Restore => Retry,
+        Op::Terminate => StopJob,
+        Op::ForceTerminate => ForceStop,
+        Op::Delete => Delete,
+        Op::Modify {
+            configuration: true,
+        } => ModifyConfiguration,
+        Op::Modify {
+            configuration: false,
+        } => {
+            // Renaming, describing, tagging: allowed until the job is being released.
+            return if metadata_frozen(state.status) {
+                Err(refuse())
+            } else {
+                Ok(Decision {
+                    action: ModifyConfiguration,
+                    to: state.status,
+                    schedule: None,
+                })
+            };
+        }
+    };
+    let to = next_status(state.status, action).ok_or_else(refuse)?;
+    let follow = |to: JobStatus| data_plane_next(to, state.task_type).map(|t| (t, Due::AfterStep));
+    let (to, schedule) = match (op, action) {
+        (Op::Start { at_ms: Some(at) }, Start) if *at > now_ms && state.status == Configuration => {
+            let wait = Transition {
+                from: WaitingForStart,
+                to: StartJobing,
+                step: Step::ScheduledStart,
+            };
+            (WaitingForStart, Some((wait, Due::At(*at))))
+        }
+        (_, ContinueJob) => {
+            let back = state.paused_from.unwrap_or(match state.task_type {
+                TaskType::FullTrans => FullTransferStarted,
+                _ => IncreTransferStarted,
+            });
+            let resume = Transition {
+                from: StartJobing,
+                to: back,
+                step: Step::Resume,
+            };
+            (to, Some((resume, Due::AfterStep)))
+        }
+        _ => (to, follow(to)),
+    };
+    Ok(Decision {
+        action,
+        to,
+        schedule,
+    })
 }
 
 #[cfg(test)]
@@ -225,6 +499,211 @@ mod tests {
                 &ReleaseResourceComplete,
                 &ReleaseChildTransferComplete
             ]
+        );
+    }
+
+    const OPS: &[Op] = &[
+        Op::Start { at_ms: None },
+        Op::Start {
+            at_ms: Some(i64::MAX),
+        },
+        Op::Pause,
+        Op::Restore,
+        Op::Terminate,
+        Op::ForceTerminate,
+        Op::Delete,
+        Op::Modify {
+            configuration: true,
+        },
+        Op::Modify {
+            configuration: false,
+        },
+    ];
+    const TASKS: &[TaskType] = &[
+        TaskType::FullTrans,
+        TaskType::FullIncrTrans,
+        TaskType::IncrTrans,
+    ];
+
+    fn state(status: JobStatus, task_type: TaskType) -> JobState {
+        JobState {
+            status,
+            task_type,
+            paused_from: None,
+        }
+    }
+
+    #[test]
+    fn every_decision_over_the_whole_table_agrees_with_the_table() {
+        for status in JobStatus::ALL {
+            for task in TASKS {
+                for op in OPS {
+                    match decide(state(*status, *task), op, 0) {
+                        Ok(d) => {
+                            let table = next_status(*status, d.action);
+                            let scheduled_start = matches!(op, Op::Start { at_ms: Some(_) })
+                                && *status == Configuration;
+                            let metadata = matches!(
+                                op,
+                                Op::Modify {
+                                    configuration: false
+                                }
+                            );
+                            if scheduled_start {
+                                assert_eq!(d.to, WaitingForStart);
+                            } else if metadata {
+                                assert_eq!(d.to, *status, "metadata edits keep the status");
+                            } else {
+                                assert_eq!(Some(d.to), table, "{status} {op:?}");
+                            }
+                        }
+                        Err(Error::JobDeleted) => assert_eq!(*status, Deleted),
+                        Err(Error::StatusForbids { status: s }) => {
+                            assert_eq!(s, *status);
+                            if !matches!(
+                                op,
+                                Op::Modify {
+                                    configuration: false
+                                }
+                            ) {
+                                let refused = Action::EVERY
+                                    .iter()
+                                    .filter(|a| next_status(*status, **a).is_none())
+                                    .count();
+                                assert!(refused > 0, "{status} refuses something");
+                            }
+                        }
+                        Err(e) => panic!("{status} {op:?}: unexpected {e:?}"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_data_plane_chain_ends_and_never_leaves_through_a_user_only_status() {
+        for status in JobStatus::ALL {
+            for task in TASKS {
+                let mut at = *status;
+                let mut steps = 0;
+                while let Some(t) = data_plane_next(at, *task) {
+                    assert_eq!(t.from, at);
+                    assert_ne!(t.to, at, "a step changes the status");
+                    at = t.to;
+                    steps += 1;
+                    assert!(steps < 5, "{status} {task} loops");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_data_plane_follows_the_task_type() {
+        let run = |task| {
+            let mut at = StartJobing;
+            let mut seen = vec![at];
+            while let Some(t) = data_plane_next(at, task) {
+                at = t.to;
+                seen.push(at);
+            }
+            seen
+        };
+        assert_eq!(
+            run(TaskType::FullIncrTrans),
+            vec![StartJobing, FullTransferStarted, IncreTransferStarted]
+        );
+        assert_eq!(
+            run(TaskType::FullTrans),
+            vec![StartJobing, FullTransferStarted, FullTransferComplete]
+        );
+        assert_eq!(
+            run(TaskType::IncrTrans),
+            vec![StartJobing, IncreTransferStarted]
+        );
+        assert_eq!(
+            data_plane_next(ReleaseResourceStarted, TaskType::FullTrans).map(|t| t.to),
+            Some(ReleaseResourceComplete)
+        );
+    }
+
+    #[test]
+    fn a_start_with_a_future_time_waits_and_a_past_one_starts_now() {
+        let s = state(Configuration, TaskType::FullIncrTrans);
+        let later = decide(s, &Op::Start { at_ms: Some(2_000) }, 1_000).expect("start");
+        assert_eq!(later.to, WaitingForStart);
+        assert_eq!(
+            later.schedule.map(|(t, due)| (t.to, due)),
+            Some((StartJobing, Due::At(2_000)))
+        );
+        let past = decide(s, &Op::Start { at_ms: Some(500) }, 1_000).expect("start");
+        assert_eq!(past.to, StartJobing);
+        assert_eq!(past.schedule.map(|(t, _)| t.step), Some(Step::Start));
+    }
+
+    #[test]
+    fn a_resumed_job_returns_to_the_status_it_was_paused_in() {
+        let paused = JobState {
+            status: Pausing,
+            task_type: TaskType::FullIncrTrans,
+            paused_from: Some(FullTransferStarted),
+        };
+        let d = decide(paused, &Op::Restore, 0).expect("resume");
+        assert_eq!((d.action, d.to), (ContinueJob, StartJobing));
+        assert_eq!(
+            d.schedule.map(|(t, _)| (t.to, t.step)),
+            Some((FullTransferStarted, Step::Resume))
+        );
+        let unknown = JobState {
+            paused_from: None,
+            ..paused
+        };
+        let d = decide(unknown, &Op::Restore, 0).expect("resume");
+        assert_eq!(d.schedule.map(|(t, _)| t.to), Some(IncreTransferStarted));
+        let failed = state(FullTransferFailed, TaskType::FullTrans);
+        let d = decide(failed, &Op::Restore, 0).expect("retry");
+        assert_eq!((d.action, d.to), (Retry, FullTransferStarted));
+    }
+
+    #[test]
+    fn force_terminate_stops_what_terminate_cannot_and_is_never_shown() {
+        let creating = state(Creating, TaskType::FullTrans);
+        assert!(decide(creating, &Op::Terminate, 0).is_err());
+        let d = decide(creating, &Op::ForceTerminate, 0).expect("force");
+        assert_eq!(d.to, ReleaseResourceStarted);
+        for status in JobStatus::ALL {
+            let shown = job_action(*status);
+            assert!(!shown.available_actions.contains(&"FORCE_STOP"));
+            assert!(!shown.unavailable_actions.contains(&"FORCE_STOP"));
+        }
+        assert!(decide(
+            state(ReleaseResourceComplete, TaskType::FullTrans),
+            &Op::ForceTerminate,
+            0
+        )
+        .is_err());
+    }
+
+    #[test]
+    fn names_and_tags_can_change_until_the_job_is_released() {
+        let meta = Op::Modify {
+            configuration: false,
+        };
+        assert!(decide(
+            state(IncreTransferStarted, TaskType::FullIncrTrans),
+            &meta,
+            0
+        )
+        .is_ok());
+        assert!(decide(state(StartJobFailed, TaskType::FullIncrTrans), &meta, 0).is_ok());
+        assert!(decide(
+            state(ReleaseResourceStarted, TaskType::FullIncrTrans),
+            &meta,
+            0
+        )
+        .is_err());
+        assert_eq!(
+            decide(state(Deleted, TaskType::FullIncrTrans), &meta, 0),
+            Err(Error::JobDeleted)
         );
     }
 }

@@ -40,6 +40,7 @@ fn english(err: &Error) -> String {
         Error::StatusForbids { status } => {
             format!("This API cannot be called in the current task status ({status}).")
         }
+        Error::ChildJob => "Only parent tasks can invoke this interface.".into(),
         Error::TagKeyDuplicate => "The tag key must be unique.".into(),
         Error::TagTooLong => "The tag key or value exceeds the maximum length allowed.".into(),
         Error::TooManyTags { max } => format!(
@@ -93,6 +94,7 @@ fn chinese(err: &Error) -> String {
         Error::JobDeleted => "任务已删除或资源已释放。".into(),
         Error::NameTaken => "任务名称已存在。".into(),
         Error::StatusForbids { status } => format!("当前任务状态（{status}）不允许调用此接口。"),
+        Error::ChildJob => "只有父任务可以调用此接口。".into(),
         Error::TagKeyDuplicate => "标签键不能重复。".into(),
         Error::TagTooLong => "标签键或值超过允许的最大长度。".into(),
         Error::TooManyTags { max } => format!("标签数量已达上限：一个任务最多{max}个标签。"),
@@ -184,6 +186,7 @@ mod tests {
             Error::StatusForbids {
                 status: crate::enums::JobStatus::Pausing,
             },
+            Error::ChildJob,
             Error::TagKeyDuplicate,
             Error::TagTooLong,
             Error::TooManyTags { max: 20 },

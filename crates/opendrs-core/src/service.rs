@@ -2,16 +2,22 @@
 //! the raw input, returning domain results. HTTP handlers call exactly one of these.
 
 use crate::{
+    audit::{Actor, AuditRecord, Outcome},
     batch::{
         detail_items, status_items, BatchListJobDetailsResponse, BatchListJobStatusResponse,
         BatchQuery, BatchQueryJobReqPage, JobRecord,
     },
     caller::{Caller, Tenant},
     error::{Error, Result},
+    executor::ExecutorSettings,
     job::{JobInfo, JobListResponse},
     lang::Lang,
+    ops::{
+        creation_answer, operation_answer, parse_batch, BatchKind, BatchWriteResponse,
+        CreateJobResp, ItemOutcome, JobOpResp,
+    },
     query::{parse_body, JobQuery, Paging},
-    store::{JobStream, Store},
+    store::{JobStream, JobWrite, Store},
 };
 use std::{
     num::NonZeroUsize,
@@ -52,11 +58,24 @@ impl PageCache {
     }
 }
 
+/// Called after a write that may have scheduled transitions (wakes the executor).
+pub type Wake = Arc<dyn Fn() + Send + Sync>;
+
 /// The DRS job operations over a store.
 #[derive(Clone)]
 pub struct Jobs {
     store: Arc<dyn Store>,
     cache: Option<Arc<PageCache>>,
+    settings: ExecutorSettings,
+    wake: Option<Wake>,
+}
+
+/// The wall clock, ms since the epoch.
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
 }
 
 impl Jobs {
@@ -67,7 +86,115 @@ impl Jobs {
                 entries: Mutex::new(lru::LruCache::new(n)),
             })
         });
-        Jobs { store, cache }
+        Jobs {
+            store,
+            cache,
+            settings: ExecutorSettings::default(),
+            wake: None,
+        }
+    }
+
+    /// How writes schedule the transitions that follow them, and whom to wake after one.
+    pub fn with_lifecycle(mut self, settings: ExecutorSettings, wake: Option<Wake>) -> Self {
+        self.settings = settings;
+        self.wake = wake;
+        self
+    }
+
+    /// `batch-creation`: creates each valid job in `CREATING` (answered per item).
+    pub async fn job_create(
+        &self,
+        caller: &Caller,
+        body: &[u8],
+        actor: Actor,
+        lang: Lang,
+    ) -> Result<BatchWriteResponse<CreateJobResp>> {
+        let outcomes = self
+            .batch_write(caller, BatchKind::Create, body, actor)
+            .await?;
+        Ok(creation_answer(&outcomes, lang))
+    }
+
+    /// `batch-starting`, `batch-pause-task`, `batch-retry-task`, `batch-modification` and
+    /// `batch-jobs` (terminate, force-terminate, delete): each item succeeds or fails alone.
+    pub async fn job_operate(
+        &self,
+        caller: &Caller,
+        kind: BatchKind,
+        body: &[u8],
+        actor: Actor,
+        lang: Lang,
+    ) -> Result<BatchWriteResponse<JobOpResp>> {
+        let outcomes = self.batch_write(caller, kind, body, actor).await?;
+        Ok(operation_answer(&outcomes, lang))
+    }
+
+    async fn batch_write(
+        &self,
+        caller: &Caller,
+        kind: BatchKind,
+        body: &[u8],
+        actor: Actor,
+    ) -> Result<Vec<ItemOutcome>> {
+        let items = if caller.can_write() {
+            parse_batch(kind, body)
+        } else {
+            Err(Error::Forbidden)
+        };
+        let items = match items {
+            Ok(items) => items,
+            Err(e) => {
+                self.audit_refusal(caller, kind, body, &actor, &e).await;
+                return Err(e);
+            }
+        };
+        let write = JobWrite {
+            operation: kind.operation(),
+            actor,
+            now_ms: now_ms(),
+            visible_eps: caller.enterprise_projects.clone(),
+            settings: self.settings,
+            items,
+        };
+        let outcomes = self.store.job_write(&caller.tenant, write).await?;
+        if let Some(wake) = &self.wake {
+            wake();
+        }
+        Ok(outcomes)
+    }
+
+    /// Records a refused write (a failure to record it is logged).
+    async fn audit_refusal(
+        &self,
+        caller: &Caller,
+        kind: BatchKind,
+        body: &[u8],
+        actor: &Actor,
+        error: &Error,
+    ) {
+        let job_ids = crate::ops::batch_items(body)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.get("job_id").and_then(|id| id.as_str()))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let record = AuditRecord {
+            at_ms: now_ms(),
+            project_id: caller.tenant.project_id().to_string(),
+            user_id: actor.user_id.clone(),
+            action: kind.operation().to_string(),
+            job_ids,
+            request_id: actor.request_id.clone(),
+            outcome: Outcome::Refused,
+            detail: serde_json::json!({ "error_code": error.code() }).to_string(),
+        };
+        // The refusal is the answer whether or not it could be recorded.
+        if let Err(e) = self.store.audit_append(record).await {
+            tracing::error!(error = %e, "a refused write could not be audited");
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

@@ -2,7 +2,14 @@
 //! cannot be expressed. Backends: `opendrs-store` (SQLite now, PostgreSQL next).
 
 use crate::{
-    batch::JobRecord, caller::Tenant, identity::IdentitySnapshot, job::Job, query::JobQuery,
+    audit::{Actor, AuditRecord},
+    batch::JobRecord,
+    caller::Tenant,
+    executor::{ExecutorSettings, RunReport},
+    identity::IdentitySnapshot,
+    job::Job,
+    ops::{ItemOutcome, WriteItem},
+    query::JobQuery,
 };
 use futures::stream::BoxStream;
 
@@ -47,6 +54,21 @@ pub struct JobStream {
     pub chunks: BoxStream<'static, StoreResult<Vec<Job>>>,
 }
 
+/// One batch write: its items, who makes it and how to schedule what follows. The store
+/// applies every item and the audit record in ONE transaction.
+#[derive(Debug, Clone)]
+pub struct JobWrite {
+    /// The API operation, for the audit trail (such as `BatchCreateJobs`).
+    pub operation: &'static str,
+    pub actor: Actor,
+    /// Wall clock, ms.
+    pub now_ms: i64,
+    /// `Some`: the only enterprise projects the caller may see and create in.
+    pub visible_eps: Option<Vec<String>>,
+    pub settings: ExecutorSettings,
+    pub items: Vec<WriteItem>,
+}
+
 /// The tenant-scoped job store.
 #[async_trait::async_trait]
 pub trait Store: Send + Sync + 'static {
@@ -69,6 +91,21 @@ pub trait Store: Send + Sync + 'static {
 
     /// Every project, user, role binding, limit and access key (secrets sealed), in one snapshot.
     async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot>;
+
+    /// Applies a batch write item by item (each item's outcome in order) and records it in the
+    /// audit trail, all in one transaction: acknowledged means durable.
+    async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>>;
+
+    /// Records a write that was refused before it reached the jobs.
+    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()>;
+
+    /// Applies the data-plane transitions that are due (at most `settings.batch`) and purges
+    /// deleted jobs past their retention, in one transaction: a transition is applied exactly
+    /// once even with several executors, and a crash loses none.
+    async fn transitions_run(&self, settings: &ExecutorSettings) -> StoreResult<RunReport>;
+
+    /// Moves the virtual executor clock forward by `ms`; returns its new time.
+    async fn clock_advance(&self, ms: u64) -> StoreResult<i64>;
 
     /// Whether the store answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;

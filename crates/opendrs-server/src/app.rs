@@ -17,6 +17,8 @@ pub struct Application {
     router: axum::Router,
     store: SqliteStore,
     authn: Arc<Authenticator>,
+    /// The lifecycle executor, stopped with the server.
+    executor: Option<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -42,9 +44,20 @@ impl Application {
             );
         }
         let cached_pages = config.page_cache_entries;
+        let settings = config.executor_settings();
+        let notify = Arc::new(tokio::sync::Notify::new());
+        let executor = config.executor_enabled.then(|| {
+            crate::executor::spawn(
+                shared.clone(),
+                settings,
+                std::time::Duration::from_millis(config.executor_poll_ms),
+                notify.clone(),
+            )
+        });
+        let wake: opendrs_core::service::Wake = Arc::new(move || notify.notify_one());
         let state = AppState {
             config: Arc::new(config),
-            jobs: Jobs::new(shared, cached_pages),
+            jobs: Jobs::new(shared, cached_pages).with_lifecycle(settings, Some(wake)),
             tags: opendrs_core::tags::Tags::new(Arc::new(store.clone())),
             authn: authn.clone(),
         };
@@ -53,6 +66,7 @@ impl Application {
             router: router(state),
             store,
             authn,
+            executor,
         })
     }
 
@@ -83,9 +97,13 @@ impl Application {
                 tracing::debug!(error = %e, "TCP_NODELAY not set");
             }
         });
-        axum::serve(listener, self.router)
+        let served = axum::serve(listener, self.router)
             .with_graceful_shutdown(shutdown)
-            .await
+            .await;
+        if let Some(executor) = self.executor {
+            executor.abort();
+        }
+        served
     }
 }
 

@@ -110,6 +110,15 @@ pub enum AdminCommand {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// The audit trail of writes: who did what, when, to which jobs, with which outcome.
+    Audit(AuditArgs),
+    /// The executor's virtual clock (servers running with `executor_clock = "virtual"`).
+    Clock {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: ClockAction,
+    },
     /// List projects, users and keys.
     List {
         #[command(flatten)]
@@ -120,6 +129,36 @@ pub enum AdminCommand {
         /// JSON output for scripts.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    #[command(flatten)]
+    pub store: StoreArgs,
+    /// Only this project (its ID).
+    #[arg(long)]
+    pub project: Option<String>,
+    /// From this time on (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub since: Option<String>,
+    /// Before this time (RFC 3339 or epoch ms).
+    #[arg(long)]
+    pub until: Option<String>,
+    /// The newest this many records.
+    #[arg(long, default_value_t = 100)]
+    pub limit: usize,
+    /// JSON output for scripts.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClockAction {
+    /// Moves the clock forward and applies every transition that falls due, e.g. `advance 30s`.
+    Advance {
+        /// How far: 1500ms, 90s, 5m, 2h, 1d (a bare number is ms).
+        by: String,
     },
 }
 
@@ -290,6 +329,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Admin(AdminCommand::Generate(args)) => generate_jobs(args).await,
+        Command::Admin(AdminCommand::Clock {
+            store,
+            action: ClockAction::Advance { by },
+        }) => {
+            let ms = crate::lifecycle_admin::parse_duration_ms(&by)?;
+            let (config, s) = open_store(&store)?;
+            let (now, report) = crate::lifecycle_admin::clock_advance(&s, &config, ms).await?;
+            println!(
+                "virtual clock at {now} ({} UTC): {} transitions applied, {} deleted jobs purged",
+                opendrs_core::job::format_list_time(now),
+                report.applied,
+                report.purged
+            );
+            Ok(())
+        }
         Command::Admin(cmd) => tokio::task::spawn_blocking(move || admin_command(cmd)).await?,
         Command::Sign(args) => sign(args),
         Command::Openapi => {
@@ -538,6 +592,26 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             let (_, s) = open_store(&store)?;
             list(&s, what, json)
         }
+        AdminCommand::Audit(args) => {
+            use crate::lifecycle_admin::{audit, audit_line, parse_time};
+            let (_, s) = open_store(&args.store)?;
+            let filter = opendrs_core::audit::AuditFilter {
+                project_id: args.project,
+                since_ms: args.since.as_deref().map(parse_time).transpose()?,
+                until_ms: args.until.as_deref().map(parse_time).transpose()?,
+                limit: args.limit.max(1),
+            };
+            let records = audit(&s, &filter)?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&records)?);
+            } else {
+                for r in &records {
+                    println!("{}", audit_line(r));
+                }
+            }
+            Ok(())
+        }
+        AdminCommand::Clock { .. } => anyhow::bail!("clock runs asynchronously"),
     }
 }
 

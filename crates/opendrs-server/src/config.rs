@@ -41,6 +41,36 @@ pub struct Config {
     /// Longest time to receive and answer a request, seconds (`request_timeout_secs`,
     /// `OPENDRS_REQUEST_TIMEOUT_SECS`); a streamed answer only needs to start within it.
     pub request_timeout_secs: u64,
+    /// Run the lifecycle executor in this process (`executor_enabled`, `OPENDRS_EXECUTOR_ENABLED`).
+    /// Several processes may run it on one database: each transition is still applied once.
+    pub executor_enabled: bool,
+    /// `wall` (transitions happen by themselves) or `virtual` (only `opendrs admin clock
+    /// advance` moves time) (`executor_clock`, `OPENDRS_EXECUTOR_CLOCK`).
+    pub executor_clock: ExecutorClock,
+    /// Longest sleep of the executor between checks, ms (`executor_poll_ms`, `OPENDRS_EXECUTOR_POLL_MS`).
+    pub executor_poll_ms: u64,
+    /// Step durations, ms: `CREATING` → `CONFIGURATION` (`step_create_ms`), starting
+    /// (`step_start_ms`), the full transfer (`step_full_transfer_ms`), releasing resources
+    /// (`step_release_ms`); `OPENDRS_STEP_*_MS`. All 0: every step settles at once.
+    pub step_create_ms: u64,
+    pub step_start_ms: u64,
+    pub step_full_transfer_ms: u64,
+    pub step_release_ms: u64,
+    /// Fraction (0..=1) of starts that fail (`fail_start_fraction`, `OPENDRS_FAIL_START_FRACTION`).
+    pub fail_start_fraction: f64,
+    /// Fraction (0..=1) of full transfers that fail (`fail_transfer_fraction`, `OPENDRS_FAIL_TRANSFER_FRACTION`).
+    pub fail_transfer_fraction: f64,
+    /// How long a deleted job stays readable before it is purged, seconds
+    /// (`deleted_retention_secs`, `OPENDRS_DELETED_RETENTION_SECS`).
+    pub deleted_retention_secs: u64,
+}
+
+/// The executor's clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ExecutorClock {
+    Wall,
+    Virtual,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -68,6 +98,16 @@ impl Default for Config {
             auth_disabled: false,
             page_cache_entries: 256,
             request_timeout_secs: 60,
+            executor_enabled: true,
+            executor_clock: ExecutorClock::Wall,
+            executor_poll_ms: 1000,
+            step_create_ms: 5_000,
+            step_start_ms: 5_000,
+            step_full_transfer_ms: 30_000,
+            step_release_ms: 5_000,
+            fail_start_fraction: 0.0,
+            fail_transfer_fraction: 0.0,
+            deleted_retention_secs: 7 * 24 * 3600,
         }
     }
 }
@@ -91,6 +131,16 @@ struct FileConfig {
     auth_disabled: Option<bool>,
     page_cache_entries: Option<usize>,
     request_timeout_secs: Option<u64>,
+    executor_enabled: Option<bool>,
+    executor_clock: Option<ExecutorClock>,
+    executor_poll_ms: Option<u64>,
+    step_create_ms: Option<u64>,
+    step_start_ms: Option<u64>,
+    step_full_transfer_ms: Option<u64>,
+    step_release_ms: Option<u64>,
+    fail_start_fraction: Option<f64>,
+    fail_transfer_fraction: Option<f64>,
+    deleted_retention_secs: Option<u64>,
 }
 
 fn number<T: std::str::FromStr>(
@@ -157,7 +207,33 @@ impl Config {
         f.auth_disabled = number(&parse, "OPENDRS_AUTH_DISABLED")?;
         f.page_cache_entries = number(&parse, "OPENDRS_PAGE_CACHE_ENTRIES")?;
         f.request_timeout_secs = number(&parse, "OPENDRS_REQUEST_TIMEOUT_SECS")?;
+        f.executor_enabled = number(&parse, "OPENDRS_EXECUTOR_ENABLED")?;
+        if let Some(v) = parse("OPENDRS_EXECUTOR_CLOCK") {
+            f.executor_clock = Some(match v.as_str() {
+                "wall" => ExecutorClock::Wall,
+                "virtual" => ExecutorClock::Virtual,
+                other => {
+                    anyhow::bail!("OPENDRS_EXECUTOR_CLOCK: expected wall or virtual, got {other:?}")
+                }
+            });
+        }
+        f.executor_poll_ms = number(&parse, "OPENDRS_EXECUTOR_POLL_MS")?;
+        f.step_create_ms = number(&parse, "OPENDRS_STEP_CREATE_MS")?;
+        f.step_start_ms = number(&parse, "OPENDRS_STEP_START_MS")?;
+        f.step_full_transfer_ms = number(&parse, "OPENDRS_STEP_FULL_TRANSFER_MS")?;
+        f.step_release_ms = number(&parse, "OPENDRS_STEP_RELEASE_MS")?;
+        f.fail_start_fraction = number(&parse, "OPENDRS_FAIL_START_FRACTION")?;
+        f.fail_transfer_fraction = number(&parse, "OPENDRS_FAIL_TRANSFER_FRACTION")?;
+        f.deleted_retention_secs = number(&parse, "OPENDRS_DELETED_RETENTION_SECS")?;
         c.overlay(f);
+        for (key, v) in [
+            ("fail_start_fraction", c.fail_start_fraction),
+            ("fail_transfer_fraction", c.fail_transfer_fraction),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                anyhow::bail!("{key}: expected a fraction between 0 and 1, got {v}");
+            }
+        }
         Ok(c)
     }
 
@@ -207,6 +283,44 @@ impl Config {
         if let Some(v) = f.request_timeout_secs {
             self.request_timeout_secs = v;
         }
+        macro_rules! take {
+            ($($field:ident),+) => { $(if let Some(v) = f.$field { self.$field = v; })+ };
+        }
+        take!(
+            executor_enabled,
+            executor_clock,
+            executor_poll_ms,
+            step_create_ms,
+            step_start_ms,
+            step_full_transfer_ms,
+            step_release_ms,
+            fail_start_fraction,
+            fail_transfer_fraction,
+            deleted_retention_secs
+        );
+    }
+
+    /// What the executor and the write path need.
+    pub fn executor_settings(&self) -> opendrs_core::executor::ExecutorSettings {
+        use opendrs_core::executor::{ClockMode, ExecutorSettings, FailureInjection, Timings};
+        ExecutorSettings {
+            timings: Timings {
+                create_ms: self.step_create_ms,
+                start_ms: self.step_start_ms,
+                full_transfer_ms: self.step_full_transfer_ms,
+                release_ms: self.step_release_ms,
+            },
+            clock: match self.executor_clock {
+                ExecutorClock::Wall => ClockMode::Wall,
+                ExecutorClock::Virtual => ClockMode::Virtual,
+            },
+            failures: FailureInjection {
+                start: self.fail_start_fraction,
+                transfer: self.fail_transfer_fraction,
+            },
+            deleted_retention_ms: self.deleted_retention_secs.saturating_mul(1000),
+            batch: 256,
+        }
     }
 
     /// The SQLite database file.
@@ -244,6 +358,24 @@ mod tests {
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "lisen = \"127.0.0.1:9000\"\n").expect("write");
         assert!(Config::load(Some(&path), |_| None).is_err());
+    }
+
+    #[test]
+    fn executor_settings_come_from_the_file_and_the_environment() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "step_create_ms = 7\nexecutor_clock = \"virtual\"\n").expect("write");
+        let c = Config::load(Some(&path), |k| {
+            (k == "OPENDRS_FAIL_START_FRACTION").then(|| "0.5".to_string())
+        })
+        .expect("load");
+        let s = c.executor_settings();
+        assert_eq!(s.timings.create_ms, 7);
+        assert_eq!(s.clock, opendrs_core::executor::ClockMode::Virtual);
+        assert_eq!(s.failures.start, 0.5);
+        assert!(Config::load(None, |k| (k == "OPENDRS_FAIL_START_FRACTION")
+            .then(|| "1.5".to_string()))
+        .is_err());
     }
 
     #[test]

@@ -7,7 +7,9 @@ pub mod authn;
 pub mod cli;
 pub mod config;
 pub mod demo;
+pub mod executor;
 pub mod http;
+pub mod lifecycle_admin;
 pub mod telemetry;
 
 pub use app::Application;

@@ -300,3 +300,123 @@ fn the_demo_seeds_once_and_a_second_start_reuses_the_data_and_the_credentials() 
         "no new keys on the second start: {keys}"
     );
 }
+
+/// A store with one project and one job created (through the lifecycle write path) on a virtual
+/// clock: its `CREATING` → `CONFIGURATION` step is due 5 s of virtual time later.
+fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Tenant, String) {
+    use opendrs_core::{
+        audit::Actor,
+        executor::{ClockMode, ExecutorSettings},
+        ops::{parse_batch, BatchKind},
+        store::{JobWrite, Store},
+    };
+    let store = opendrs_store::SqliteStore::open(&dir.join("opendrs.db")).expect("open");
+    let tenant = store
+        .write(|w| w.project_upsert("00112233445566778899aabbccddeeff", "cn-north-4", 0))
+        .expect("project");
+    let body = serde_json::json!({"jobs": [{
+        "name": "clocked-job", "db_use_type": "migration", "engine_type": "mysql",
+        "job_direction": "up", "net_type": "vpc", "customize_sutnet_id": "subnet-1",
+        "source_endpoint": {}, "target_endpoint": {}
+    }]});
+    let items = parse_batch(BatchKind::Create, body.to_string().as_bytes()).expect("items");
+    let write = JobWrite {
+        operation: "BatchCreateJobs",
+        actor: Actor {
+            user_id: "cli-test".into(),
+            request_id: "req-1".into(),
+        },
+        now_ms: 1_700_000_000_000,
+        visible_eps: None,
+        settings: ExecutorSettings {
+            clock: ClockMode::Virtual,
+            ..ExecutorSettings::default()
+        },
+        items,
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let out = rt.block_on(store.job_write(&tenant, write)).expect("write");
+    let id = out[0].job_id().expect("created").to_string();
+    (tenant, id)
+}
+
+#[test]
+fn the_virtual_clock_moves_on_command_and_applies_what_falls_due() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tenant, id) = store_with_a_creating_job(dir.path());
+    let out = opendrs(dir.path(), &["admin", "clock", "advance", "4s"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("0 transitions applied"), "{text}");
+    let out = opendrs(dir.path(), &["admin", "clock", "advance", "1000ms"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(text.contains("1 transitions applied"), "{text}");
+    let store = opendrs_store::SqliteStore::open(&dir.path().join("opendrs.db")).expect("open");
+    let history = store.job_history(&tenant, &id).expect("history");
+    assert_eq!(
+        history.last().map(|(_, to, _)| to.as_str()),
+        Some("CONFIGURATION")
+    );
+    let bad = opendrs(dir.path(), &["admin", "clock", "advance", "soon"]);
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("expected a number"));
+}
+
+#[test]
+fn the_audit_trail_is_shown_and_filtered_by_project_and_time() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (tenant, id) = store_with_a_creating_job(dir.path());
+    let all = json(dir.path(), &["admin", "audit", "--json"]);
+    let records = all.as_array().expect("array");
+    assert_eq!(records.len(), 1, "{all}");
+    assert_eq!(records[0]["action"], "BatchCreateJobs");
+    assert_eq!(records[0]["user_id"], "cli-test");
+    assert_eq!(records[0]["request_id"], "req-1");
+    assert_eq!(records[0]["outcome"], "success");
+    assert_eq!(records[0]["job_ids"][0], id.as_str());
+    let mine = json(
+        dir.path(),
+        &["admin", "audit", "--json", "--project", tenant.project_id()],
+    );
+    assert_eq!(mine.as_array().map(Vec::len), Some(1));
+    let other = json(
+        dir.path(),
+        &[
+            "admin",
+            "audit",
+            "--json",
+            "--project",
+            "ffffffffffffffffffffffffffffffff",
+        ],
+    );
+    assert_eq!(other.as_array().map(Vec::len), Some(0));
+    let later = json(
+        dir.path(),
+        &[
+            "admin",
+            "audit",
+            "--json",
+            "--since",
+            "2023-11-14T22:13:21Z",
+        ],
+    );
+    assert_eq!(
+        later.as_array().map(Vec::len),
+        Some(0),
+        "recorded at 22:13:20"
+    );
+    let human = opendrs(dir.path(), &["admin", "audit"]);
+    let text = String::from_utf8_lossy(&human.stdout).to_string();
+    assert!(
+        text.contains("2023-11-14 22:13:20 UTC") && text.contains("BatchCreateJobs"),
+        "{text}"
+    );
+    let bad = opendrs(dir.path(), &["admin", "audit", "--since", "yesterday"]);
+    assert!(!bad.status.success());
+}

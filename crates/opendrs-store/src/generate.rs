@@ -175,6 +175,7 @@ impl Factory {
                     .unwrap_or("cn-north-4")
                     .into(),
             ),
+            ..Endpoint::default()
         }
     }
 

@@ -4,6 +4,7 @@
 mod audit;
 mod grams;
 mod identity;
+mod lifecycle;
 mod list_sql;
 mod rows;
 mod schema;
@@ -15,12 +16,15 @@ pub use rusqlite;
 
 use futures::StreamExt;
 use opendrs_core::{
+    audit::{AuditFilter, AuditRecord},
     batch::JobRecord,
     caller::{Role, Tenant},
+    executor::{ExecutorSettings, RunReport},
     identity::IdentitySnapshot,
     job::Job,
+    ops::ItemOutcome,
     query::{JobQuery, Paging},
-    store::{JobPage, JobStream, Store, StoreError, StoreResult},
+    store::{JobPage, JobStream, JobWrite, Store, StoreError, StoreResult},
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
@@ -129,6 +133,34 @@ impl SqliteStore {
         })
         .await
         .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+    }
+
+    /// Audit records matching `filter`, oldest first.
+    pub fn audit_list(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+        let conn = self.pool.get().map_err(pool_error)?;
+        audit::list(&conn, filter).map_err(classify)
+    }
+
+    /// Every status change of job `job_id` in `tenant`, oldest first: (from, to, cause).
+    pub fn job_history(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+    ) -> StoreResult<Vec<(Option<String>, String, String)>> {
+        let conn = self.pool.get().map_err(pool_error)?;
+        let mut stmt = conn
+            .prepare(
+                "SELECT e.from_status, e.to_status, e.cause FROM job_events e
+                   JOIN jobs j ON j.seq = e.job_seq
+                  WHERE j.project_key = ?1 AND j.id = ?2 ORDER BY e.seq",
+            )
+            .map_err(classify)?;
+        let rows = stmt
+            .query_map(rusqlite::params![tenant.key(), job_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
+            .map_err(classify)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(classify)
     }
 
     /// Runs `f` in one write transaction (for administration, seeding and generation).
@@ -451,6 +483,28 @@ impl Store for SqliteStore {
             Ok(snap)
         })
         .await
+    }
+
+    async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
+        let tenant = tenant.clone();
+        self.blocking(move |c| lifecycle::job_write(c, &tenant, &write).map_err(classify))
+            .await
+    }
+
+    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
+        self.blocking(move |c| audit::insert(c, &record).map_err(classify))
+            .await
+    }
+
+    async fn transitions_run(&self, settings: &ExecutorSettings) -> StoreResult<RunReport> {
+        let settings = *settings;
+        self.blocking(move |c| lifecycle::transitions_run(c, &settings).map_err(classify))
+            .await
+    }
+
+    async fn clock_advance(&self, ms: u64) -> StoreResult<i64> {
+        self.blocking(move |c| lifecycle::clock_advance(c, ms).map_err(classify))
+            .await
     }
 
     async fn ping(&self) -> StoreResult<()> {

@@ -330,7 +330,11 @@ pub fn job_get_many(
     }
     let mut s = Sql::default();
     s.push("SELECT ").push(rows::COLUMNS);
-    s.push(", j.update_time, j.source_endpoint, j.target_endpoint, p.id FROM jobs j");
+    s.push(", j.update_time, j.source_endpoint, j.target_endpoint, p.id, j.spec,");
+    s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'),");
+    s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq");
+    s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))");
+    s.push(" FROM jobs j");
     s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq WHERE j.project_key = ")
         .bind(tenant.key());
     s.push(" AND j.id IN ").bind_list(ids);
@@ -349,6 +353,9 @@ pub fn job_get_many(
                     job,
                     parent_id: r.get(n + 3)?,
                     update_time_ms: r.get(n)?,
+                    spec: serde_json::from_str(&r.get::<_, String>(n + 4)?).unwrap_or_default(),
+                    actual_start_ms: r.get(n + 5)?,
+                    full_transfer_complete_ms: r.get(n + 6)?,
                 },
             ))
         })?

@@ -2,7 +2,11 @@
 //! name grams) inside a caller-provided transaction.
 
 use crate::grams;
-use opendrs_core::{caller::Tenant, job::Job, query::fold};
+use opendrs_core::{
+    caller::Tenant,
+    job::{Endpoint, Job},
+    query::fold,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 /// Creates the project (or returns the existing one with that ID).
@@ -99,11 +103,30 @@ pub fn job_insert(
     for (k, v) in &job.tags {
         tag.execute(params![seq, tenant.key(), k, v])?;
     }
+    instances_insert(
+        conn,
+        tenant,
+        seq,
+        [&job.source_endpoint, &job.target_endpoint],
+    )?;
+    for child in &job.children {
+        job_insert(conn, tenant, child, Some(seq))?;
+    }
+    Ok(seq)
+}
+
+/// Indexes the endpoints' instance IDs and IPs of job `seq` (for the instance filters).
+fn instances_insert(
+    conn: &Connection,
+    tenant: &Tenant,
+    seq: i64,
+    endpoints: [&Endpoint; 2],
+) -> rusqlite::Result<()> {
     let mut inst = conn.prepare_cached(
         "INSERT INTO job_instances (project_key, kind, value, job_seq) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT DO NOTHING",
     )?;
-    for ep in [&job.source_endpoint, &job.target_endpoint] {
+    for ep in endpoints {
         if let Some(id) = &ep.inst_id {
             inst.execute(params![tenant.key(), "id", id, seq])?;
         }
@@ -111,8 +134,17 @@ pub fn job_insert(
             inst.execute(params![tenant.key(), "ip", ip, seq])?;
         }
     }
-    for child in &job.children {
-        job_insert(conn, tenant, child, Some(seq))?;
-    }
-    Ok(seq)
+    Ok(())
+}
+
+/// Re-indexes job `seq`'s instances from its stored endpoints (after they changed).
+pub fn job_instances_refresh(conn: &Connection, tenant: &Tenant, seq: i64) -> rusqlite::Result<()> {
+    conn.prepare_cached("DELETE FROM job_instances WHERE job_seq = ?1")?
+        .execute([seq])?;
+    let (src, dst): (String, String) = conn
+        .prepare_cached("SELECT source_endpoint, target_endpoint FROM jobs WHERE seq = ?1")?
+        .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    let src: Endpoint = serde_json::from_str(&src).unwrap_or_default();
+    let dst: Endpoint = serde_json::from_str(&dst).unwrap_or_default();
+    instances_insert(conn, tenant, seq, [&src, &dst])
 }

@@ -32,6 +32,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::JobNotFound
         | Error::JobDeleted
         | Error::StatusForbids { .. }
+        | Error::ChildJob
         | Error::TagKeyDuplicate
         | Error::TagTooLong
         | Error::TooManyTags { .. } => StatusCode::BAD_REQUEST,

@@ -4,6 +4,7 @@
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod job_writes;
 pub mod jobs;
 pub mod meta;
 pub mod openapi;
@@ -13,7 +14,7 @@ pub mod tokens;
 use crate::{authn::Authenticator, config::Config};
 use axum::{
     middleware,
-    routing::{get, post},
+    routing::{delete, get, post, put},
     Router,
 };
 use opendrs_core::service::Jobs;
@@ -40,6 +41,30 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/v3/{project_id}/jobs/batch-detail",
             post(jobs::job_batch_detail),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-creation",
+            post(job_writes::job_create),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-starting",
+            post(job_writes::job_start),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-pause-task",
+            post(job_writes::job_pause),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-retry-task",
+            post(job_writes::job_retry),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-modification",
+            put(job_writes::job_modify),
+        )
+        .route(
+            "/v3/{project_id}/jobs/batch-jobs",
+            delete(job_writes::job_delete),
         )
         .merge(tags::routes())
         .route("/health", get(meta::health))

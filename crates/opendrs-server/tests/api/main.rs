@@ -6,6 +6,7 @@ mod errors;
 mod helpers;
 mod jobs_batch;
 mod jobs_list;
+mod lifecycle;
 mod openapi;
 mod tags;
 mod tokens;

@@ -1,0 +1,905 @@
+//! The v3 batch write APIs' bodies and answers (`batch-creation`, `batch-starting`,
+//! `batch-pause-task`, `batch-retry-task`, `batch-modification`, `batch-jobs`), validated item
+//! by item: a bad item becomes that item's error, never the whole call's.
+
+use crate::{
+    enums::{is_engine_type, DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    error::{Error, Reason, Result},
+    job::Endpoint,
+    lang::Lang,
+    lifecycle::Op,
+    messages::message,
+};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use serde_json::Value;
+
+/// Most items one batch write may carry (the original recommends 10 per call).
+pub const MAX_BATCH_ITEMS: usize = 100;
+/// Most tags a job carries.
+pub const MAX_TAGS: usize = 20;
+
+const NODE_TYPES: &[&str] = &["micro", "small", "medium", "high", "xlarge", "2xlarge"];
+const DB_TYPES: &[&str] = &[
+    "mysql",
+    "mongodb",
+    "gaussdbv5",
+    "postgresql",
+    "kafka",
+    "gaussdbv5ha",
+    "taurus",
+];
+
+#[derive(Debug, Default, Deserialize)]
+struct Envelope {
+    #[serde(default)]
+    jobs: Option<Vec<Value>>,
+}
+
+/// The items of a batch body `{"jobs": [...]}`. Only a body with no answerable items fails as
+/// a whole: malformed JSON (`DRS.M00300`), no `jobs` (`DRS.M00201`), too many (`DRS.M00202`).
+pub fn batch_items(body: &[u8]) -> Result<Vec<Value>> {
+    let items = crate::query::parse_json::<Envelope>(body)?
+        .jobs
+        .unwrap_or_default();
+    if items.is_empty() {
+        return Err(Error::empty("jobs"));
+    }
+    if items.len() > MAX_BATCH_ITEMS {
+        return Err(Error::invalid_with(
+            "jobs",
+            Reason::TooMany(MAX_BATCH_ITEMS),
+        ));
+    }
+    Ok(items)
+}
+
+/// Reads item `i` as `T`; a field of the wrong type is that item's `DRS.M00202`, naming it.
+fn item<T: DeserializeOwned>(i: usize, v: Value) -> Result<T> {
+    if !v.is_object() {
+        return Err(Error::invalid_with(format!("jobs[{i}]"), Reason::WrongType));
+    }
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        Error::invalid_with(format!("jobs[{i}].{path}"), Reason::WrongType)
+    })
+}
+
+/// The `job_id` of a raw item, when it has a usable one (to answer even an unreadable item).
+fn raw_job_id(v: &Value) -> Option<String> {
+    v.get("job_id")
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str> {
+    match v.as_deref().map(str::trim) {
+        None | Some("") => Err(Error::empty(field)),
+        Some(s) => Ok(s),
+    }
+}
+
+fn one_of<T>(
+    v: &Option<String>,
+    field: &str,
+    parse: fn(&str) -> Option<T>,
+    values: &'static [&'static str],
+) -> Result<Option<T>> {
+    match v.as_deref() {
+        None | Some("") => Ok(None),
+        Some(s) => parse(s)
+            .map(Some)
+            .ok_or_else(|| Error::invalid_with(field, Reason::OneOf(values))),
+    }
+}
+
+const DB_USE_TYPES: &[&str] = &["migration", "sync", "cloudDataGuard"];
+const NET_TYPES: &[&str] = &["vpn", "vpc", "eip"];
+const TASK_TYPES: &[&str] = &["FULL_TRANS", "FULL_INCR_TRANS", "INCR_TRANS"];
+const DIRECTIONS: &[&str] = &["up", "down", "non-dbs"];
+
+/// A job name: 4–50 characters, starting with a letter; letters, digits, `-` and `_`.
+pub fn check_name(name: &str, field: &str) -> Result<()> {
+    let n = name.chars().count();
+    let starts = name.chars().next().is_some_and(char::is_alphabetic);
+    let chars = name
+        .chars()
+        .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
+    if !(4..=50).contains(&n) || !starts || !chars {
+        return Err(Error::invalid(field));
+    }
+    Ok(())
+}
+
+/// A description: at most 256 characters, none of `!<>&'"\`.
+pub fn check_description(d: &str, field: &str) -> Result<()> {
+    if d.chars().count() > 256 || d.chars().any(|c| "!<>&'\"\\".contains(c)) {
+        return Err(Error::invalid(field));
+    }
+    Ok(())
+}
+
+/// `{key, value}` as requests carry tags.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
+pub struct ResourceTag {
+    #[serde(default)]
+    pub key: Option<String>,
+    #[serde(default)]
+    pub value: Option<String>,
+}
+
+/// Request tags as (key, value) pairs: at most 20, keys unique, 1–128 and ≤255 characters.
+pub fn check_tags(tags: &[ResourceTag], field: &str) -> Result<Vec<(String, String)>> {
+    if tags.len() > MAX_TAGS {
+        return Err(Error::TooManyTags { max: MAX_TAGS });
+    }
+    let mut out: Vec<(String, String)> = Vec::with_capacity(tags.len());
+    for t in tags {
+        let key = required(&t.key, &format!("{field}.key"))?;
+        let value = t.value.clone().unwrap_or_default();
+        if key.chars().count() > 128 || value.chars().count() > 255 {
+            return Err(Error::TagTooLong);
+        }
+        if key.starts_with("_sys_") {
+            return Err(Error::invalid(format!("{field}.key")));
+        }
+        if out.iter().any(|(k, _)| k == key) {
+            return Err(Error::TagKeyDuplicate);
+        }
+        out.push((key.to_string(), value));
+    }
+    Ok(out)
+}
+
+fn check_endpoint(e: &Endpoint, field: &str) -> Result<()> {
+    if let Some(t) = e.db_type.as_deref() {
+        if !DB_TYPES.contains(&t) {
+            return Err(Error::invalid_with(
+                format!("{field}.db_type"),
+                Reason::OneOf(DB_TYPES),
+            ));
+        }
+    }
+    if e.db_port == Some(0) {
+        return Err(Error::invalid(format!("{field}.db_port")));
+    }
+    if e.safe_mode.is_some_and(|m| !(0..=1).contains(&m)) {
+        return Err(Error::invalid(format!("{field}.safe_mode")));
+    }
+    Ok(())
+}
+
+/// An endpoint as requests carry it: the password fields are read (so that a wrongly typed one
+/// is reported) and then dropped; they are never stored.
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct EndpointReq {
+    #[serde(flatten)]
+    #[schema(inline)]
+    pub endpoint: Endpoint,
+    #[serde(default)]
+    pub db_password: Option<String>,
+    #[serde(default)]
+    pub ssl_cert_password: Option<String>,
+}
+
+/// Period order of a yearly/monthly job.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, PartialEq, utoipa::ToSchema)]
+pub struct PeriodOrder {
+    #[serde(default)]
+    pub period_type: Option<i64>,
+    #[serde(default)]
+    pub period_num: Option<i64>,
+    #[serde(default)]
+    pub is_auto_renew: Option<i64>,
+}
+
+/// One job of `batch-creation` (the SDK's `CreateJobReq`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct CreateJobReq {
+    pub name: Option<String>,
+    pub db_use_type: Option<String>,
+    pub engine_type: Option<String>,
+    pub job_direction: Option<String>,
+    pub net_type: Option<String>,
+    pub node_type: Option<String>,
+    pub task_type: Option<String>,
+    /// The DRS instance's subnet (the SDK's spelling).
+    pub customize_sutnet_id: Option<String>,
+    pub source_endpoint: Option<EndpointReq>,
+    pub target_endpoint: Option<EndpointReq>,
+    pub description: Option<String>,
+    pub bind_eip: Option<bool>,
+    pub is_target_readonly: Option<bool>,
+    pub multi_write: Option<bool>,
+    pub node_num: Option<i64>,
+    pub tags: Option<Vec<ResourceTag>>,
+    pub sys_tags: Option<Vec<ResourceTag>>,
+    pub expired_days: Option<String>,
+    pub master_az: Option<String>,
+    pub slave_az: Option<String>,
+    pub charging_mode: Option<String>,
+    pub period_order: Option<PeriodOrder>,
+    pub product_id: Option<String>,
+    pub is_open_fast_clean: Option<bool>,
+}
+
+/// The settings a job was created with that the list does not show (kept for the detail).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct JobSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_num: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub is_target_readonly: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub multi_write: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bind_eip: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expired_days: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub master_az: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slave_az: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub charging_mode: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period_order: Option<PeriodOrder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub alarm_notify: Option<Value>,
+}
+
+/// A validated job to create.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewJob {
+    pub name: String,
+    pub db_use_type: DbUseType,
+    pub engine_type: String,
+    pub job_direction: JobDirection,
+    pub net_type: NetType,
+    pub task_type: TaskType,
+    pub description: String,
+    pub enterprise_project_id: String,
+    pub tags: Vec<(String, String)>,
+    pub source_endpoint: Endpoint,
+    pub target_endpoint: Endpoint,
+    pub spec: JobSpec,
+}
+
+impl CreateJobReq {
+    /// Validates item `i`.
+    pub fn validate(self, i: usize) -> Result<NewJob> {
+        let f = |name: &str| format!("jobs[{i}].{name}");
+        let name = required(&self.name, &f("name"))?.to_string();
+        check_name(&name, &f("name"))?;
+        required(&self.db_use_type, &f("db_use_type"))?;
+        let db_use_type = one_of(
+            &self.db_use_type,
+            &f("db_use_type"),
+            DbUseType::parse,
+            DB_USE_TYPES,
+        )?
+        .ok_or_else(|| Error::empty(f("db_use_type")))?;
+        let engine_type = required(&self.engine_type, &f("engine_type"))?.to_string();
+        if !is_engine_type(&engine_type) {
+            return Err(Error::invalid_with(f("engine_type"), Reason::UnknownEngine));
+        }
+        required(&self.job_direction, &f("job_direction"))?;
+        let job_direction = one_of(
+            &self.job_direction,
+            &f("job_direction"),
+            JobDirection::parse,
+            DIRECTIONS,
+        )?
+        .ok_or_else(|| Error::empty(f("job_direction")))?;
+        required(&self.net_type, &f("net_type"))?;
+        let net_type = one_of(&self.net_type, &f("net_type"), NetType::parse, NET_TYPES)?
+            .ok_or_else(|| Error::empty(f("net_type")))?;
+        let task_type = one_of(
+            &self.task_type,
+            &f("task_type"),
+            TaskType::parse,
+            TASK_TYPES,
+        )?
+        .unwrap_or(TaskType::FullIncrTrans);
+        let node_type = match self.node_type.as_deref() {
+            None | Some("") => "high".to_string(),
+            Some(t) if NODE_TYPES.contains(&t) => t.to_string(),
+            Some(_) => {
+                return Err(Error::invalid_with(
+                    f("node_type"),
+                    Reason::OneOf(NODE_TYPES),
+                ))
+            }
+        };
+        let subnet = required(&self.customize_sutnet_id, &f("customize_sutnet_id"))?.to_string();
+        let source = self
+            .source_endpoint
+            .ok_or_else(|| Error::empty(f("source_endpoint")))?
+            .endpoint;
+        let target = self
+            .target_endpoint
+            .ok_or_else(|| Error::empty(f("target_endpoint")))?
+            .endpoint;
+        check_endpoint(&source, &f("source_endpoint"))?;
+        check_endpoint(&target, &f("target_endpoint"))?;
+        let description = self.description.unwrap_or_default();
+        check_description(&description, &f("description"))?;
+        if net_type == NetType::Eip && self.bind_eip != Some(true) {
+            return Err(Error::invalid(f("bind_eip")));
+        }
+        if self.node_num.is_some_and(|n| !(1..=32).contains(&n)) {
+            return Err(Error::invalid(f("node_num")));
+        }
+        let tags = check_tags(self.tags.as_deref().unwrap_or_default(), &f("tags"))?;
+        let mut enterprise_project_id = "0".to_string();
+        for t in self.sys_tags.as_deref().unwrap_or_default() {
+            match (t.key.as_deref(), t.value.as_deref()) {
+                (Some("_sys_enterprise_project_id"), Some(v)) if !v.trim().is_empty() => {
+                    enterprise_project_id = v.trim().to_string();
+                }
+                _ => return Err(Error::invalid(f("sys_tags"))),
+            }
+        }
+        let expired_days = match self.expired_days.as_deref() {
+            None | Some("") => None,
+            Some(d) => match d.parse::<u32>() {
+                Ok(n) if (14..=100).contains(&n) => Some(n.to_string()),
+                _ => return Err(Error::invalid(f("expired_days"))),
+            },
+        };
+        if self.master_az.is_some() != self.slave_az.is_some() {
+            return Err(Error::invalid(f("slave_az")));
+        }
+        let charging_mode = match self.charging_mode.as_deref() {
+            None | Some("") | Some("on_demand") => None,
+            Some("period") => Some("period".to_string()),
+            Some(_) => {
+                return Err(Error::invalid_with(
+                    f("charging_mode"),
+                    Reason::OneOf(&["period", "on_demand"]),
+                ))
+            }
+        };
+        if let Some(p) = &self.period_order {
+            let ok = matches!(p.period_type, Some(2 | 3))
+                && p.period_num.is_some_and(|n| n >= 1)
+                && matches!(p.is_auto_renew, None | Some(0 | 1));
+            if !ok {
+                return Err(Error::invalid(f("period_order")));
+            }
+        } else if charging_mode.is_some() {
+            return Err(Error::empty(f("period_order")));
+        }
+        Ok(NewJob {
+            name,
+            db_use_type,
+            engine_type,
+            job_direction,
+            net_type,
+            task_type,
+            description,
+            enterprise_project_id,
+            tags,
+            source_endpoint: source,
+            target_endpoint: target,
+            spec: JobSpec {
+                node_type: Some(node_type),
+                node_num: self.node_num,
+                subnet_id: Some(subnet),
+                is_target_readonly: self.is_target_readonly,
+                multi_write: Some(self.multi_write.unwrap_or(false)),
+                bind_eip: self.bind_eip,
+                expired_days: expired_days.or_else(|| Some("14".into())),
+                master_az: self.master_az,
+                slave_az: self.slave_az,
+                charging_mode: Some(charging_mode.unwrap_or_else(|| "on_demand".into())),
+                period_order: self.period_order,
+                alarm_notify: None,
+            },
+        })
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct StartInfo {
+    job_id: Option<String>,
+    #[allow(dead_code)]
+    is_only_init_task: Option<bool>,
+    #[allow(dead_code)]
+    is_auto_create_compare: Option<bool>,
+    start_time: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct PauseInfo {
+    job_id: Option<String>,
+    pause_mode: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RetryInfo {
+    job_id: Option<String>,
+    #[allow(dead_code)]
+    is_sync_re_edit: Option<bool>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct DeleteJobReq {
+    job_id: Option<String>,
+    delete_type: Option<String>,
+    #[allow(dead_code)]
+    is_show_breakpoint_position: Option<bool>,
+}
+
+/// One job of `batch-modification` (the SDK's `ModifyJobReq`).
+#[derive(Debug, Clone, Default, Deserialize)]
+struct ModifyJobReq {
+    job_id: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    alarm_notify: Option<Value>,
+    task_type: Option<String>,
+    source_endpoint: Option<EndpointReq>,
+    target_endpoint: Option<EndpointReq>,
+    node_type: Option<String>,
+    engine_type: Option<String>,
+    net_type: Option<String>,
+    #[allow(dead_code)]
+    store_db_info: Option<bool>,
+    #[allow(dead_code)]
+    is_recreate: Option<bool>,
+    job_direction: Option<String>,
+    is_target_readonly: Option<bool>,
+    #[allow(dead_code)]
+    replace_definer: Option<bool>,
+    tags: Option<Vec<ResourceTag>>,
+    db_use_type: Option<String>,
+    #[allow(dead_code)]
+    product_id: Option<String>,
+}
+
+/// A validated modification: only the fields given change.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Modification {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    /// Added or replaced by key; other tags stay.
+    pub tags: Vec<(String, String)>,
+    pub alarm_notify: Option<Value>,
+    pub task_type: Option<TaskType>,
+    pub net_type: Option<NetType>,
+    pub job_direction: Option<JobDirection>,
+    pub node_type: Option<String>,
+    pub is_target_readonly: Option<bool>,
+    pub source_endpoint: Option<Endpoint>,
+    pub target_endpoint: Option<Endpoint>,
+    /// Must equal the job's own, when given: a job cannot change scenario or engine.
+    pub db_use_type: Option<DbUseType>,
+    pub engine_type: Option<String>,
+}
+
+impl Modification {
+    /// Whether it changes how the task runs (rather than only its name, description, tags, alarms).
+    pub fn is_configuration(&self) -> bool {
+        self.task_type.is_some()
+            || self.net_type.is_some()
+            || self.job_direction.is_some()
+            || self.node_type.is_some()
+            || self.is_target_readonly.is_some()
+            || self.source_endpoint.is_some()
+            || self.target_endpoint.is_some()
+    }
+}
+
+impl ModifyJobReq {
+    fn validate(self, i: usize) -> Result<Modification> {
+        let f = |name: &str| format!("jobs[{i}].{name}");
+        if let Some(n) = &self.name {
+            check_name(n, &f("name"))?;
+        }
+        if let Some(d) = &self.description {
+            check_description(d, &f("description"))?;
+        }
+        if let Some(a) = &self.alarm_notify {
+            check_alarm(a, &f("alarm_notify"))?;
+        }
+        let endpoint = |e: Option<EndpointReq>, field: &str| -> Result<Option<Endpoint>> {
+            e.map(|e| check_endpoint(&e.endpoint, &f(field)).map(|_| e.endpoint))
+                .transpose()
+        };
+        let node_type = match self.node_type.as_deref() {
+            None | Some("") => None,
+            Some(t) if NODE_TYPES.contains(&t) => Some(t.to_string()),
+            Some(_) => {
+                return Err(Error::invalid_with(
+                    f("node_type"),
+                    Reason::OneOf(NODE_TYPES),
+                ))
+            }
+        };
+        let engine_type = match self.engine_type.as_deref() {
+            None | Some("") => None,
+            Some(e) if is_engine_type(e) => Some(e.to_string()),
+            Some(_) => return Err(Error::invalid_with(f("engine_type"), Reason::UnknownEngine)),
+        };
+        Ok(Modification {
+            name: self.name,
+            description: self.description,
+            tags: check_tags(self.tags.as_deref().unwrap_or_default(), &f("tags"))?,
+            alarm_notify: self.alarm_notify,
+            task_type: one_of(
+                &self.task_type,
+                &f("task_type"),
+                TaskType::parse,
+                TASK_TYPES,
+            )?,
+            net_type: one_of(&self.net_type, &f("net_type"), NetType::parse, NET_TYPES)?,
+            job_direction: one_of(
+                &self.job_direction,
+                &f("job_direction"),
+                JobDirection::parse,
+                DIRECTIONS,
+            )?,
+            node_type,
+            is_target_readonly: self.is_target_readonly,
+            source_endpoint: endpoint(self.source_endpoint, "source_endpoint")?,
+            target_endpoint: endpoint(self.target_endpoint, "target_endpoint")?,
+            db_use_type: one_of(
+                &self.db_use_type,
+                &f("db_use_type"),
+                DbUseType::parse,
+                DB_USE_TYPES,
+            )?,
+            engine_type,
+        })
+    }
+}
+
+/// `alarm_notify`: delays 1–3600 s, at most 10 endpoints per subscription, `sms` or `email`.
+fn check_alarm(a: &Value, field: &str) -> Result<()> {
+    let Some(obj) = a.as_object() else {
+        return Err(Error::invalid_with(field, Reason::WrongType));
+    };
+    for key in ["delay_time", "rto_delay", "rpo_delay"] {
+        if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
+            if !v.as_i64().is_some_and(|n| (1..=3600).contains(&n)) {
+                return Err(Error::invalid(format!("{field}.{key}")));
+            }
+        }
+    }
+    if let Some(subs) = obj.get("subscriptions").filter(|v| !v.is_null()) {
+        let Some(subs) = subs.as_array() else {
+            return Err(Error::invalid_with(
+                format!("{field}.subscriptions"),
+                Reason::WrongType,
+            ));
+        };
+        for s in subs {
+            let protocol_ok = matches!(
+                s.get("protocol").and_then(Value::as_str),
+                Some("sms" | "email")
+            );
+            let endpoints_ok = s
+                .get("endpoints")
+                .and_then(Value::as_array)
+                .is_some_and(|e| e.len() <= 10 && e.iter().all(Value::is_string));
+            if !protocol_ok || !endpoints_ok {
+                return Err(Error::invalid(format!("{field}.subscriptions")));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A batch write item, ready for the store: valid, or already answered with its error.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteItem {
+    Create(Box<NewJob>),
+    Act {
+        job_id: String,
+        op: Op,
+        /// For `Op::Modify`.
+        modification: Option<Box<Modification>>,
+    },
+    Rejected {
+        id: Option<String>,
+        name: Option<String>,
+        error: Error,
+    },
+}
+
+impl WriteItem {
+    fn rejected(id: Option<String>, error: Error) -> WriteItem {
+        WriteItem::Rejected {
+            id,
+            name: None,
+            error,
+        }
+    }
+}
+
+/// Which batch write API an item list came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BatchKind {
+    Create,
+    Start,
+    Pause,
+    Retry,
+    Modify,
+    Delete,
+}
+
+impl BatchKind {
+    /// The API operation's name (as the SDK names it), for the audit trail.
+    pub fn operation(self) -> &'static str {
+        match self {
+            BatchKind::Create => "BatchCreateJobs",
+            BatchKind::Start => "BatchStartJobs",
+            BatchKind::Pause => "BatchStopJobs",
+            BatchKind::Retry => "BatchRestoreTask",
+            BatchKind::Modify => "BatchUpdateJob",
+            BatchKind::Delete => "BatchDeleteJobs",
+        }
+    }
+}
+
+fn job_op(kind: BatchKind, i: usize, v: Value) -> Result<(String, Op, Option<Box<Modification>>)> {
+    let id = |v: &Option<String>| required(v, &format!("jobs[{i}].job_id")).map(str::to_string);
+    Ok(match kind {
+        BatchKind::Start => {
+            let s: StartInfo = item(i, v)?;
+            let at_ms = match s.start_time.as_deref().map(str::trim) {
+                None | Some("") => None,
+                Some(t) => Some(
+                    t.parse::<i64>()
+                        .ok()
+                        .filter(|ms| *ms > 0)
+                        .ok_or_else(|| Error::invalid(format!("jobs[{i}].start_time")))?,
+                ),
+            };
+            (id(&s.job_id)?, Op::Start { at_ms }, None)
+        }
+        BatchKind::Pause => {
+            let p: PauseInfo = item(i, v)?;
+            let job = id(&p.job_id)?;
+            let field = format!("jobs[{i}].pause_mode");
+            match p.pause_mode.as_deref() {
+                None | Some("") => return Err(Error::empty(field)),
+                Some("target" | "all") => {}
+                Some(_) => {
+                    return Err(Error::invalid_with(
+                        field,
+                        Reason::OneOf(&["target", "all"]),
+                    ))
+                }
+            }
+            (job, Op::Pause, None)
+        }
+        BatchKind::Retry => {
+            let r: RetryInfo = item(i, v)?;
+            (id(&r.job_id)?, Op::Restore, None)
+        }
+        BatchKind::Delete => {
+            let d: DeleteJobReq = item(i, v)?;
+            let job = id(&d.job_id)?;
+            let field = format!("jobs[{i}].delete_type");
+            let op = match d.delete_type.as_deref() {
+                None | Some("") => return Err(Error::empty(field)),
+                Some("terminate") => Op::Terminate,
+                Some("force_terminate") => Op::ForceTerminate,
+                Some("delete") => Op::Delete,
+                Some(_) => {
+                    return Err(Error::invalid_with(
+                        field,
+                        Reason::OneOf(&["terminate", "force_terminate", "delete"]),
+                    ))
+                }
+            };
+            (job, op, None)
+        }
+        BatchKind::Modify => {
+            let m: ModifyJobReq = item(i, v)?;
+            let job = id(&m.job_id)?;
+            let m = m.validate(i)?;
+            let op = Op::Modify {
+                configuration: m.is_configuration(),
+            };
+            (job, op, Some(Box::new(m)))
+        }
+        BatchKind::Create => return Err(Error::internal("creation items are not job operations")),
+    })
+}
+
+/// Validates every item of a batch body for `kind`. Only the envelope can fail the call; the
+/// same job named twice is refused as a whole (`DRS.M00202`), as its outcome would be ambiguous.
+pub fn parse_batch(kind: BatchKind, body: &[u8]) -> Result<Vec<WriteItem>> {
+    let raw = batch_items(body)?;
+    if kind != BatchKind::Create {
+        let mut seen = std::collections::HashSet::new();
+        if !raw.iter().filter_map(raw_job_id).all(|id| seen.insert(id)) {
+            return Err(Error::invalid_with("jobs", Reason::Duplicate));
+        }
+    }
+    Ok(raw
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| {
+            if kind == BatchKind::Create {
+                let name = v.get("name").and_then(Value::as_str).map(str::to_string);
+                return match item::<CreateJobReq>(i, v).and_then(|r| r.validate(i)) {
+                    Ok(job) => WriteItem::Create(Box::new(job)),
+                    Err(error) => WriteItem::Rejected {
+                        id: None,
+                        name,
+                        error,
+                    },
+                };
+            }
+            let raw_id = raw_job_id(&v);
+            match job_op(kind, i, v) {
+                Ok((job_id, op, modification)) => WriteItem::Act {
+                    job_id,
+                    op,
+                    modification,
+                },
+                Err(e) => WriteItem::rejected(raw_id, e),
+            }
+        })
+        .collect())
+}
+
+/// What the store did with one item.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ItemOutcome {
+    Created {
+        id: String,
+        name: String,
+        status: JobStatus,
+        create_time_ms: i64,
+    },
+    Applied {
+        id: String,
+        status: JobStatus,
+    },
+    Failed {
+        id: Option<String>,
+        name: Option<String>,
+        error: Error,
+    },
+}
+
+impl ItemOutcome {
+    /// The item's error code, if it failed.
+    pub fn error_code(&self) -> Option<&'static str> {
+        match self {
+            ItemOutcome::Failed { error, .. } => Some(error.code()),
+            _ => None,
+        }
+    }
+
+    /// The job the item named or created, if known.
+    pub fn job_id(&self) -> Option<&str> {
+        match self {
+            ItemOutcome::Created { id, .. } | ItemOutcome::Applied { id, .. } => Some(id),
+            ItemOutcome::Failed { id, .. } => id.as_deref(),
+        }
+    }
+}
+
+/// An item of the `batch-creation` answer (`CreateJobResp`). `create_time` is epoch ms.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct CreateJobResp {
+    /// Absent on an item that created nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub child_ids: Option<Vec<String>>,
+}
+
+/// An item of the other batch write answers (`StartJobResp`, `PauseJobResp`, `RetryTaskResp`,
+/// `ModifyJobResp`, `DeleteJobResp`): `status` is `success` or `failed`.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct JobOpResp {
+    pub id: String,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_msg: Option<String>,
+}
+
+/// `{results, count}`, the shape of every batch write answer.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct BatchWriteResponse<T> {
+    pub results: Vec<T>,
+    pub count: usize,
+}
+
+/// Renders creation outcomes in `lang`.
+pub fn creation_answer(outcomes: &[ItemOutcome], lang: Lang) -> BatchWriteResponse<CreateJobResp> {
+    let results = outcomes
+        .iter()
+        .map(|o| match o {
+            ItemOutcome::Created {
+                id,
+                name,
+                status,
+                create_time_ms,
+            } => CreateJobResp {
+                id: Some(id.clone()),
+                name: Some(name.clone()),
+                status: Some(status.as_str().to_string()),
+                create_time: Some(create_time_ms.to_string()),
+                error_code: None,
+                error_msg: None,
+                child_ids: Some(Vec::new()),
+            },
+            ItemOutcome::Applied { id, status } => CreateJobResp {
+                id: Some(id.clone()),
+                name: None,
+                status: Some(status.as_str().to_string()),
+                create_time: None,
+                error_code: None,
+                error_msg: None,
+                child_ids: None,
+            },
+            ItemOutcome::Failed { id, name, error } => CreateJobResp {
+                id: id.clone(),
+                name: name.clone(),
+                status: Some("failed".into()),
+                create_time: None,
+                error_code: Some(error.code().to_string()),
+                error_msg: Some(message(error, lang)),
+                child_ids: None,
+            },
+        })
+        .collect::<Vec<_>>();
+    BatchWriteResponse {
+        count: results.len(),
+        results,
+    }
+}
+
+/// Renders job-operation outcomes in `lang`.
+pub fn operation_answer(outcomes: &[ItemOutcome], lang: Lang) -> BatchWriteResponse<JobOpResp> {
+    let results = outcomes
+        .iter()
+        .map(|o| match o {
+            ItemOutcome::Created { id, .. } | ItemOutcome::Applied { id, .. } => JobOpResp {
+                id: id.clone(),
+                status: "success".into(),
+                error_code: None,
+                error_msg: None,
+            },
+            ItemOutcome::Failed { id, error, .. } => JobOpResp {
+                id: id.clone().unwrap_or_default(),
+                status: "failed".into(),
+                error_code: Some(error.code().to_string()),
+                error_msg: Some(message(error, lang)),
+            },
+        })
+        .collect::<Vec<_>>();
+    BatchWriteResponse {
+        count: results.len(),
+        results,
+    }
+}
+
+#[cfg(test)]
+mod tests;

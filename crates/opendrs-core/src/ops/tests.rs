@@ -1,0 +1,265 @@
+use super::*;
+
+fn create_body(items: &[Value]) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({ "jobs": items })).expect("json")
+}
+
+fn valid_create() -> Value {
+    serde_json::json!({
+        "name": "orders-to-cloud",
+        "db_use_type": "migration",
+        "engine_type": "mysql",
+        "job_direction": "up",
+        "net_type": "vpc",
+        "node_type": "high",
+        "task_type": "FULL_INCR_TRANS",
+        "customize_sutnet_id": "4f8e2a10-0000-4000-8000-000000000001",
+        "source_endpoint": {"db_type": "mysql", "ip": "10.0.0.1", "db_port": 3306,
+                            "db_user": "root", "db_password": "secret"},
+        "target_endpoint": {"db_type": "mysql", "inst_id": "rds-1", "db_password": "secret"},
+        "tags": [{"key": "team", "value": "data"}],
+        "sys_tags": [{"key": "_sys_enterprise_project_id", "value": "ep-finance"}],
+        "expired_days": "30"
+    })
+}
+
+fn created(items: &[Value]) -> Vec<WriteItem> {
+    parse_batch(BatchKind::Create, &create_body(items)).expect("envelope is valid")
+}
+
+fn rejected_code(item: &WriteItem) -> Option<&'static str> {
+    match item {
+        WriteItem::Rejected { error, .. } => Some(error.code()),
+        _ => None,
+    }
+}
+
+#[test]
+fn a_valid_creation_item_keeps_its_settings_and_drops_the_passwords() {
+    let items = created(&[valid_create()]);
+    let WriteItem::Create(job) = &items[0] else {
+        panic!("expected a valid item, got {items:?}");
+    };
+    assert_eq!(job.name, "orders-to-cloud");
+    assert_eq!(job.enterprise_project_id, "ep-finance");
+    assert_eq!(job.tags, vec![("team".into(), "data".into())]);
+    assert_eq!(job.spec.expired_days.as_deref(), Some("30"));
+    assert_eq!(
+        job.spec.subnet_id.as_deref(),
+        Some("4f8e2a10-0000-4000-8000-000000000001")
+    );
+    let stored = serde_json::to_string(&job.source_endpoint).expect("json");
+    assert!(!stored.contains("secret"), "{stored}");
+    assert!(stored.contains("10.0.0.1"));
+}
+
+#[test]
+fn one_bad_creation_item_does_not_fail_the_others() {
+    let mut short = valid_create();
+    short["name"] = "ab".into();
+    let items = created(&[valid_create(), short]);
+    assert!(matches!(items[0], WriteItem::Create(_)));
+    assert_eq!(rejected_code(&items[1]), Some("DRS.M00202"));
+    let WriteItem::Rejected { name, .. } = &items[1] else {
+        panic!("rejected")
+    };
+    assert_eq!(name.as_deref(), Some("ab"), "the answer names the item");
+}
+
+#[test]
+fn creation_items_are_checked_field_by_field() {
+    let cases: &[(&str, Value, &str)] = &[
+        ("name", Value::Null, "DRS.M00201"),
+        ("name", "1abc".into(), "DRS.M00202"),
+        ("name", "abc def".into(), "DRS.M00202"),
+        ("name", "a".repeat(51).into(), "DRS.M00202"),
+        ("db_use_type", "backup".into(), "DRS.M00202"),
+        ("engine_type", "sqlserver".into(), "DRS.M00202"),
+        ("net_type", Value::Null, "DRS.M00201"),
+        ("job_direction", "sideways".into(), "DRS.M00202"),
+        ("task_type", "HALF".into(), "DRS.M00202"),
+        ("node_type", "huge".into(), "DRS.M00202"),
+        ("customize_sutnet_id", "".into(), "DRS.M00201"),
+        ("source_endpoint", Value::Null, "DRS.M00201"),
+        ("description", "a <b>".into(), "DRS.M00202"),
+        ("node_num", 33.into(), "DRS.M00202"),
+        ("expired_days", "7".into(), "DRS.M00202"),
+        ("expired_days", 30.into(), "DRS.M00202"),
+        ("charging_mode", "monthly".into(), "DRS.M00202"),
+        ("charging_mode", "period".into(), "DRS.M00201"),
+        ("master_az", "az1".into(), "DRS.M00202"),
+        ("name", 42.into(), "DRS.M00202"),
+    ];
+    for (field, value, code) in cases {
+        let mut v = valid_create();
+        v[*field] = value.clone();
+        let items = created(&[v]);
+        assert_eq!(rejected_code(&items[0]), Some(*code), "{field} = {value}");
+    }
+}
+
+#[test]
+fn an_eip_job_must_bind_an_eip() {
+    let mut v = valid_create();
+    v["net_type"] = "eip".into();
+    assert_eq!(rejected_code(&created(&[v.clone()])[0]), Some("DRS.M00202"));
+    v["bind_eip"] = true.into();
+    assert!(matches!(created(&[v])[0], WriteItem::Create(_)));
+}
+
+#[test]
+fn creation_tags_are_limited_in_number_length_and_uniqueness() {
+    let tag = |k: String| serde_json::json!({"key": k, "value": "v"});
+    let mut v = valid_create();
+    v["tags"] = Value::Array((0..21).map(|i| tag(format!("k{i}"))).collect());
+    assert_eq!(rejected_code(&created(&[v.clone()])[0]), Some("DRS.M00271"));
+    v["tags"] = Value::Array(vec![tag("k".into()), tag("k".into())]);
+    assert_eq!(rejected_code(&created(&[v.clone()])[0]), Some("DRS.M00269"));
+    v["tags"] = Value::Array(vec![tag("k".repeat(129))]);
+    assert_eq!(rejected_code(&created(&[v.clone()])[0]), Some("DRS.M00270"));
+    v["tags"] = Value::Array(vec![tag("_sys_x".into())]);
+    assert_eq!(rejected_code(&created(&[v])[0]), Some("DRS.M00202"));
+}
+
+#[test]
+fn the_envelope_is_the_only_thing_that_fails_a_whole_call() {
+    let code = |body: &str| {
+        parse_batch(BatchKind::Start, body.as_bytes())
+            .err()
+            .map(|e| e.code())
+    };
+    assert_eq!(code("{"), Some("DRS.M00300"));
+    assert_eq!(code("{}"), Some("DRS.M00201"));
+    assert_eq!(code(r#"{"jobs":[]}"#), Some("DRS.M00201"));
+    assert_eq!(code(r#"{"jobs":{}}"#), Some("DRS.M00202"));
+    let many: Vec<Value> = (0..101)
+        .map(|i| serde_json::json!({"job_id": format!("j{i}")}))
+        .collect();
+    assert_eq!(
+        code(&serde_json::json!({ "jobs": many }).to_string()),
+        Some("DRS.M00202")
+    );
+    assert_eq!(
+        code(r#"{"jobs":[{"job_id":"a"},{"job_id":"a"}]}"#),
+        Some("DRS.M00202"),
+        "the same job twice"
+    );
+    assert_eq!(
+        code(r#"{"jobs":[{"job_id":"a"},7]}"#),
+        None,
+        "item 2 is that item's error"
+    );
+}
+
+#[test]
+fn operation_items_become_ops_or_item_errors() {
+    let parse = |kind, body: &str| parse_batch(kind, body.as_bytes()).expect("envelope");
+    let items = parse(
+        BatchKind::Start,
+        r#"{"jobs":[{"job_id":"a"},{"job_id":"b","start_time":"1900000000000"},{"job_id":"c","start_time":"soon"},{}]}"#,
+    );
+    assert!(matches!(
+        &items[0],
+        WriteItem::Act {
+            op: Op::Start { at_ms: None },
+            ..
+        }
+    ));
+    assert!(matches!(
+        &items[1],
+        WriteItem::Act {
+            op: Op::Start {
+                at_ms: Some(1_900_000_000_000)
+            },
+            ..
+        }
+    ));
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+    assert_eq!(rejected_code(&items[3]), Some("DRS.M00201"));
+    let WriteItem::Rejected { id, .. } = &items[2] else {
+        panic!("rejected")
+    };
+    assert_eq!(id.as_deref(), Some("c"), "a rejected item keeps its job ID");
+
+    let items = parse(
+        BatchKind::Pause,
+        r#"{"jobs":[{"job_id":"a","pause_mode":"all"},{"job_id":"b"},{"job_id":"c","pause_mode":"some"}]}"#,
+    );
+    assert!(matches!(&items[0], WriteItem::Act { op: Op::Pause, .. }));
+    assert_eq!(rejected_code(&items[1]), Some("DRS.M00201"));
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+
+    let items = parse(
+        BatchKind::Delete,
+        r#"{"jobs":[{"job_id":"a","delete_type":"terminate"},{"job_id":"b","delete_type":"force_terminate"},{"job_id":"c","delete_type":"delete"},{"job_id":"d","delete_type":"roll_back_upgrade_active_standby"}]}"#,
+    );
+    let ops: Vec<_> = items
+        .iter()
+        .map(|i| match i {
+            WriteItem::Act { op, .. } => Some(op.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        ops,
+        vec![
+            Some(Op::Terminate),
+            Some(Op::ForceTerminate),
+            Some(Op::Delete),
+            None
+        ]
+    );
+}
+
+#[test]
+fn a_modification_is_configuration_only_when_it_changes_how_the_task_runs() {
+    let parse = |body: &str| parse_batch(BatchKind::Modify, body.as_bytes()).expect("envelope");
+    let items = parse(
+        r#"{"jobs":[{"job_id":"a","name":"renamed-job","description":"d","tags":[{"key":"k","value":"v"}]},
+                    {"job_id":"b","task_type":"FULL_TRANS"},
+                    {"job_id":"c","alarm_notify":{"rpo_delay":0}},
+                    {"job_id":"d","name":"x"}]}"#,
+    );
+    assert!(matches!(
+        &items[0],
+        WriteItem::Act {
+            op: Op::Modify {
+                configuration: false
+            },
+            ..
+        }
+    ));
+    assert!(matches!(
+        &items[1],
+        WriteItem::Act {
+            op: Op::Modify {
+                configuration: true
+            },
+            ..
+        }
+    ));
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+    assert_eq!(rejected_code(&items[3]), Some("DRS.M00202"));
+}
+
+#[test]
+fn answers_say_success_or_failed_with_a_localized_message() {
+    let outcomes = vec![
+        ItemOutcome::Applied {
+            id: "a".into(),
+            status: JobStatus::Pausing,
+        },
+        ItemOutcome::Failed {
+            id: Some("b".into()),
+            name: None,
+            error: Error::JobNotFound,
+        },
+    ];
+    let en = operation_answer(&outcomes, Lang::EnUs);
+    assert_eq!(en.count, 2);
+    assert_eq!(en.results[0].status, "success");
+    assert_eq!(en.results[1].status, "failed");
+    assert_eq!(en.results[1].error_code.as_deref(), Some("DRS.M05003"));
+    let zh = operation_answer(&outcomes, Lang::ZhCn);
+    assert_ne!(zh.results[1].error_msg, en.results[1].error_msg);
+}

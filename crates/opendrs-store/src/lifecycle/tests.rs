@@ -1,0 +1,196 @@
+use super::*;
+use crate::SqliteStore;
+use opendrs_core::{
+    audit::Actor,
+    enums::{DbUseType, JobDirection, NetType},
+    executor::Timings,
+    job::Endpoint,
+    ops::WriteItem,
+};
+
+fn store() -> (tempfile::TempDir, SqliteStore, Tenant) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = SqliteStore::open(&dir.path().join("db")).expect("open");
+    let tenant = store
+        .write(|w| w.project_upsert("0123456789abcdef0123456789abcdef", "p", 0))
+        .expect("project");
+    (dir, store, tenant)
+}
+
+fn new_job(name: &str) -> NewJob {
+    NewJob {
+        name: name.into(),
+        db_use_type: DbUseType::Migration,
+        engine_type: "mysql".into(),
+        job_direction: JobDirection::Up,
+        net_type: NetType::Vpc,
+        task_type: TaskType::FullIncrTrans,
+        description: String::new(),
+        enterprise_project_id: "0".into(),
+        tags: Vec::new(),
+        source_endpoint: Endpoint::default(),
+        target_endpoint: Endpoint::default(),
+        spec: JobSpec::default(),
+    }
+}
+
+fn settings(clock: ClockMode) -> ExecutorSettings {
+    ExecutorSettings {
+        timings: Timings::INSTANT,
+        clock,
+        batch: 7,
+        ..ExecutorSettings::default()
+    }
+}
+
+fn write(store: &SqliteStore, tenant: &Tenant, items: Vec<WriteItem>) -> Vec<ItemOutcome> {
+    write_with(store, tenant, items, settings(ClockMode::Virtual))
+}
+
+fn write_with(
+    store: &SqliteStore,
+    tenant: &Tenant,
+    items: Vec<WriteItem>,
+    settings: ExecutorSettings,
+) -> Vec<ItemOutcome> {
+    let w = JobWrite {
+        operation: "Test",
+        actor: Actor {
+            user_id: "u".into(),
+            request_id: "r".into(),
+        },
+        now_ms: wall_now_ms(),
+        visible_eps: None,
+        settings,
+        items,
+    };
+    let mut conn = store.pool.get().expect("conn");
+    job_write(&mut conn, tenant, &w).expect("write")
+}
+
+#[test]
+fn concurrent_executors_apply_every_transition_exactly_once() {
+    let (_dir, store, tenant) = store();
+    let items = (0..60)
+        .map(|i| WriteItem::Create(Box::new(new_job(&format!("job-{i:03}")))))
+        .collect();
+    let created = write(&store, &tenant, items);
+    let ids: Vec<String> = created
+        .iter()
+        .filter_map(|o| o.job_id().map(str::to_string))
+        .collect();
+    assert_eq!(ids.len(), 60);
+    // Four executors on four connections race for the same due transitions.
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let store = store.clone();
+            s.spawn(move || {
+                let mut conn = store.pool.get().expect("conn");
+                let mut idle = 0;
+                while idle < 3 {
+                    let run =
+                        transitions_run(&mut conn, &settings(ClockMode::Virtual)).expect("run");
+                    idle = if run.applied == 0 { idle + 1 } else { 0 };
+                }
+            });
+        }
+    });
+    for id in &ids {
+        let history = store.job_history(&tenant, id).expect("history");
+        let steps: Vec<&str> = history.iter().map(|(_, to, _)| to.as_str()).collect();
+        assert_eq!(steps, vec!["CREATING", "CONFIGURATION"], "{id}");
+    }
+    let pending: i64 = store
+        .pool
+        .get()
+        .expect("conn")
+        .query_row("SELECT count(*) FROM job_transitions", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(pending, 0);
+}
+
+#[test]
+fn a_transition_rolled_back_mid_way_is_still_pending_afterwards() {
+    let (_dir, store, tenant) = store();
+    write(
+        &store,
+        &tenant,
+        vec![WriteItem::Create(Box::new(new_job("crashy-job")))],
+    );
+    // A crash between claiming a transition and committing is a rollback.
+    {
+        let mut conn = store.pool.get().expect("conn");
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .expect("tx");
+        tx.execute("DELETE FROM job_transitions", [])
+            .expect("claim");
+        tx.execute("UPDATE jobs SET status = 'CONFIGURATION'", [])
+            .expect("apply");
+        drop(tx); // no commit
+    }
+    let mut conn = store.pool.get().expect("conn");
+    let run = transitions_run(&mut conn, &settings(ClockMode::Virtual)).expect("run");
+    assert_eq!(run.applied, 1, "the transition survived the crash");
+}
+
+#[test]
+fn the_virtual_clock_moves_only_on_command() {
+    let (_dir, store, tenant) = store();
+    let mut s = settings(ClockMode::Virtual);
+    s.timings.create_ms = 1_000;
+    let w = JobWrite {
+        operation: "Test",
+        actor: Actor {
+            user_id: "u".into(),
+            request_id: "r".into(),
+        },
+        now_ms: wall_now_ms(),
+        visible_eps: None,
+        settings: s,
+        items: vec![WriteItem::Create(Box::new(new_job("slow-job")))],
+    };
+    let mut conn = store.pool.get().expect("conn");
+    job_write(&mut conn, &tenant, &w).expect("write");
+    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 0);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert_eq!(
+        transitions_run(&mut conn, &s).expect("run").applied,
+        0,
+        "wall time does not move it"
+    );
+    clock_advance(&mut conn, 999).expect("advance");
+    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 0);
+    clock_advance(&mut conn, 1).expect("advance");
+    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 1);
+}
+
+#[test]
+fn new_job_ids_have_the_originals_shape() {
+    let id = new_job_id();
+    let parts: Vec<&str> = id.split('-').collect();
+    assert_eq!(
+        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
+        vec![8, 4, 4, 4, 12]
+    );
+    assert!(parts[4][8..10] == *"jb");
+}
+
+#[tokio::test]
+async fn an_idle_executor_run_changes_nothing_that_caches_watch() {
+    use opendrs_core::store::Store;
+    let (_dir, store, tenant) = store();
+    let mut s = settings(ClockMode::Wall);
+    s.timings.create_ms = 3_600_000;
+    write_with(
+        &store,
+        &tenant,
+        vec![WriteItem::Create(Box::new(new_job("idle-job")))],
+        s,
+    );
+    let before = store.data_version().await.expect("version");
+    let run = store.transitions_run(&s).await.expect("run");
+    assert_eq!(run.applied, 0);
+    assert!(run.next_due.is_some(), "the pending step is reported");
+    assert_eq!(store.data_version().await.expect("version"), before);
+}
