@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod batch;
 pub mod caller;
+pub mod clock;
 pub mod crypto;
 pub mod enums;
 pub mod error;

@@ -9,14 +9,15 @@ use crate::{
     lang::Lang,
     lifecycle::Op,
     messages::message,
+    tags::{validate_key, validate_value, BatchResourceTag as ResourceTag},
 };
+
+pub use crate::tags::MAX_TAGS;
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use serde_json::Value;
 
 /// Most items one batch write may carry (the original recommends 10 per call).
 pub const MAX_BATCH_ITEMS: usize = 100;
-/// Most tags a job carries.
-pub const MAX_TAGS: usize = 20;
 
 const NODE_TYPES: &[&str] = &["micro", "small", "medium", "high", "xlarge", "2xlarge"];
 const DB_TYPES: &[&str] = &[
@@ -120,34 +121,22 @@ pub fn check_description(d: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-/// `{key, value}` as requests carry tags.
-#[derive(Debug, Clone, Default, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct ResourceTag {
-    #[serde(default)]
-    pub key: Option<String>,
-    #[serde(default)]
-    pub value: Option<String>,
-}
-
-/// Request tags as (key, value) pairs: at most 20, keys unique, 1–128 and ≤255 characters.
-pub fn check_tags(tags: &[ResourceTag], field: &str) -> Result<Vec<(String, String)>> {
+/// Tags of a creation or modification: at most 20, each key and value as the v5 tag APIs
+/// require (`crate::tags::validate_key` / `validate_value`), no key twice; an absent value is `""`.
+pub fn check_tags(tags: &[ResourceTag]) -> Result<Vec<(String, String)>> {
     if tags.len() > MAX_TAGS {
         return Err(Error::TooManyTags { max: MAX_TAGS });
     }
     let mut out: Vec<(String, String)> = Vec::with_capacity(tags.len());
     for t in tags {
-        let key = required(&t.key, &format!("{field}.key"))?;
+        let key = t.key.clone().unwrap_or_default();
+        validate_key(&key)?;
         let value = t.value.clone().unwrap_or_default();
-        if key.chars().count() > 128 || value.chars().count() > 255 {
-            return Err(Error::TagTooLong);
-        }
-        if key.starts_with("_sys_") {
-            return Err(Error::invalid(format!("{field}.key")));
-        }
-        if out.iter().any(|(k, _)| k == key) {
+        validate_value(&value)?;
+        if out.iter().any(|(k, _)| *k == key) {
             return Err(Error::TagKeyDuplicate);
         }
-        out.push((key.to_string(), value));
+        out.push((key, value));
     }
     Ok(out)
 }
@@ -336,7 +325,7 @@ impl CreateJobReq {
         if self.node_num.is_some_and(|n| !(1..=32).contains(&n)) {
             return Err(Error::invalid(f("node_num")));
         }
-        let tags = check_tags(self.tags.as_deref().unwrap_or_default(), &f("tags"))?;
+        let tags = check_tags(self.tags.as_deref().unwrap_or_default())?;
         let mut enterprise_project_id = "0".to_string();
         for t in self.sys_tags.as_deref().unwrap_or_default() {
             match (t.key.as_deref(), t.value.as_deref()) {
@@ -531,7 +520,7 @@ impl ModifyJobReq {
         Ok(Modification {
             name: self.name,
             description: self.description,
-            tags: check_tags(self.tags.as_deref().unwrap_or_default(), &f("tags"))?,
+            tags: check_tags(self.tags.as_deref().unwrap_or_default())?,
             alarm_notify: self.alarm_notify,
             task_type: one_of(
                 &self.task_type,

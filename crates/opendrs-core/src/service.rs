@@ -70,14 +70,6 @@ pub struct Jobs {
     wake: Option<Wake>,
 }
 
-/// The wall clock, ms since the epoch.
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 impl Jobs {
     /// `cached_pages`: how many rendered pages to keep (0: no cache).
     pub fn new(store: Arc<dyn Store>, cached_pages: usize) -> Self {
@@ -151,7 +143,7 @@ impl Jobs {
         let write = JobWrite {
             operation: kind.operation(),
             actor,
-            now_ms: now_ms(),
+            now_ms: crate::clock::now_ms(),
             visible_eps: caller.enterprise_projects.clone(),
             settings: self.settings,
             items,
@@ -182,7 +174,7 @@ impl Jobs {
             })
             .unwrap_or_default();
         let record = AuditRecord {
-            at_ms: now_ms(),
+            at_ms: crate::clock::now_ms(),
             project_id: caller.tenant.project_id().to_string(),
             user_id: actor.user_id.clone(),
             action: kind.operation().to_string(),

@@ -604,10 +604,6 @@ pub struct Tags {
     store: Arc<dyn TagStore>,
 }
 
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
-
 /// The scope of `resource_type` for `caller`; `None` for a type that has no jobs here.
 fn scope_of(caller: &Caller, resource_type: &str) -> Result<Option<TagScope>> {
     Ok(ResourceType::parse(resource_type)?
@@ -809,7 +805,7 @@ impl Tags {
             project_id: caller.tenant.project_id().to_string(),
             action,
             job_id: job_id.to_string(),
-            at_ms: now_ms(),
+            at_ms: crate::clock::now_ms(),
         };
         let prepared = if caller.can_write() {
             scope_of(caller, resource_type).and_then(|scope| Ok((scope, change()?)))

@@ -4,16 +4,13 @@
 
 use opendrs_core::{
     caller::{Role, Tenant},
+    clock::now_ms,
     crypto::{
         hash_password, new_access_key, new_id, new_password, new_secret_key, MasterKey, Purpose,
     },
 };
 use opendrs_store::SqliteStore;
 use serde::Serialize;
-
-fn now_ms() -> i64 {
-    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
-}
 
 /// A new access key pair, shown once.
 #[derive(Debug, Clone, Serialize)]

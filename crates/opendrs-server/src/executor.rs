@@ -3,6 +3,7 @@
 //! errors. The durable work queue is the store's; this is only its clock and loop.
 
 use opendrs_core::{
+    clock::now_ms,
     executor::{settle, ClockMode, ExecutorSettings},
     store::Store,
 };
@@ -43,11 +44,4 @@ pub fn spawn(
             }
         }
     })
-}
-
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
 }

@@ -18,14 +18,6 @@ use opendrs_core::{
 };
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 
-/// The wall clock, ms since the epoch.
-pub fn wall_now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
-
 /// The executor's clock: the wall clock, or the stored virtual clock (started at the wall
 /// clock's time the first time it is read).
 fn exec_now(conn: &Connection, mode: ClockMode, wall_ms: i64) -> rusqlite::Result<i64> {
@@ -45,7 +37,7 @@ fn exec_now(conn: &Connection, mode: ClockMode, wall_ms: i64) -> rusqlite::Resul
 /// Moves the virtual clock forward; returns its new time.
 pub fn clock_advance(conn: &mut Connection, ms: u64) -> rusqlite::Result<i64> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let now = exec_now(&tx, ClockMode::Virtual, wall_now_ms())?;
+    let now = exec_now(&tx, ClockMode::Virtual, opendrs_core::clock::now_ms())?;
     let to = now.saturating_add(ms as i64);
     tx.execute("UPDATE executor_clock SET now_ms = ?1 WHERE id = 1", [to])?;
     tx.commit()?;
@@ -584,7 +576,7 @@ pub fn transitions_run(
     conn: &mut Connection,
     settings: &ExecutorSettings,
 ) -> rusqlite::Result<RunReport> {
-    let wall = wall_now_ms();
+    let wall = opendrs_core::clock::now_ms();
     if let Some(idle) = idle_report(conn, settings, wall)? {
         return Ok(idle);
     }

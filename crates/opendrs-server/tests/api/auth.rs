@@ -5,13 +5,71 @@ use opendrs_core::enums::{DbUseType, JobStatus};
 use opendrs_server::admin;
 use serde_json::json;
 
-/// Every DRS route with a valid body (the lifecycle routes arrive with the lifecycle issue).
+/// Every DRS read route with a valid body that finds `p1-job`.
 fn routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
-    vec![(
-        "POST",
-        format!("/v3/{}/jobs", app.p1.project_id()),
-        br#"{"db_use_type":"migration"}"#.to_vec(),
-    )]
+    let p = app.p1.project_id();
+    vec![
+        (
+            "POST",
+            format!("/v3/{p}/jobs"),
+            br#"{"db_use_type":"migration"}"#.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/v3/{p}/jobs/batch-status"),
+            br#"{"jobs":["p1-job"]}"#.to_vec(),
+        ),
+        (
+            "POST",
+            format!("/v3/{p}/jobs/batch-detail"),
+            br#"{"jobs":["p1-job"]}"#.to_vec(),
+        ),
+    ]
+}
+
+/// Every lifecycle write route with a valid body naming `p1-job` (or creating a job).
+fn write_routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
+    let p = app.p1.project_id();
+    let create = json!({"jobs": [{
+        "name": "sweep-job", "db_use_type": "migration", "engine_type": "mysql",
+        "job_direction": "up", "net_type": "vpc", "customize_sutnet_id": "subnet-1",
+        "source_endpoint": {}, "target_endpoint": {}
+    }]});
+    let route = |method, api: &str, body: serde_json::Value| {
+        (
+            method,
+            format!("/v3/{p}/jobs/{api}"),
+            body.to_string().into_bytes(),
+        )
+    };
+    vec![
+        route("POST", "batch-creation", create),
+        route(
+            "POST",
+            "batch-starting",
+            json!({"jobs": [{"job_id": "p1-job"}]}),
+        ),
+        route(
+            "POST",
+            "batch-pause-task",
+            json!({"jobs": [{"job_id": "p1-job", "pause_mode": "all"}]}),
+        ),
+        route(
+            "POST",
+            "batch-retry-task",
+            json!({"jobs": [{"job_id": "p1-job"}]}),
+        ),
+        route(
+            "PUT",
+            "batch-modification",
+            json!({"jobs": [{"job_id": "p1-job", "description": "swept"}]}),
+        ),
+        route(
+            "DELETE",
+            "batch-jobs",
+            json!({"jobs": [{"job_id": "p1-job", "delete_type": "terminate"}]}),
+        ),
+    ]
 }
 
 /// What is tried, the credential, extra headers, the expected status and code.
@@ -56,6 +114,27 @@ async fn correct_credentials_are_accepted_on_every_route() {
 }
 
 #[tokio::test]
+async fn correct_credentials_may_call_every_write_route_and_a_viewer_none() {
+    let app = seeded().await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    let viewer_token = Cred::Token(app.token("viewer", app.p1.project_id()).await);
+    for (method, path, body) in write_routes(&app) {
+        for cred in [&app.admin, &token] {
+            let a = app.send(method, &path, cred, &[], &body).await;
+            assert!(
+                (200..300).contains(&a.status) && a.body["results"].is_array(),
+                "{method} {path}: {}",
+                a.text
+            );
+        }
+        for cred in [&app.viewer, &viewer_token] {
+            let a = app.send(method, &path, cred, &[], &body).await;
+            assert_eq!((a.status, a.code()), (403, "DRS.M00102"), "{path}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn bad_credentials_are_refused_on_every_route_without_leaking_data() {
     let app = seeded().await;
     let Cred::Key { ak, sk } = app.admin.clone() else {
@@ -72,7 +151,11 @@ async fn bad_credentials_are_refused_on_every_route_without_leaking_data() {
     let p2_token = Cred::Token(app.token("other", app.p2.project_id()).await);
     let forged =
         Cred::Token("MIIforgedtokenAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA".into());
-    for (method, path, body) in routes(&app).into_iter().chain(tag_routes(&app)) {
+    let every = routes(&app)
+        .into_iter()
+        .chain(write_routes(&app))
+        .chain(tag_routes(&app));
+    for (method, path, body) in every {
         let cases: Vec<Case> = vec![
             ("no credentials", Cred::None, vec![], 401, "APIGW.0301"),
             (
