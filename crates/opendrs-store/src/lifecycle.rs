@@ -511,6 +511,9 @@ fn modify(
         Ok(())
     };
     set("task_type", m.task_type.map(|t| t.as_str()))?;
+    if let Some(task_type) = m.task_type.filter(|t| *t != row.task_type) {
+        retarget(conn, row.seq, task_type)?;
+    }
     set("net_type", m.net_type.map(|t| t.as_str()))?;
     set("job_direction", m.job_direction.map(|t| t.as_str()))?;
     if m.source_endpoint.is_some() || m.target_endpoint.is_some() {
@@ -548,6 +551,25 @@ fn modify(
     conn.prepare_cached("UPDATE jobs SET update_time = ?2 WHERE seq = ?1")?
         .execute(params![row.seq, now])?;
     Ok(Ok(()))
+}
+
+/// After a task-type change, points the job's pending data-plane step where the new type
+/// leads (a full-only task completes instead of going incremental, and so on); its due time stays.
+fn retarget(conn: &Connection, seq: i64, task_type: TaskType) -> rusqlite::Result<()> {
+    let pending: Option<(String, String)> = conn
+        .prepare_cached("SELECT from_status, step FROM job_transitions WHERE job_seq = ?1")?
+        .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    let Some((from, step)) = pending else {
+        return Ok(());
+    };
+    if matches!(Step::parse(&step), Some(Step::Start | Step::FullTransfer)) {
+        if let Some(t) = JobStatus::parse(&from).and_then(|f| data_plane_next(f, task_type)) {
+            conn.prepare_cached("UPDATE job_transitions SET to_status = ?2 WHERE job_seq = ?1")?
+                .execute(params![seq, t.to.as_str()])?;
+        }
+    }
+    Ok(())
 }
 
 /// How many earlier runs of `step` a job has had (for deterministic failure injection).

@@ -499,3 +499,24 @@ async fn a_job_with_wall_clock_instant_timings_settles_by_itself() {
     }
     assert_eq!(status, "CONFIGURATION");
 }
+
+#[tokio::test]
+async fn changing_the_task_type_mid_transfer_changes_where_the_transfer_ends() {
+    let app = app().await;
+    let id = app.create(&["retyped-job"]).await.remove(0);
+    app.advance(5_000).await;
+    app.op("POST", "batch-starting", json!({"job_id": id}))
+        .await;
+    app.advance(5_000).await;
+    assert_eq!(app.status_of(&id).await, "FULL_TRANSFER_STARTED");
+    let a = app
+        .op(
+            "PUT",
+            "batch-modification",
+            json!({"job_id": id, "task_type": "FULL_TRANS"}),
+        )
+        .await;
+    assert_eq!(item_status(&a), ("success", ""));
+    app.advance(30_000).await;
+    assert_eq!(app.status_of(&id).await, "FULL_TRANSFER_COMPLETE");
+}
