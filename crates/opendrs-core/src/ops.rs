@@ -30,6 +30,13 @@ const DB_TYPES: &[&str] = &[
     "taurus",
 ];
 
+/// A batch write body: `{"jobs": [...]}` (1 to 100 items). Documents the bodies; items are read
+/// one by one so that a bad item is only that item's error.
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchReq<T> {
+    pub jobs: Vec<T>,
+}
+
 #[derive(Debug, Default, Deserialize)]
 struct Envelope {
     #[serde(default)]
@@ -395,62 +402,55 @@ impl CreateJobReq {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct StartInfo {
-    job_id: Option<String>,
-    #[allow(dead_code)]
-    is_only_init_task: Option<bool>,
-    #[allow(dead_code)]
-    is_auto_create_compare: Option<bool>,
-    start_time: Option<String>,
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct StartInfo {
+    pub job_id: Option<String>,
+    pub is_only_init_task: Option<bool>,
+    pub is_auto_create_compare: Option<bool>,
+    pub start_time: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct PauseInfo {
-    job_id: Option<String>,
-    pause_mode: Option<String>,
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct PauseInfo {
+    pub job_id: Option<String>,
+    pub pause_mode: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct RetryInfo {
-    job_id: Option<String>,
-    #[allow(dead_code)]
-    is_sync_re_edit: Option<bool>,
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct RetryInfo {
+    pub job_id: Option<String>,
+    pub is_sync_re_edit: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-struct DeleteJobReq {
-    job_id: Option<String>,
-    delete_type: Option<String>,
-    #[allow(dead_code)]
-    is_show_breakpoint_position: Option<bool>,
+#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
+pub struct DeleteJobReq {
+    pub job_id: Option<String>,
+    pub delete_type: Option<String>,
+    pub is_show_breakpoint_position: Option<bool>,
 }
 
 /// One job of `batch-modification` (the SDK's `ModifyJobReq`).
-#[derive(Debug, Clone, Default, Deserialize)]
-struct ModifyJobReq {
-    job_id: Option<String>,
-    name: Option<String>,
-    description: Option<String>,
-    alarm_notify: Option<Value>,
-    task_type: Option<String>,
-    source_endpoint: Option<EndpointReq>,
-    target_endpoint: Option<EndpointReq>,
-    node_type: Option<String>,
-    engine_type: Option<String>,
-    net_type: Option<String>,
-    #[allow(dead_code)]
-    store_db_info: Option<bool>,
-    #[allow(dead_code)]
-    is_recreate: Option<bool>,
-    job_direction: Option<String>,
-    is_target_readonly: Option<bool>,
-    #[allow(dead_code)]
-    replace_definer: Option<bool>,
-    tags: Option<Vec<ResourceTag>>,
-    db_use_type: Option<String>,
-    #[allow(dead_code)]
-    product_id: Option<String>,
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct ModifyJobReq {
+    pub job_id: Option<String>,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    #[schema(value_type = Option<Object>)]
+    pub alarm_notify: Option<Value>,
+    pub task_type: Option<String>,
+    pub source_endpoint: Option<EndpointReq>,
+    pub target_endpoint: Option<EndpointReq>,
+    pub node_type: Option<String>,
+    pub engine_type: Option<String>,
+    pub net_type: Option<String>,
+    pub store_db_info: Option<bool>,
+    pub is_recreate: Option<bool>,
+    pub job_direction: Option<String>,
+    pub is_target_readonly: Option<bool>,
+    pub replace_definer: Option<bool>,
+    pub tags: Option<Vec<ResourceTag>>,
+    pub db_use_type: Option<String>,
+    pub product_id: Option<String>,
 }
 
 /// A validated modification: only the fields given change.

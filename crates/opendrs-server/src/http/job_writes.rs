@@ -8,7 +8,10 @@ use axum::{
     response::{IntoResponse, Response},
     Json,
 };
-use opendrs_core::ops::{BatchKind, BatchWriteResponse, CreateJobResp, JobOpResp};
+use opendrs_core::ops::{
+    BatchKind, BatchReq, BatchWriteResponse, CreateJobReq, CreateJobResp, DeleteJobReq, JobOpResp,
+    ModifyJobReq, PauseInfo, RetryInfo, StartInfo,
+};
 
 /// Creating Tasks in Batches.
 ///
@@ -23,7 +26,7 @@ use opendrs_core::ops::{BatchKind, BatchWriteResponse, CreateJobResp, JobOpResp}
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
     ),
-    request_body(content = Object, description = "`{\"jobs\": [CreateJobReq]}`, 1 to 100 items"),
+    request_body = BatchReq<CreateJobReq>,
     responses(
         (status = 202, description = "Accepted, per item", body = BatchWriteResponse<CreateJobResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
@@ -67,7 +70,7 @@ async fn operate(
     operation_id = "BatchStartJobs",
     tag = "lifecycle",
     params(("project_id" = String, Path, description = "Project ID of the tenant")),
-    request_body(content = Object, description = "`{\"jobs\": [{job_id, start_time?}]}`"),
+    request_body = BatchReq<StartInfo>,
     responses(
         (status = 202, description = "Accepted, per item", body = BatchWriteResponse<JobOpResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
@@ -87,7 +90,7 @@ pub async fn job_start(State(app): State<AppState>, req: DrsRequest) -> Result<R
     operation_id = "BatchStopJobs",
     tag = "lifecycle",
     params(("project_id" = String, Path, description = "Project ID of the tenant")),
-    request_body(content = Object, description = "`{\"jobs\": [{job_id, pause_mode}]}`"),
+    request_body = BatchReq<PauseInfo>,
     responses(
         (status = 200, description = "OK, per item", body = BatchWriteResponse<JobOpResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
@@ -107,7 +110,7 @@ pub async fn job_pause(State(app): State<AppState>, req: DrsRequest) -> Result<R
     operation_id = "BatchRestoreTask",
     tag = "lifecycle",
     params(("project_id" = String, Path, description = "Project ID of the tenant")),
-    request_body(content = Object, description = "`{\"jobs\": [{job_id}]}`"),
+    request_body = BatchReq<RetryInfo>,
     responses(
         (status = 200, description = "OK, per item", body = BatchWriteResponse<JobOpResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
@@ -128,7 +131,7 @@ pub async fn job_retry(State(app): State<AppState>, req: DrsRequest) -> Result<R
     operation_id = "BatchUpdateJob",
     tag = "lifecycle",
     params(("project_id" = String, Path, description = "Project ID of the tenant")),
-    request_body(content = Object, description = "`{\"jobs\": [ModifyJobReq]}`"),
+    request_body = BatchReq<ModifyJobReq>,
     responses(
         (status = 200, description = "OK, per item", body = BatchWriteResponse<JobOpResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
@@ -152,7 +155,7 @@ pub async fn job_modify(
     operation_id = "BatchDeleteJobs",
     tag = "lifecycle",
     params(("project_id" = String, Path, description = "Project ID of the tenant")),
-    request_body(content = Object, description = "`{\"jobs\": [{job_id, delete_type}]}`"),
+    request_body = BatchReq<DeleteJobReq>,
     responses(
         (status = 202, description = "Accepted, per item", body = BatchWriteResponse<JobOpResp>),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
