@@ -2,6 +2,7 @@
 //! limits and access keys. Used by `opendrs admin …` and by `--demo`. Secrets are returned once
 //! to the caller and stored only hashed (passwords) or sealed (secret keys).
 
+use opendrs_core::store::StoreError;
 use opendrs_core::{
     caller::{Role, Tenant},
     clock::now_ms,
@@ -19,9 +20,20 @@ pub struct KeyPair {
     pub sk: String,
 }
 
+/// A uniqueness conflict said as a person would ("an account named acme already exists");
+/// any other error as it is.
+fn already_exists(what: String) -> impl FnOnce(StoreError) -> anyhow::Error {
+    move |e| match e {
+        StoreError::Conflict(_) => anyhow::anyhow!("{what} already exists"),
+        other => other.into(),
+    }
+}
+
 /// Creates an account (domain); returns its ID.
 pub fn account_create(store: &SqliteStore, name: &str) -> anyhow::Result<String> {
-    Ok(store.write(|w| w.domain_create(&new_id(), name, now_ms()))?)
+    store
+        .write(|w| w.domain_create(&new_id(), name, now_ms()))
+        .map_err(already_exists(format!("an account named {name:?}")))
 }
 
 /// Creates a project in an account, with the default enterprise project "0".
@@ -39,11 +51,13 @@ pub fn project_create(
     {
         anyhow::bail!("a project ID is 32 lowercase hexadecimal characters");
     }
-    Ok(store.write(|w| {
-        let t = w.project_create(account, &id, name, now_ms())?;
-        w.enterprise_project_upsert(&t, "0", "default")?;
-        Ok(t)
-    })?)
+    store
+        .write(|w| {
+            let t = w.project_create(account, &id, name, now_ms())?;
+            w.enterprise_project_upsert(&t, "0", "default")?;
+            Ok(t)
+        })
+        .map_err(already_exists(format!("a project with ID {id}")))
 }
 
 /// Creates an enterprise project in a project.
@@ -70,7 +84,11 @@ pub fn user_create(
     let password = password.map(str::to_string).unwrap_or_else(new_password);
     let id = new_id();
     let hash = hash_password(&password);
-    store.write(|w| w.user_create(account, &id, name, &hash, now_ms()))?;
+    store
+        .write(|w| w.user_create(account, &id, name, &hash, now_ms()))
+        .map_err(already_exists(format!(
+            "a user named {name:?} in account {account:?}"
+        )))?;
     Ok((id, password))
 }
 

@@ -183,6 +183,53 @@ fn bad_administrative_input_fails_with_a_message_and_a_nonzero_status() {
 }
 
 #[test]
+fn creating_what_already_exists_says_so_in_plain_words() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    json(
+        d,
+        &["admin", "account", "create", "--name", "acme", "--json"],
+    );
+    let again = opendrs(d, &["admin", "account", "create", "--name", "acme"]);
+    assert!(!again.status.success());
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("an account named \"acme\" already exists") && !err.contains("UNIQUE"),
+        "{err}"
+    );
+    json(
+        d,
+        &[
+            "admin",
+            "user",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "bob",
+            "--json",
+        ],
+    );
+    let again = opendrs(
+        d,
+        &[
+            "admin",
+            "user",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "bob",
+        ],
+    );
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        err.contains("already exists") && !err.contains("UNIQUE"),
+        "{err}"
+    );
+}
+
+#[test]
 fn generate_is_deterministic_for_a_seed() {
     let a = tempfile::tempdir().expect("tempdir");
     let b = tempfile::tempdir().expect("tempdir");
