@@ -58,8 +58,15 @@ fn start(dir: &Path) -> Server {
 }
 
 impl Server {
-    fn kill_9(mut self) {
-        let _ = self.child.kill(); // SIGKILL
+    fn kill_9(self) {
+        drop(self);
+    }
+}
+
+impl Drop for Server {
+    /// SIGKILL, also when a failing assertion unwinds: no server outlives the test.
+    fn drop(&mut self) {
+        let _ = self.child.kill();
         let _ = self.child.wait();
     }
 }

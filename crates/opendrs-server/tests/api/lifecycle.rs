@@ -520,3 +520,37 @@ async fn changing_the_task_type_mid_transfer_changes_where_the_transfer_ends() {
     app.advance(30_000).await;
     assert_eq!(app.status_of(&id).await, "FULL_TRANSFER_COMPLETE");
 }
+
+#[tokio::test]
+async fn a_job_of_another_project_cannot_be_touched_through_this_one() {
+    let app = app().await;
+    let path = format!("/v3/{}/jobs/batch-creation", app.p2.project_id());
+    let body = json!({"jobs": [create_item("p2-owned-job")]}).to_string();
+    let a = app
+        .send("POST", &path, &app.other, &[], body.as_bytes())
+        .await;
+    assert_eq!(a.status, 202, "{}", a.text);
+    let p2_job = a.body["results"][0]["id"].as_str().expect("id").to_string();
+    for (method, api, item) in [
+        ("POST", "batch-starting", json!({"job_id": p2_job})),
+        (
+            "DELETE",
+            "batch-jobs",
+            json!({"job_id": p2_job, "delete_type": "force_terminate"}),
+        ),
+        (
+            "PUT",
+            "batch-modification",
+            json!({"job_id": p2_job, "description": "hijacked"}),
+        ),
+    ] {
+        let a = app.write(method, api, &app.admin, json!([item])).await;
+        assert_eq!(item_status(&a), ("failed", "DRS.M05003"), "{api}");
+    }
+    let same_name = app.create(&["p2-owned-job"]).await;
+    assert_eq!(
+        same_name.len(),
+        1,
+        "names are unique per project, not across projects"
+    );
+}
