@@ -31,7 +31,8 @@
 #      apart, and records the round trip and Server-Timing of each. Also an idle probe (no load)
 #      before and after.
 #   5. Diagnosis (DIAG=1, default): strace -f -c on a fresh creation server during one
-#      DIAG_SECS wrk run, counting fsync/fdatasync and writes. Not a throughput figure (strace
+#      DIAG_SECS wrk run, counting fsync/fdatasync, writes, futex waits and sleeps (the SQLite
+#      busy handler sleeps while another connection holds the write lock). Not a throughput figure (strace
 #      slows the server); only the syscall counts per request are used.
 #
 # Knobs (defaults in brackets):
@@ -344,7 +345,7 @@ stop_server opendrs-mixed
 # 5. Diagnosis: syscalls per creation call under strace (slows the server; counts only).
 if [[ $DIAG == 1 ]] && command -v strace >/dev/null; then
   start_opendrs "$CDIR" "$OUT/server-diag.log"
-  timeout $((DIAG_SECS + 30)) strace -f -c -e trace=fsync,fdatasync,pwrite64,write,futex \
+  timeout $((DIAG_SECS + 30)) strace -f -c -e trace=fsync,fdatasync,pwrite64,write,futex,clock_nanosleep,nanosleep \
     -o "$OUT/strace.txt" -p "$SERVER_PID" 2>"$OUT/strace.err" &
   BG_PID=$!
   sleep 1
@@ -354,7 +355,7 @@ if [[ $DIAG == 1 ]] && command -v strace >/dev/null; then
   wait "$BG_PID" || true
   BG_PID=""
   log "diag: $(grep -E '^(CSV|LC),' "$OUT/wrk/diag-create-c4.txt" | cut -c1-120 | tr '\n' ' ')"
-  log "strace: $(grep -E 'fsync|fdatasync|pwrite64' "$OUT/strace.txt" | tr -s ' ' | tr '\n' ';')"
+  log "strace: $(grep -E 'fsync|fdatasync|pwrite64|nanosleep' "$OUT/strace.txt" | tr -s ' ' | tr '\n' ';')"
   stop_server opendrs-diag
 fi
 
