@@ -41,6 +41,10 @@ type Pool = r2d2::Pool<SqliteConnectionManager>;
 #[derive(Clone)]
 pub struct SqliteStore {
     pool: Pool,
+    /// Writers of this process queue here before they take SQLite's write lock. Without it,
+    /// concurrent writers meet SQLite's busy handler, which sleeps 1–100 ms between retries
+    /// while the lock sits idle (BENCHMARKS.md, Lifecycle): p99 creation latency was ~1 s.
+    writer: std::sync::Arc<std::sync::Mutex<()>>,
     /// A connection that never writes: its `PRAGMA data_version` moves on every commit made by
     /// any other connection, in this process or another.
     watcher: std::sync::Arc<std::sync::Mutex<Connection>>,
@@ -111,6 +115,7 @@ impl SqliteStore {
         init(&mut watcher).map_err(classify)?;
         Ok(SqliteStore {
             pool,
+            writer: std::sync::Arc::new(std::sync::Mutex::new(())),
             watcher: std::sync::Arc::new(std::sync::Mutex::new(watcher)),
         })
     }
@@ -118,6 +123,24 @@ impl SqliteStore {
     /// The schema version this build applies.
     pub fn schema_version() -> usize {
         schema::latest_version()
+    }
+
+    /// Runs the write `f` on a blocking thread, after the writers queued before it: one writer
+    /// of this process at a time takes a connection and SQLite's write lock.
+    async fn writing<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let (pool, writer) = (self.pool.clone(), self.writer.clone());
+        tokio::task::spawn_blocking(move || {
+            // The mutex guards no data: a panic while holding it leaves nothing inconsistent.
+            let _turn = writer.lock().unwrap_or_else(|e| e.into_inner());
+            let mut conn = pool.get().map_err(pool_error)?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
     }
 
     /// Runs `f` on a pooled connection on a blocking thread.
@@ -165,6 +188,7 @@ impl SqliteStore {
 
     /// Runs `f` in one write transaction (for administration, seeding and generation).
     pub fn write<T>(&self, f: impl FnOnce(&Writer<'_>) -> rusqlite::Result<T>) -> StoreResult<T> {
+        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
         let mut conn = self.pool.get().map_err(pool_error)?;
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -487,23 +511,23 @@ impl Store for SqliteStore {
 
     async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
         let tenant = tenant.clone();
-        self.blocking(move |c| lifecycle::job_write(c, &tenant, &write).map_err(classify))
+        self.writing(move |c| lifecycle::job_write(c, &tenant, &write).map_err(classify))
             .await
     }
 
     async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
-        self.blocking(move |c| audit::insert(c, &record).map_err(classify))
+        self.writing(move |c| audit::insert(c, &record).map_err(classify))
             .await
     }
 
     async fn transitions_run(&self, settings: &ExecutorSettings) -> StoreResult<RunReport> {
         let settings = *settings;
-        self.blocking(move |c| lifecycle::transitions_run(c, &settings).map_err(classify))
+        self.writing(move |c| lifecycle::transitions_run(c, &settings).map_err(classify))
             .await
     }
 
     async fn clock_advance(&self, ms: u64) -> StoreResult<i64> {
-        self.blocking(move |c| lifecycle::clock_advance(c, ms).map_err(classify))
+        self.writing(move |c| lifecycle::clock_advance(c, ms).map_err(classify))
             .await
     }
 

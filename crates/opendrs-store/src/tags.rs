@@ -214,7 +214,7 @@ fn project_tags(
 impl TagStore for SqliteStore {
     async fn tag_write(&self, tenant: &Tenant, write: &TagWrite) -> StoreResult<TagWriteResult> {
         let (tenant, write) = (tenant.clone(), write.clone());
-        self.blocking(move |conn| {
+        self.writing(move |conn| {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(classify)?;
@@ -228,7 +228,7 @@ impl TagStore for SqliteStore {
 
     async fn tag_audit(&self, _tenant: &Tenant, record: &AuditRecord) -> StoreResult<()> {
         let record = record.clone();
-        self.blocking(move |conn| {
+        self.writing(move |conn| {
             let tx = conn
                 .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
                 .map_err(classify)?;
