@@ -28,15 +28,8 @@ pub enum Action {
 }
 
 impl Action {
-    pub const ALL: &'static [Action] = &[
-        Action::Start,
-        Action::Pause,
-        Action::ContinueJob,
-        Action::Retry,
-        Action::StopJob,
-        Action::Delete,
-        Action::ModifyConfiguration,
-    ];
+    /// The actions `job_action` shows (every action but the hidden `ForceStop`).
+    pub const ALL: &'static [Action] = Action::EVERY.split_at(7).0;
 
     /// Every action of the table, the hidden `ForceStop` included.
     pub const EVERY: &'static [Action] = &[

@@ -8,6 +8,7 @@ mod lifecycle;
 mod list_sql;
 mod rows;
 mod schema;
+mod sql;
 mod tags;
 mod write;
 

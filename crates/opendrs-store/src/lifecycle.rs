@@ -70,6 +70,19 @@ struct Cause<'a> {
     error_msg: Option<&'a str>,
 }
 
+impl<'a> Cause<'a> {
+    /// A change made by the user write `w`.
+    fn user(w: &'a JobWrite, exec_at: i64, label: &'a str) -> Self {
+        Cause {
+            at: w.now_ms,
+            exec_at,
+            label,
+            request_id: Some(&w.actor.request_id),
+            error_msg: None,
+        }
+    }
+}
+
 /// Records a status change of one job.
 fn event(
     conn: &Connection,
@@ -287,14 +300,13 @@ fn create(
     conn.prepare_cached("UPDATE jobs SET spec = ?2 WHERE seq = ?1")?
         .execute(params![seq, spec])?;
     let label = format!("user:{}", w.operation);
-    let cause = Cause {
-        at: w.now_ms,
-        exec_at: exec,
-        label: &label,
-        request_id: Some(&w.actor.request_id),
-        error_msg: None,
-    };
-    event(conn, seq, None, JobStatus::Creating, &cause)?;
+    event(
+        conn,
+        seq,
+        None,
+        JobStatus::Creating,
+        &Cause::user(w, exec, &label),
+    )?;
     let next = data_plane_next(JobStatus::Creating, new.task_type)
         .map(|t| (t, due_at(&w.settings, exec, &t, Due::AfterStep)));
     schedule(conn, seq, next, exec)?;
@@ -406,13 +418,7 @@ fn act(
     }
     if decision.to != row.status {
         let label = format!("user:{}", w.operation);
-        let cause = Cause {
-            at: w.now_ms,
-            exec_at: exec,
-            label: &label,
-            request_id: Some(&w.actor.request_id),
-            error_msg: None,
-        };
+        let cause = Cause::user(w, exec, &label);
         set_status(conn, row.seq, row.status, decision.to, &cause)?;
         // Children follow their parent wherever their own status allows the same action.
         for (child, status) in children(conn, row.seq)? {

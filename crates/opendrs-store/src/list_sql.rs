@@ -7,46 +7,14 @@
 //!    verified against every filter and sorted;
 //! 3. a name shorter than 3 characters: the list index is walked and each row verified.
 
-use crate::{grams, rows};
+use crate::{grams, rows, sql::Sql};
 use opendrs_core::{
     batch::JobRecord,
     caller::Tenant,
     job::Job,
     query::{JobQuery, NameFilter},
 };
-use rusqlite::{types::Value, Connection};
-
-/// A SQL fragment and its parameters.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    params: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    fn bind(&mut self, v: impl ToValue) -> &mut Self {
-        self.text.push('?');
-        self.params.push(v.to_value());
-        self
-    }
-
-    fn bind_list(&mut self, items: &[String]) -> &mut Self {
-        self.text.push('(');
-        for (i, item) in items.iter().enumerate() {
-            if i > 0 {
-                self.text.push(',');
-            }
-            self.bind(item.clone());
-        }
-        self.text.push(')');
-        self
-    }
-}
+use rusqlite::Connection;
 
 /// Candidate seqs from the indexed filters, as a compound SELECT; `None` when no filter has an
 /// index to offer.
@@ -462,29 +430,6 @@ pub fn attach_children(
         }
     }
     Ok(())
-}
-
-/// What can be bound as a parameter.
-trait ToValue {
-    fn to_value(self) -> Value;
-}
-
-impl ToValue for &str {
-    fn to_value(self) -> Value {
-        Value::Text(self.to_string())
-    }
-}
-
-impl ToValue for String {
-    fn to_value(self) -> Value {
-        Value::Text(self)
-    }
-}
-
-impl ToValue for i64 {
-    fn to_value(self) -> Value {
-        Value::Integer(self)
-    }
 }
 
 #[cfg(test)]

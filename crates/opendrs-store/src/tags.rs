@@ -1,7 +1,7 @@
 //! Job tags in SQLite: the v5 tag APIs over `job_tags`. Writes and their audit record share one
 //! IMMEDIATE transaction; lists read one snapshot.
 
-use crate::{classify, read_snapshot, SqliteStore};
+use crate::{classify, read_snapshot, sql::Sql, SqliteStore};
 use opendrs_core::{
     audit::AuditRecord,
     caller::Tenant,
@@ -11,7 +11,7 @@ use opendrs_core::{
         TaggedJob, Window,
     },
 };
-use rusqlite::{params, params_from_iter, types::Value, Connection, OptionalExtension};
+use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
 /// The job `id` of the project if `scope` admits it (children included): its `seq`.
 fn admitted_seq(
@@ -68,38 +68,6 @@ fn apply(conn: &Connection, tenant: &Tenant, w: &TagWrite) -> rusqlite::Result<T
         }
     }
     Ok(TagWriteResult::Done)
-}
-
-/// A statement with its parameters, built in order.
-#[derive(Default)]
-struct Sql {
-    text: String,
-    params: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, s: &str) -> &mut Self {
-        self.text.push_str(s);
-        self
-    }
-
-    fn bind(&mut self, v: impl Into<Value>) -> &mut Self {
-        self.text.push('?');
-        self.params.push(v.into());
-        self
-    }
-
-    fn bind_list(&mut self, vs: &[String]) -> &mut Self {
-        self.text.push('(');
-        for (i, v) in vs.iter().enumerate() {
-            if i > 0 {
-                self.text.push_str(", ");
-            }
-            self.bind(v.clone());
-        }
-        self.text.push(')');
-        self
-    }
 }
 
 /// `FROM jobs j WHERE …`: the top-level, live jobs of the scope that match the filter. Tag
