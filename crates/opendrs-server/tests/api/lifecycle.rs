@@ -554,3 +554,75 @@ async fn a_job_of_another_project_cannot_be_touched_through_this_one() {
         "names are unique per project, not across projects"
     );
 }
+
+#[tokio::test]
+async fn subtasks_move_with_their_parent_and_cannot_be_driven_alone() {
+    use crate::helpers::job;
+    use opendrs_core::enums::{DbUseType, JobStatus};
+    let app = app().await;
+    let mut parent = job(
+        "dr-parent",
+        "dr-parent",
+        DbUseType::Sync,
+        JobStatus::Configuration,
+        1,
+    );
+    parent.children = vec![
+        job(
+            "dr-child-1",
+            "dr-child-1",
+            DbUseType::Sync,
+            JobStatus::Configuration,
+            2,
+        ),
+        job(
+            "dr-child-2",
+            "dr-child-2",
+            DbUseType::Sync,
+            JobStatus::Configuration,
+            3,
+        ),
+    ];
+    app.seed(&app.p1, &[parent]);
+    let a = app
+        .op("POST", "batch-starting", json!({"job_id": "dr-child-1"}))
+        .await;
+    assert_eq!(item_status(&a), ("failed", "DRS.M00308"));
+    app.op("POST", "batch-starting", json!({"job_id": "dr-parent"}))
+        .await;
+    for id in ["dr-parent", "dr-child-1", "dr-child-2"] {
+        assert_eq!(app.status_of(id).await, "STARTJOBING", "{id}");
+    }
+    app.advance(5_000).await;
+    for id in ["dr-parent", "dr-child-1", "dr-child-2"] {
+        assert_eq!(app.status_of(id).await, "FULL_TRANSFER_STARTED", "{id}");
+    }
+    let listed = app.list(json!({"db_use_type": "sync"})).await;
+    assert_eq!(listed.ids(), vec!["dr-parent".to_string()]);
+    assert_eq!(
+        listed.body["jobs"][0]["children"][0]["status"],
+        "FULL_TRANSFER_STARTED"
+    );
+}
+
+#[tokio::test]
+async fn a_batch_write_that_cannot_be_read_fails_as_a_whole_with_a_clear_error() {
+    let app = app().await;
+    let path = format!("/v3/{}/jobs/batch-starting", app.p1.project_id());
+    for (body, code) in [
+        (&b"{not json"[..], "DRS.M00300"),
+        (&b"{}"[..], "DRS.M00201"),
+        (&br#"{"jobs": "all of them"}"#[..], "DRS.M00202"),
+        (
+            &br#"{"jobs": [{"job_id": "a"}, {"job_id": "a"}]}"#[..],
+            "DRS.M00202",
+        ),
+    ] {
+        let a = app.send("POST", &path, &app.admin, &[], body).await;
+        assert_eq!((a.status, a.code()), (400, code), "{}", a.text);
+    }
+    let zh = app
+        .send("POST", &path, &app.admin, &[("X-Language", "zh-cn")], b"{}")
+        .await;
+    assert_eq!(zh.msg(), "参数jobs为空。");
+}
