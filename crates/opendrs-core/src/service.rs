@@ -31,29 +31,32 @@ pub enum JobListing {
 }
 
 /// Rendered pages by (project, validated query), each labelled with the store's data version
-/// when it was read: an entry is served only while that version is current, so an answer is
-/// never staler than the store (any commit, from any process, moves the version).
+/// and the project's version when it was read: an entry is served while the data version is
+/// unchanged, or — after writes elsewhere — while its project's version is unchanged. Versions
+/// are read before the page, so a label is never newer than its page.
 struct PageCache {
     entries: Mutex<lru::LruCache<PageKey, Labelled>>,
 }
 
 /// (project key, validated query).
 type PageKey = (i64, JobQuery);
-/// (data version when read, rendered page).
-type Labelled = (u64, Arc<[u8]>);
+
+/// A rendered page and the versions it was read at.
+#[derive(Clone)]
+struct Labelled {
+    data_version: u64,
+    project_version: u64,
+    page: Arc<[u8]>,
+}
 
 impl PageCache {
-    fn get(&self, key: &PageKey, version: u64) -> Option<Arc<[u8]>> {
-        let mut entries = self.entries.lock().ok()?;
-        match entries.get(key) {
-            Some((v, page)) if *v == version => Some(page.clone()),
-            _ => None,
-        }
+    fn get(&self, key: &PageKey) -> Option<Labelled> {
+        self.entries.lock().ok()?.get(key).cloned()
     }
 
-    fn put(&self, key: PageKey, version: u64, page: Arc<[u8]>) {
+    fn put(&self, key: PageKey, entry: Labelled) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.put(key, (version, page));
+            entries.put(key, entry);
         }
     }
 }
@@ -208,13 +211,36 @@ impl Jobs {
         let Some(cache) = &self.cache else {
             return Ok(JobListing::Page(self.render_page(tenant, &query).await?));
         };
-        let version = self.store.data_version().await?;
+        let data_version = self.store.data_version().await?;
         let key = (tenant.key(), query);
-        if let Some(page) = cache.get(&key, version) {
+        let cached = cache.get(&key);
+        if let Some(entry) = &cached {
+            if entry.data_version == data_version {
+                return Ok(JobListing::Page(entry.page.clone()));
+            }
+        }
+        // Something changed somewhere: is it this project?
+        let project_version = self.store.project_version(tenant).await?;
+        if let Some(entry) = cached.filter(|e| e.project_version == project_version) {
+            let page = entry.page.clone();
+            cache.put(
+                key,
+                Labelled {
+                    data_version,
+                    ..entry
+                },
+            );
             return Ok(JobListing::Page(page));
         }
         let page = self.render_page(tenant, &key.1).await?;
-        cache.put(key, version, page.clone());
+        cache.put(
+            key,
+            Labelled {
+                data_version,
+                project_version,
+                page: page.clone(),
+            },
+        );
         Ok(JobListing::Page(page))
     }
 
@@ -271,5 +297,105 @@ impl Jobs {
             jobs: page.jobs.iter().map(JobInfo::from).collect(),
         };
         Ok(serde_json::to_vec(&body).map_err(Error::internal)?.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{
+        audit::AuditRecord,
+        batch::JobRecord,
+        caller::Role,
+        executor::{ExecutorSettings, RunReport},
+        identity::IdentitySnapshot,
+        ops::ItemOutcome,
+        store::{JobPage, StoreResult},
+    };
+    use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
+
+    /// A store that counts rendered pages and whose versions the test sets.
+    #[derive(Default)]
+    struct Versions {
+        data: AtomicU64,
+        project: [AtomicU64; 2],
+        pages: AtomicU64,
+    }
+
+    #[async_trait::async_trait]
+    impl Store for Versions {
+        async fn job_list(&self, _: &Tenant, _: &JobQuery) -> StoreResult<JobPage> {
+            self.pages.fetch_add(1, SeqCst);
+            Ok(JobPage {
+                total: 0,
+                jobs: Vec::new(),
+            })
+        }
+        async fn job_list_all(&self, _: &Tenant, _: &JobQuery) -> StoreResult<JobStream> {
+            unimplemented!("not listed whole here")
+        }
+        async fn job_get_many(&self, _: &Tenant, _: &[String]) -> StoreResult<Vec<JobRecord>> {
+            unimplemented!("no batch reads here")
+        }
+        async fn data_version(&self) -> StoreResult<u64> {
+            Ok(self.data.load(SeqCst))
+        }
+        async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64> {
+            Ok(self.project[tenant.key() as usize].load(SeqCst))
+        }
+        async fn identity_version(&self) -> StoreResult<i64> {
+            Ok(0)
+        }
+        async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot> {
+            unimplemented!("no identity here")
+        }
+        async fn job_write(&self, _: &Tenant, _: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
+            unimplemented!("no writes here")
+        }
+        async fn audit_append(&self, _: AuditRecord) -> StoreResult<()> {
+            Ok(())
+        }
+        async fn transitions_run(&self, _: &ExecutorSettings) -> StoreResult<RunReport> {
+            Ok(RunReport::default())
+        }
+        async fn clock_advance(&self, _: u64) -> StoreResult<i64> {
+            Ok(0)
+        }
+        async fn ping(&self) -> StoreResult<()> {
+            Ok(())
+        }
+    }
+
+    fn caller(project: i64) -> Caller {
+        Caller {
+            tenant: Tenant::new(format!("p{project}"), project),
+            user_id: "u".into(),
+            roles: vec![Role::Admin],
+            enterprise_projects: None,
+        }
+    }
+
+    #[test]
+    fn a_cached_page_survives_writes_to_other_projects_but_not_to_its_own() {
+        let store = Arc::new(Versions::default());
+        let jobs = Jobs::new(store.clone(), 16);
+        let body = br#"{"db_use_type":"migration"}"#;
+        let list = |project| {
+            futures::executor::block_on(jobs.job_list(&caller(project), body)).map(|_| ())
+        };
+        list(0).expect("first");
+        list(0).expect("again");
+        assert_eq!(store.pages.load(SeqCst), 1, "served from the cache");
+        // A write lands in project 1: the database moved, project 0 did not.
+        store.data.fetch_add(1, SeqCst);
+        store.project[1].fetch_add(1, SeqCst);
+        list(0).expect("after another project's write");
+        list(0).expect("and again");
+        assert_eq!(store.pages.load(SeqCst), 1, "still the cached page");
+        // A write lands in project 0 itself.
+        store.data.fetch_add(1, SeqCst);
+        store.project[0].fetch_add(1, SeqCst);
+        list(0).expect("after its own write");
+        assert_eq!(store.pages.load(SeqCst), 2, "read again");
     }
 }

@@ -86,6 +86,10 @@ pub trait Store: Send + Sync + 'static {
     /// of answers are valid while it stays the same.
     async fn data_version(&self) -> StoreResult<u64>;
 
+    /// A number that changes whenever the project's jobs or their tags change (0 before any).
+    /// A rendered page of the project stays valid while it stays the same.
+    async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64>;
+
     /// The identity version: it moves whenever projects, users, roles or keys change.
     async fn identity_version(&self) -> StoreResult<i64>;
 

@@ -28,7 +28,7 @@ use opendrs_core::{
     store::{JobPage, JobStream, JobWrite, Store, StoreError, StoreResult},
 };
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, ErrorCode, OpenFlags};
+use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
 use std::{path::Path, time::Duration};
 
 /// Jobs per chunk of the all-items stream.
@@ -493,6 +493,16 @@ impl Store for SqliteStore {
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
             .map_err(classify)?;
         Ok(v as u64)
+    }
+
+    async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64> {
+        // One indexed row, read on the request's thread like a page.
+        let conn = self.pool.get().map_err(pool_error)?;
+        let v: Option<i64> = conn
+            .prepare_cached("SELECT version FROM project_versions WHERE project_key = ?1")
+            .and_then(|mut s| s.query_row([tenant.key()], |r| r.get(0)).optional())
+            .map_err(classify)?;
+        Ok(v.unwrap_or(0) as u64)
     }
 
     async fn identity_version(&self) -> StoreResult<i64> {

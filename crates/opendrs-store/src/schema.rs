@@ -17,6 +17,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0003_lifecycle",
         include_str!("../migrations/sqlite/0003_lifecycle.sql"),
     ),
+    (
+        "0004_project_versions",
+        include_str!("../migrations/sqlite/0004_project_versions.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.

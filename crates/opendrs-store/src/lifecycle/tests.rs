@@ -194,3 +194,40 @@ async fn an_idle_executor_run_changes_nothing_that_caches_watch() {
     assert!(run.next_due.is_some(), "the pending step is reported");
     assert_eq!(store.data_version().await.expect("version"), before);
 }
+
+#[tokio::test]
+async fn a_project_version_moves_with_its_own_jobs_and_tags_only() {
+    use opendrs_core::store::Store;
+    let (_dir, store, tenant) = store();
+    let other = store
+        .write(|w| w.project_upsert("fedcba9876543210fedcba9876543210", "q", 0))
+        .expect("project");
+    let v = |t: &Tenant| {
+        let t = t.clone();
+        let s = store.clone();
+        async move { s.project_version(&t).await.expect("version") }
+    };
+    let (mine0, theirs0) = (v(&tenant).await, v(&other).await);
+    let created = write(
+        &store,
+        &tenant,
+        vec![WriteItem::Create(Box::new(new_job("versioned")))],
+    );
+    let mine1 = v(&tenant).await;
+    assert!(mine1 > mine0, "an insert moves it");
+    assert_eq!(v(&other).await, theirs0, "not another project's");
+    let id = created[0].job_id().expect("id").to_string();
+    let modify = WriteItem::Act {
+        job_id: id,
+        op: Op::Modify {
+            configuration: false,
+        },
+        modification: Some(Box::new(Modification {
+            tags: vec![("k".into(), "v".into())],
+            ..Modification::default()
+        })),
+    };
+    write(&store, &tenant, vec![modify]);
+    assert!(v(&tenant).await > mine1, "an update and a tag move it");
+    assert_eq!(v(&other).await, theirs0);
+}
