@@ -42,6 +42,9 @@
 #   WRK_RUNS [3]  WRK_SECS [10]
 #   PROBE_COUNT [300]  PROBE_PAUSE_MS [10]  PROBE_DELAY [2]
 #   DIAG [1]  DIAG_SECS [5]
+#   MIX_CACHE [0]         page_cache_entries of the mixed step's server (0: off, the engine alone;
+#                         e.g. 256, the default, to see writes to another project leave the
+#                         listed project's cached pages valid)
 #   SKIP_BUILD [0]        1: use the binaries already built
 #   OPENDRS_BIN           use this opendrs binary (e.g. a pinned copy) instead of target/release
 #   BENCH_OUT [bench/out/lifecycle]
@@ -67,6 +70,7 @@ PROBE_COUNT=${PROBE_COUNT:-300}
 PROBE_PAUSE_MS=${PROBE_PAUSE_MS:-10}
 PROBE_DELAY=${PROBE_DELAY:-2}
 DIAG=${DIAG:-1}
+MIX_CACHE=${MIX_CACHE:-0}
 DIAG_SECS=${DIAG_SECS:-5}
 SEED=1
 CLK_TCK=$(getconf CLK_TCK)
@@ -124,15 +128,16 @@ stop_server() {
   SERVER_PID=""
 }
 
-# start_opendrs DATA_DIR LOGFILE: unauthenticated, cache off, no throttle, executor defaults.
+# start_opendrs DATA_DIR LOGFILE [CACHE_ENTRIES]: unauthenticated, cache off unless given, no
+# throttle, executor defaults.
 start_opendrs() {
-  local dir=$1 logf=$2
+  local dir=$1 logf=$2 cache=${3:-0}
   if port_in_use "$PORT"; then log "port $PORT is busy; set PORT"; exit 1; fi
   env -u OPENDRS_PAGE_CACHE_ENTRIES -u OPENDRS_EXECUTOR_ENABLED -u OPENDRS_EXECUTOR_CLOCK \
     -u OPENDRS_EXECUTOR_POLL_MS -u OPENDRS_STEP_CREATE_MS -u OPENDRS_STEP_START_MS \
     -u OPENDRS_STEP_FULL_TRANSFER_MS -u OPENDRS_STEP_RELEASE_MS -u OPENDRS_DB_CONNECTIONS \
     NO_COLOR=1 OPENDRS_LOG_LEVEL=warn OPENDRS_THROTTLE_RATE=0 OPENDRS_AUTH_DISABLED=true \
-    OPENDRS_PAGE_CACHE_ENTRIES=0 \
+    OPENDRS_PAGE_CACHE_ENTRIES="$cache" \
     "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" >"$logf" 2>&1 &
   SERVER_PID=$!
   if ! wait_port "$PORT" 120; then log "opendrs did not start: $(tail -5 "$logf")"; exit 1; fi
@@ -318,7 +323,8 @@ stop_server ref-axum
 MDIR=$OUT/data/mixed
 MBIG=$(jq_field "$MDIR/generate.json" big_project_id)
 MSMALL=$(jq_field "$MDIR/generate.json" small_project_id)
-start_opendrs "$MDIR" "$OUT/server-mixed.log"
+start_opendrs "$MDIR" "$OUT/server-mixed.log" "$MIX_CACHE"
+log "mixed step: page cache entries $MIX_CACHE"
 LIST_URL=http://127.0.0.1:$PORT/v3/$MSMALL/jobs
 MTOTAL0=$(list_total "$MBIG")
 STOTAL0=$(list_total "$MSMALL")
