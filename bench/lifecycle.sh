@@ -45,6 +45,11 @@
 #   MIX_CACHE [0]         page_cache_entries of the mixed step's server (0: off, the engine alone;
 #                         e.g. 256, the default, to see writes to another project leave the
 #                         listed project's cached pages valid)
+#   ONLY_MIXED [0]        1: only the fsync floor and the mixed step (no creation, ref-axum, diagnosis)
+#   MIX_JOBS [10000]  MIX_BIG_JOBS [1000]   the mixed store's size and its biggest project's
+#   MIX_LIST [small]      which project the list reads: small (writes go to the big one) or big
+#                         (writes go to the small one)
+#   MIX_BODY [bench/bodies/page.json]        the list request's body in the mixed step
 #   SKIP_BUILD [0]        1: use the binaries already built
 #   OPENDRS_BIN           use this opendrs binary (e.g. a pinned copy) instead of target/release
 #   BENCH_OUT [bench/out/lifecycle]
@@ -71,6 +76,11 @@ PROBE_PAUSE_MS=${PROBE_PAUSE_MS:-10}
 PROBE_DELAY=${PROBE_DELAY:-2}
 DIAG=${DIAG:-1}
 MIX_CACHE=${MIX_CACHE:-0}
+ONLY_MIXED=${ONLY_MIXED:-0}
+MIX_JOBS=${MIX_JOBS:-10000}
+MIX_BIG_JOBS=${MIX_BIG_JOBS:-1000}
+MIX_LIST=${MIX_LIST:-small}
+MIX_BODY=${MIX_BODY:-$BENCH/bodies/page.json}
 DIAG_SECS=${DIAG_SECS:-5}
 SEED=1
 CLK_TCK=$(getconf CLK_TCK)
@@ -224,7 +234,7 @@ print(json.dumps(out))
 PY
 
 probe() { # NAME PROJECT: one probe run into $OUT/probe/NAME.json
-  python3 "$PROBE" "$PORT" "$2" "$PAGE" "$PROBE_COUNT" "$PROBE_PAUSE_MS" "$((WRK_SECS - PROBE_DELAY - 1))" "$1" \
+  python3 "$PROBE" "$PORT" "$2" "$MIX_BODY" "$PROBE_COUNT" "$PROBE_PAUSE_MS" "$((WRK_SECS - PROBE_DELAY - 1))" "$1" \
     >"$OUT/probe/$1.json" || log "PROBLEM: probe $1 failed"
   log "probe $1: $(cut -c1-200 "$OUT/probe/$1.json")"
 }
@@ -267,14 +277,17 @@ rm -f "$OUT/dsync.test"
 log "$(tail -1 "$OUT/dsync.txt")"
 
 # 1. Stores (always fresh: the steps below add jobs to them).
-for s in create mixed; do
+STORES="create mixed"; [[ $ONLY_MIXED == 1 ]] && STORES=mixed
+for s in $STORES; do
   rm -rf "$OUT/data/$s"
   mkdir -p "$OUT/data/$s"
-  "$BIN" admin generate --data-dir "$OUT/data/$s" --jobs 10000 --projects 100 \
-    --big-project-jobs 1000 --seed "$SEED" >"$OUT/data/$s/generate.json" 2>"$OUT/generate-$s.log"
+  jobs=10000 big=1000; [[ $s == mixed ]] && jobs=$MIX_JOBS big=$MIX_BIG_JOBS
+  "$BIN" admin generate --data-dir "$OUT/data/$s" --jobs "$jobs" --projects 100 \
+    --big-project-jobs "$big" --seed "$SEED" >"$OUT/data/$s/generate.json" 2>"$OUT/generate-$s.log"
   log "store $s generated: $(tr -d '\n ' <"$OUT/data/$s/generate.json")"
 done
 
+if [[ $ONLY_MIXED != 1 ]]; then
 # 2. batch-creation throughput, and the small-page list on the same server as the reference.
 CDIR=$OUT/data/create
 CBIG=$(jq_field "$CDIR/generate.json" big_project_id)
@@ -318,6 +331,7 @@ for c in $CONNS; do
   done
 done
 stop_server ref-axum
+fi
 
 # 4. Mixed load against read-only load, same server, same store, same connections.
 MDIR=$OUT/data/mixed
@@ -325,31 +339,35 @@ MBIG=$(jq_field "$MDIR/generate.json" big_project_id)
 MSMALL=$(jq_field "$MDIR/generate.json" small_project_id)
 start_opendrs "$MDIR" "$OUT/server-mixed.log" "$MIX_CACHE"
 log "mixed step: page cache entries $MIX_CACHE"
-LIST_URL=http://127.0.0.1:$PORT/v3/$MSMALL/jobs
-MTOTAL0=$(list_total "$MBIG")
-STOTAL0=$(list_total "$MSMALL")
-probe idle-before "$MSMALL"
+LISTP=$MSMALL WRITEP=$MBIG
+[[ $MIX_LIST == big ]] && LISTP=$MBIG WRITEP=$MSMALL
+log "mixed step: list $LISTP ($MIX_LIST, body $(basename "$MIX_BODY")), writes to $WRITEP"
+echo "store $MIX_JOBS jobs (biggest project $MIX_BIG_JOBS); list: $MIX_LIST project, body $(basename "$MIX_BODY") $(tr -d '\n' <"$MIX_BODY"); writes: the other project; page cache entries: $MIX_CACHE" >"$OUT/mixed-settings.txt"
+LIST_URL=http://127.0.0.1:$PORT/v3/$LISTP/jobs
+MTOTAL0=$(list_total "$WRITEP")
+STOTAL0=$(list_total "$LISTP")
+probe idle-before "$LISTP"
 for ((i = 1; i <= WRK_RUNS; i++)); do
   for kind in readonly mixed; do
     every=0; [[ $kind == mixed ]] && every=10
     name=$kind-c$MIX_CONNS-$i
-    ( sleep "$PROBE_DELAY"; probe "$name" "$MSMALL" ) &
+    ( sleep "$PROBE_DELAY"; probe "$name" "$LISTP" ) &
     BG_PID=$!
-    wrk_once "$name" "$MIX_CONNS" "$MIXED_LUA" "$LIST_URL" BODY_FILE="$PAGE" WRITE_EVERY=$every \
-      WRITE_PATH="/v3/$MBIG/jobs/batch-creation" RUN_TAG="m$i"
+    wrk_once "$name" "$MIX_CONNS" "$MIXED_LUA" "$LIST_URL" BODY_FILE="$MIX_BODY" WRITE_EVERY=$every \
+      WRITE_PATH="/v3/$WRITEP/jobs/batch-creation" RUN_TAG="m$i"
     wait "$BG_PID" || log "PROBLEM: probe $name exited with $?"
     BG_PID=""
   done
 done
-probe idle-after "$MSMALL"
-MTOTAL1=$(list_total "$MBIG")
-STOTAL1=$(list_total "$MSMALL")
-echo "{\"big_before\": $MTOTAL0, \"big_after\": $MTOTAL1, \"small_before\": $STOTAL0, \"small_after\": $STOTAL1}" >"$OUT/mixed-totals.json"
-log "mixed store: big project $MTOTAL0 -> $MTOTAL1, listed project $STOTAL0 -> $STOTAL1"
+probe idle-after "$LISTP"
+MTOTAL1=$(list_total "$WRITEP")
+STOTAL1=$(list_total "$LISTP")
+echo "{\"written_before\": $MTOTAL0, \"written_after\": $MTOTAL1, \"listed_before\": $STOTAL0, \"listed_after\": $STOTAL1}" >"$OUT/mixed-totals.json"
+log "mixed store: written project $MTOTAL0 -> $MTOTAL1, listed project $STOTAL0 -> $STOTAL1"
 stop_server opendrs-mixed
 
 # 5. Diagnosis: syscalls per creation call under strace (slows the server; counts only).
-if [[ $DIAG == 1 ]] && command -v strace >/dev/null; then
+if [[ $DIAG == 1 && $ONLY_MIXED != 1 ]] && command -v strace >/dev/null; then
   start_opendrs "$CDIR" "$OUT/server-diag.log"
   timeout $((DIAG_SECS + 30)) strace -f -c -e trace=fsync,fdatasync,pwrite64,write,futex,clock_nanosleep,nanosleep \
     -o "$OUT/strace.txt" -p "$SERVER_PID" 2>"$OUT/strace.err" &
@@ -411,38 +429,41 @@ print("# Lifecycle benchmark results\n")
 print("```\n" + open(os.path.join(out, "machine.txt")).read().strip() + "\n```\n")
 print("fsync floor (dd 500 x 4 KiB, oflag=dsync): `%s`\n" % open(os.path.join(out, "dsync.txt")).read().strip().splitlines()[-1])
 
-print("## batch-creation (10 jobs per call) and references, wrk -t1 -d%ds, %d runs, medians\n" % (secs, runs))
-print("| case | -c | runs, req/s | median req/s | median jobs/s | p50 ms | p99 ms | non-2xx | socket errors | items created / failed | server CPU s per run |")
-print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
-rows = {}
-for c in conns:
-    for label, pre in (("batch-creation", "create"), ("list page, small project, same server", "list"), ("ref-axum fixed response", "ref")):
-        rs = series("%s-c%s" % (pre, c))
-        rows[(pre, c)] = rs
-        rps = med(rs, "rps")
-        jobs = "%.0f" % (rps * 10) if pre == "create" else "–"
-        items = "%d / %d" % (sum(r.get("lc_items_creating", 0) for r in rs if r), sum(r.get("lc_items_failed", 0) for r in rs if r)) if pre == "create" else "–"
-        print("| %s | %s | %s | %.0f | %s | %.2f | %.2f | %d | %d | %s | %s |" % (
-            label, c, " / ".join("%.0f" % r["rps"] for r in rs if r), rps, jobs,
-            med(rs, "p50_us") / 1000, med(rs, "p99_us") / 1000,
-            sum(r["non2xx"] for r in rs if r), sum(r["errors"] for r in rs if r), items,
-            " / ".join("%.1f" % r["cpu_s"] for r in rs if r and r["cpu_s"] is not None) or "–"))
-print()
-print("| ratio of median req/s | " + " | ".join("-c%s" % c for c in conns) + " |")
-print("|---|" + "---:|" * len(conns))
-for label, a, b in (("batch-creation calls / list page (same server)", "create", "list"),
-                    ("batch-creation calls / ref-axum", "create", "ref"),
-                    ("list page / ref-axum", "list", "ref")):
-    print("| %s | %s |" % (label, " | ".join("%.2f %%" % (100 * med(rows[(a, c)], "rps") / med(rows[(b, c)], "rps")) for c in conns)))
-print()
-for c in conns:
-    rs = rows[("create", c)]
-    print("- -c%s: server CPU per batch-creation call (median run): %.3f ms; wall time per call at the median rate: %.3f ms"
-          % (c, 1000 * med(rs, "cpu_s") / (med(rs, "rps") * secs), 1000.0 / med(rs, "rps")))
-print("- creation project totals: `%s`" % open(os.path.join(out, "create-totals.json")).read().strip())
-print()
+creation = os.path.exists(os.path.join(out, "create-totals.json"))
+if creation:
+    print("## batch-creation (10 jobs per call) and references, wrk -t1 -d%ds, %d runs, medians\n" % (secs, runs))
+    print("| case | -c | runs, req/s | median req/s | median jobs/s | p50 ms | p99 ms | non-2xx | socket errors | items created / failed | server CPU s per run |")
+    print("|---|---:|---|---:|---:|---:|---:|---:|---:|---|---|")
+    rows = {}
+    for c in conns:
+        for label, pre in (("batch-creation", "create"), ("list page, small project, same server", "list"), ("ref-axum fixed response", "ref")):
+            rs = series("%s-c%s" % (pre, c))
+            rows[(pre, c)] = rs
+            rps = med(rs, "rps")
+            jobs = "%.0f" % (rps * 10) if pre == "create" else "–"
+            items = "%d / %d" % (sum(r.get("lc_items_creating", 0) for r in rs if r), sum(r.get("lc_items_failed", 0) for r in rs if r)) if pre == "create" else "–"
+            print("| %s | %s | %s | %.0f | %s | %.2f | %.2f | %d | %d | %s | %s |" % (
+                label, c, " / ".join("%.0f" % r["rps"] for r in rs if r), rps, jobs,
+                med(rs, "p50_us") / 1000, med(rs, "p99_us") / 1000,
+                sum(r["non2xx"] for r in rs if r), sum(r["errors"] for r in rs if r), items,
+                " / ".join("%.1f" % r["cpu_s"] for r in rs if r and r["cpu_s"] is not None) or "–"))
+    print()
+    print("| ratio of median req/s | " + " | ".join("-c%s" % c for c in conns) + " |")
+    print("|---|" + "---:|" * len(conns))
+    for label, a, b in (("batch-creation calls / list page (same server)", "create", "list"),
+                        ("batch-creation calls / ref-axum", "create", "ref"),
+                        ("list page / ref-axum", "list", "ref")):
+        print("| %s | %s |" % (label, " | ".join("%.2f %%" % (100 * med(rows[(a, c)], "rps") / med(rows[(b, c)], "rps")) for c in conns)))
+    print()
+    for c in conns:
+        rs = rows[("create", c)]
+        print("- -c%s: server CPU per batch-creation call (median run): %.3f ms; wall time per call at the median rate: %.3f ms"
+              % (c, 1000 * med(rs, "cpu_s") / (med(rs, "rps") * secs), 1000.0 / med(rs, "rps")))
+    print("- creation project totals: `%s`" % open(os.path.join(out, "create-totals.json")).read().strip())
+    print()
 
 print("## List latency: read-only vs mixed (90 %% list / 10 %% batch-creation of 1..10 jobs), wrk -t1 -c%s\n" % mix_c)
+print("settings: `%s`\n" % open(os.path.join(out, "mixed-settings.txt")).read().strip())
 print("| load | run | wrk req/s | wrk p50 / p99 ms (all requests) | writes answered / jobs created / failed | probe n | list client p50 / p90 / p99 / max ms | list Server-Timing p50 / p99 / max ms | server CPU s |")
 print("|---|---:|---:|---|---|---:|---|---|---:|")
 def probe(name):
