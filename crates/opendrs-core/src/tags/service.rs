@@ -244,11 +244,12 @@ impl Tags {
     }
 
     /// Commits a record of a write that ends without reaching the store's write; answers the
-    /// error to return (the storage error if the record could not be written).
+    /// error to return. As for the v3 writes, the refusal is the answer whether or not it could
+    /// be recorded (a failure to record it is logged).
     async fn record(&self, caller: &Caller, record: AuditRecord, error: Error) -> Error {
-        match self.store.tag_audit(&caller.tenant, &record).await {
-            Ok(()) => error,
-            Err(e) => e.into(),
+        if let Err(e) = self.store.tag_audit(&caller.tenant, &record).await {
+            tracing::error!(error = %e, "a refused tag write could not be audited");
         }
+        error
     }
 }

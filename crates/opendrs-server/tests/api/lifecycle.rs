@@ -54,13 +54,16 @@ impl TestApp {
             .collect()
     }
 
-    async fn status_of(&self, id: &str) -> String {
-        let path = format!("/v3/{}/jobs/batch-status", self.p1.project_id());
+    /// The first item of `batch-status` or `batch-detail` (`api`) for one job, as `cred`.
+    async fn read_one(&self, api: &str, cred: &Cred, id: &str) -> Value {
+        let path = format!("/v3/{}/jobs/{api}", self.p1.project_id());
         let body = json!({ "jobs": [id] }).to_string();
-        let a = self
-            .send("POST", &path, &self.admin, &[], body.as_bytes())
-            .await;
-        a.body["results"][0]["status"]
+        let a = self.send("POST", &path, cred, &[], body.as_bytes()).await;
+        a.body["results"][0].clone()
+    }
+
+    async fn status_of(&self, id: &str) -> String {
+        self.read_one("batch-status", &self.admin, id).await["status"]
             .as_str()
             .unwrap_or("<none>")
             .to_string()
@@ -121,16 +124,7 @@ async fn a_job_walks_its_whole_life_and_the_list_shows_each_step() {
     assert!(available
         .as_array()
         .is_some_and(|a| a.contains(&json!("PAUSE"))));
-    let detail = app
-        .send(
-            "POST",
-            &format!("/v3/{}/jobs/batch-detail", app.p1.project_id()),
-            &app.admin,
-            &[],
-            json!({"jobs": [id]}).to_string().as_bytes(),
-        )
-        .await;
-    let d = &detail.body["results"][0];
+    let d = &app.read_one("batch-detail", &app.admin, &id).await;
     for time in [
         "actual_start_time",
         "full_transfer_complete_time",
@@ -313,22 +307,13 @@ async fn modification_renames_and_retags_and_a_taken_name_is_refused() {
         .list(json!({"db_use_type": "migration", "tags": {"env": "prod", "team": "data"}}))
         .await;
     assert_eq!(tagged.ids(), vec![ids[0].clone()]);
-    let detail = app
-        .send(
-            "POST",
-            &format!("/v3/{}/jobs/batch-detail", app.p1.project_id()),
-            &app.admin,
-            &[],
-            json!({"jobs": [ids[0]]}).to_string().as_bytes(),
-        )
-        .await;
-    let d = &detail.body["results"][0];
+    let d = &app.read_one("batch-detail", &app.admin, &ids[0]).await;
     assert_eq!(d["description"], "moved");
     assert_eq!(d["subnet_id"], "b9d4c0a8-4b5e-4f4b-9b53-6d1c2d9a0001");
     assert_eq!(d["multi_write"], false);
     assert!(d.get("actual_start_time").is_none(), "never started");
     assert!(
-        !detail.text.contains("hunter2"),
+        !d.to_string().contains("hunter2"),
         "no password is ever stored"
     );
 }
@@ -397,17 +382,8 @@ async fn a_job_outside_the_callers_enterprise_projects_is_unknown_to_it() {
         .await;
     assert_eq!(a.body["results"][0]["error_code"], "DRS.M00202");
     // `limited` reads only e1: the e2 job does not exist for it.
-    let path = format!("/v3/{}/jobs/batch-status", app.p1.project_id());
-    let a = app
-        .send(
-            "POST",
-            &path,
-            &app.limited,
-            &[],
-            json!({"jobs": [id]}).to_string().as_bytes(),
-        )
-        .await;
-    assert_eq!(a.body["results"][0]["error_code"], "DRS.M05003");
+    let seen = app.read_one("batch-status", &app.limited, &id).await;
+    assert_eq!(seen["error_code"], "DRS.M05003");
 }
 
 #[tokio::test]
@@ -422,8 +398,8 @@ async fn injected_failures_leave_an_error_message_and_a_retry_recovers() {
     app.advance(5_000).await;
     app.op("POST", "batch-starting", json!({"job_id": id}))
         .await;
-    // The test's own settle uses the default settings (no failures): drive the server's
-    // executor instead by waking it with a write, then wait for it.
+    // `advance` settles with the default settings (no failures): settle this step with the
+    // server's own failing settings instead.
     use opendrs_core::store::Store;
     app.store.clock_advance(5_000).await.expect("advance");
     let failing = opendrs_server::Config {
@@ -434,17 +410,8 @@ async fn injected_failures_leave_an_error_message_and_a_retry_recovers() {
     .executor_settings();
     settle(&app.store, &failing).await.expect("settle");
     assert_eq!(app.status_of(&id).await, "START_JOB_FAILED");
-    let path = format!("/v3/{}/jobs/batch-status", app.p1.project_id());
-    let a = app
-        .send(
-            "POST",
-            &path,
-            &app.admin,
-            &[],
-            json!({"jobs": [id]}).to_string().as_bytes(),
-        )
-        .await;
-    assert!(a.body["results"][0]["error_message"]
+    let seen = app.read_one("batch-status", &app.admin, &id).await;
+    assert!(seen["error_message"]
         .as_str()
         .is_some_and(|m| m.contains("Injected failure")));
     app.op("POST", "batch-retry-task", json!({"job_id": id}))
