@@ -39,18 +39,32 @@ pub fn parse_duration_ms(s: &str) -> anyhow::Result<u64> {
         .ok_or_else(|| anyhow::anyhow!("{s:?} is too long"))
 }
 
+/// An audit record as shown: the record and, when the user still exists, `account/name`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Shown {
+    #[serde(flatten)]
+    pub record: AuditRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+}
+
 /// The audit records matching `filter`, oldest first.
-pub fn audit(store: &SqliteStore, filter: &AuditFilter) -> anyhow::Result<Vec<AuditRecord>> {
-    Ok(store.audit_list(filter)?)
+pub fn audit(store: &SqliteStore, filter: &AuditFilter) -> anyhow::Result<Vec<Shown>> {
+    Ok(store
+        .audit_list(filter)?
+        .into_iter()
+        .map(|(record, user)| Shown { record, user })
+        .collect())
 }
 
 /// One line per record, for people.
-pub fn audit_line(r: &AuditRecord) -> String {
+pub fn audit_line(s: &Shown) -> String {
+    let r = &s.record;
     format!(
         "{} UTC  {}  {}  {}  {}  jobs={}  request={}  {}",
         format_list_time(r.at_ms),
         r.project_id,
-        r.user_id,
+        s.user.as_deref().unwrap_or(&r.user_id),
         r.action,
         r.outcome.as_str(),
         r.job_ids.join(","),

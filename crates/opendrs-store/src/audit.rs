@@ -32,21 +32,28 @@ fn outcome(s: &str) -> Outcome {
     }
 }
 
-/// Records matching `f`, oldest first (the newest `f.limit` of them).
-pub fn list(conn: &Connection, f: &AuditFilter) -> rusqlite::Result<Vec<AuditRecord>> {
+/// Records matching `f`, oldest first (the newest `f.limit` of them), each with its user's
+/// `account/name` when the user still exists.
+pub fn list(
+    conn: &Connection,
+    f: &AuditFilter,
+) -> rusqlite::Result<Vec<(AuditRecord, Option<String>)>> {
     let mut stmt = conn.prepare(
-        "SELECT at, project_id, user_id, action, job_ids, request_id, outcome, detail FROM (
-             SELECT * FROM audit_log
-              WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)
-              ORDER BY at DESC, seq DESC LIMIT ?4)
-         ORDER BY at, seq",
+        "SELECT a.at, a.project_id, a.user_id, a.action, a.job_ids, a.request_id, a.outcome, a.detail,
+                d.name || '/' || u.name
+           FROM (SELECT * FROM audit_log
+                  WHERE (?1 IS NULL OR project_id = ?1) AND (?2 IS NULL OR at >= ?2) AND (?3 IS NULL OR at < ?3)
+                  ORDER BY at DESC, seq DESC LIMIT ?4) a
+           LEFT JOIN users u ON u.id = a.user_id
+           LEFT JOIN domains d ON d.key = u.domain_key
+          ORDER BY a.at, a.seq",
     )?;
     let rows = stmt.query_map(
         params![f.project_id, f.since_ms, f.until_ms, f.limit.max(1) as i64],
         |row| {
             let ids: String = row.get(4)?;
             let out: String = row.get(6)?;
-            Ok(AuditRecord {
+            let record = AuditRecord {
                 at_ms: row.get(0)?,
                 project_id: row.get(1)?,
                 user_id: row.get(2)?,
@@ -55,7 +62,8 @@ pub fn list(conn: &Connection, f: &AuditFilter) -> rusqlite::Result<Vec<AuditRec
                 request_id: row.get(5)?,
                 outcome: outcome(&out),
                 detail: row.get(7)?,
-            })
+            };
+            Ok((record, row.get(8)?))
         },
     )?;
     rows.collect()

@@ -159,8 +159,12 @@ impl SqliteStore {
         .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
     }
 
-    /// Audit records matching `filter`, oldest first.
-    pub fn audit_list(&self, filter: &AuditFilter) -> StoreResult<Vec<AuditRecord>> {
+    /// Audit records matching `filter`, oldest first, each with its user's `account/name` when
+    /// the user still exists.
+    pub fn audit_list(
+        &self,
+        filter: &AuditFilter,
+    ) -> StoreResult<Vec<(AuditRecord, Option<String>)>> {
         let conn = self.pool.get().map_err(pool_error)?;
         audit::list(&conn, filter).map_err(classify)
     }

@@ -355,11 +355,17 @@ async fn a_viewer_is_refused_every_write_and_the_refusal_is_audited() {
         .expect("audit");
     let refused: Vec<_> = audit
         .iter()
-        .filter(|r| r.outcome == opendrs_core::audit::Outcome::Refused)
+        .filter(|(r, _)| r.outcome == opendrs_core::audit::Outcome::Refused)
         .collect();
     assert_eq!(refused.len(), 6);
-    assert!(refused.iter().all(|r| r.detail.contains("DRS.M00102")));
-    let created = &audit[0];
+    assert!(
+        refused
+            .iter()
+            .all(|(r, user)| r.detail.contains("DRS.M00102")
+                && user.as_deref() == Some("acme/viewer"))
+    );
+    let (created, user) = &audit[0];
+    assert_eq!(user.as_deref(), Some("acme/admin"), "who, by name");
     assert_eq!(created.action, "BatchCreateJobs");
     assert_eq!(created.job_ids, vec![id]);
     assert_eq!(created.outcome, opendrs_core::audit::Outcome::Success);
