@@ -310,11 +310,11 @@ mod tests {
         executor::{ExecutorSettings, RunReport},
         identity::IdentitySnapshot,
         ops::ItemOutcome,
-        store::{JobPage, StoreResult},
+        store::{JobPage, StoreError, StoreResult},
     };
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 
-    /// A store that counts rendered pages and whose versions the test sets.
+    /// An empty, read-only store that counts rendered pages and whose versions the test sets.
     #[derive(Default)]
     struct Versions {
         data: AtomicU64,
@@ -332,10 +332,13 @@ mod tests {
             })
         }
         async fn job_list_all(&self, _: &Tenant, _: &JobQuery) -> StoreResult<JobStream> {
-            unimplemented!("not listed whole here")
+            Ok(JobStream {
+                total: 0,
+                chunks: Box::pin(futures::stream::empty()),
+            })
         }
         async fn job_get_many(&self, _: &Tenant, _: &[String]) -> StoreResult<Vec<JobRecord>> {
-            unimplemented!("no batch reads here")
+            Ok(Vec::new())
         }
         async fn data_version(&self) -> StoreResult<u64> {
             Ok(self.data.load(SeqCst))
@@ -347,10 +350,12 @@ mod tests {
             Ok(0)
         }
         async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot> {
-            unimplemented!("no identity here")
+            Ok(IdentitySnapshot::default())
         }
         async fn job_write(&self, _: &Tenant, _: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
-            unimplemented!("no writes here")
+            Err(StoreError::Unavailable(
+                "this test store is read-only".into(),
+            ))
         }
         async fn audit_append(&self, _: AuditRecord) -> StoreResult<()> {
             Ok(())
