@@ -1,6 +1,8 @@
 //! The closed enumerations of the DRS job model (`drs-v3-api.md` §2.4), as Rust enums that
 //! parse from and print to their exact wire spelling.
 
+use crate::error::{Error, Reason, Result};
+
 /// Declares a wire enumeration: variants, their exact spelling, `ALL`, `as_str` and `parse`.
 macro_rules! wire_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
@@ -11,6 +13,8 @@ macro_rules! wire_enum {
         impl $name {
             /// Every value, in declaration order.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
+            /// Every value's wire spelling, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[$($text),+];
 
             /// The exact wire spelling.
             pub fn as_str(self) -> &'static str {
@@ -29,12 +33,37 @@ macro_rules! wire_enum {
             }
         }
 
+        impl WireEnum for $name {
+            const NAMES: &'static [&'static str] = $name::NAMES;
+            fn parse_wire(s: &str) -> Option<Self> {
+                $name::parse(s)
+            }
+        }
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.serialize_str(self.as_str())
             }
         }
     };
+}
+
+/// A closed enumeration with an exact wire spelling (every `wire_enum!`).
+pub trait WireEnum: Sized + Copy + 'static {
+    /// Every value's wire spelling.
+    const NAMES: &'static [&'static str];
+    /// Parses the exact wire spelling.
+    fn parse_wire(s: &str) -> Option<Self>;
+}
+
+/// An optional enumerated field: absent or `""` is `None`; a value outside the enumeration is
+/// `DRS.M00202` naming `field` and the allowed values.
+pub fn one_of<T: WireEnum>(value: Option<&str>, field: &str) -> Result<Option<T>> {
+    match value {
+        None | Some("") => Ok(None),
+        Some(s) => T::parse_wire(s)
+            .map(Some)
+            .ok_or_else(|| Error::invalid_with(field, Reason::OneOf(T::NAMES))),
+    }
 }
 
 wire_enum!(

@@ -3,7 +3,7 @@
 //! by item: a bad item becomes that item's error, never the whole call's.
 
 use crate::{
-    enums::{is_engine_type, DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{is_engine_type, one_of, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     error::{Error, Reason, Result},
     job::Endpoint,
     lang::Lang,
@@ -87,25 +87,6 @@ fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str> {
         Some(s) => Ok(s),
     }
 }
-
-fn one_of<T>(
-    v: &Option<String>,
-    field: &str,
-    parse: fn(&str) -> Option<T>,
-    values: &'static [&'static str],
-) -> Result<Option<T>> {
-    match v.as_deref() {
-        None | Some("") => Ok(None),
-        Some(s) => parse(s)
-            .map(Some)
-            .ok_or_else(|| Error::invalid_with(field, Reason::OneOf(values))),
-    }
-}
-
-const DB_USE_TYPES: &[&str] = &["migration", "sync", "cloudDataGuard"];
-const NET_TYPES: &[&str] = &["vpn", "vpc", "eip"];
-const TASK_TYPES: &[&str] = &["FULL_TRANS", "FULL_INCR_TRANS", "INCR_TRANS"];
-const DIRECTIONS: &[&str] = &["up", "down", "non-dbs"];
 
 /// A job name: 4–50 characters, starting with a letter; letters, digits, `-` and `_`.
 pub fn check_name(name: &str, field: &str) -> Result<()> {
@@ -274,35 +255,21 @@ impl CreateJobReq {
         let name = required(&self.name, &f("name"))?.to_string();
         check_name(&name, &f("name"))?;
         required(&self.db_use_type, &f("db_use_type"))?;
-        let db_use_type = one_of(
-            &self.db_use_type,
-            &f("db_use_type"),
-            DbUseType::parse,
-            DB_USE_TYPES,
-        )?
-        .ok_or_else(|| Error::empty(f("db_use_type")))?;
+        let db_use_type = one_of::<DbUseType>(self.db_use_type.as_deref(), &f("db_use_type"))?
+            .ok_or_else(|| Error::empty(f("db_use_type")))?;
         let engine_type = required(&self.engine_type, &f("engine_type"))?.to_string();
         if !is_engine_type(&engine_type) {
             return Err(Error::invalid_with(f("engine_type"), Reason::UnknownEngine));
         }
         required(&self.job_direction, &f("job_direction"))?;
-        let job_direction = one_of(
-            &self.job_direction,
-            &f("job_direction"),
-            JobDirection::parse,
-            DIRECTIONS,
-        )?
-        .ok_or_else(|| Error::empty(f("job_direction")))?;
+        let job_direction =
+            one_of::<JobDirection>(self.job_direction.as_deref(), &f("job_direction"))?
+                .ok_or_else(|| Error::empty(f("job_direction")))?;
         required(&self.net_type, &f("net_type"))?;
-        let net_type = one_of(&self.net_type, &f("net_type"), NetType::parse, NET_TYPES)?
+        let net_type = one_of::<NetType>(self.net_type.as_deref(), &f("net_type"))?
             .ok_or_else(|| Error::empty(f("net_type")))?;
-        let task_type = one_of(
-            &self.task_type,
-            &f("task_type"),
-            TaskType::parse,
-            TASK_TYPES,
-        )?
-        .unwrap_or(TaskType::FullIncrTrans);
+        let task_type = one_of::<TaskType>(self.task_type.as_deref(), &f("task_type"))?
+            .unwrap_or(TaskType::FullIncrTrans);
         let node_type = match self.node_type.as_deref() {
             None | Some("") => "high".to_string(),
             Some(t) if NODE_TYPES.contains(&t) => t.to_string(),
@@ -522,29 +489,17 @@ impl ModifyJobReq {
             description: self.description,
             tags: check_tags(self.tags.as_deref().unwrap_or_default())?,
             alarm_notify: self.alarm_notify,
-            task_type: one_of(
-                &self.task_type,
-                &f("task_type"),
-                TaskType::parse,
-                TASK_TYPES,
-            )?,
-            net_type: one_of(&self.net_type, &f("net_type"), NetType::parse, NET_TYPES)?,
-            job_direction: one_of(
-                &self.job_direction,
+            task_type: one_of::<TaskType>(self.task_type.as_deref(), &f("task_type"))?,
+            net_type: one_of::<NetType>(self.net_type.as_deref(), &f("net_type"))?,
+            job_direction: one_of::<JobDirection>(
+                self.job_direction.as_deref(),
                 &f("job_direction"),
-                JobDirection::parse,
-                DIRECTIONS,
             )?,
             node_type,
             is_target_readonly: self.is_target_readonly,
             source_endpoint: endpoint(self.source_endpoint, "source_endpoint")?,
             target_endpoint: endpoint(self.target_endpoint, "target_endpoint")?,
-            db_use_type: one_of(
-                &self.db_use_type,
-                &f("db_use_type"),
-                DbUseType::parse,
-                DB_USE_TYPES,
-            )?,
+            db_use_type: one_of::<DbUseType>(self.db_use_type.as_deref(), &f("db_use_type"))?,
             engine_type,
         })
     }

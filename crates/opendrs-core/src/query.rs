@@ -3,7 +3,7 @@
 
 use crate::{
     caller::Caller,
-    enums::{is_engine_type, DbUseType, JobStatus, NetType},
+    enums::{is_engine_type, one_of, DbUseType, JobStatus, NetType},
     error::{Error, PageProblem, Reason, Result},
 };
 use serde::Deserialize;
@@ -15,38 +15,6 @@ pub const MAX_NAME_IDS: usize = 100;
 pub const MAX_TAGS: usize = 20;
 /// Most `instance_ids` a query may filter on.
 pub const MAX_INSTANCE_IDS: usize = 10;
-/// Every status's wire name, for error messages.
-const STATUS_NAMES: &[&str] = &[
-    "CREATING",
-    "CREATE_FAILED",
-    "CONFIGURATION",
-    "STARTJOBING",
-    "WAITING_FOR_START",
-    "START_JOB_FAILED",
-    "PAUSING",
-    "FULL_TRANSFER_STARTED",
-    "FULL_TRANSFER_FAILED",
-    "FULL_TRANSFER_COMPLETE",
-    "INCRE_TRANSFER_STARTED",
-    "INCRE_TRANSFER_FAILED",
-    "RELEASE_RESOURCE_STARTED",
-    "RELEASE_RESOURCE_FAILED",
-    "RELEASE_RESOURCE_COMPLETE",
-    "REBUILD_NODE_STARTED",
-    "REBUILD_NODE_FAILED",
-    "CHANGE_JOB_STARTED",
-    "CHANGE_JOB_FAILED",
-    "DELETED",
-    "CHILD_TRANSFER_STARTING",
-    "CHILD_TRANSFER_STARTED",
-    "CHILD_TRANSFER_COMPLETE",
-    "CHILD_TRANSFER_FAILED",
-    "RELEASE_CHILD_TRANSFER_STARTED",
-    "RELEASE_CHILD_TRANSFER_COMPLETE",
-    "NODE_UPGRADE_START",
-    "NODE_UPGRADE_COMPLETE",
-    "NODE_UPGRADE_FAILED",
-];
 /// Largest `per_page`.
 pub const MAX_PER_PAGE: i64 = 100;
 
@@ -194,28 +162,10 @@ impl QueryJobsReq {
     /// Validates the body for `caller` (whose enterprise-project limits narrow the query).
     pub fn validate(&self, caller: &Caller) -> Result<JobQuery> {
         let paging = paging(self.cur_page, self.per_page)?;
-        let db_use_type = match non_empty(&self.db_use_type) {
-            None => return Err(Error::empty("db_use_type")),
-            Some(s) => DbUseType::parse(s).ok_or_else(|| {
-                Error::invalid_with(
-                    "db_use_type",
-                    Reason::OneOf(&["migration", "sync", "cloudDataGuard"]),
-                )
-            })?,
-        };
-        let status = non_empty(&self.status)
-            .map(|s| {
-                JobStatus::parse(s)
-                    .ok_or_else(|| Error::invalid_with("status", Reason::OneOf(STATUS_NAMES)))
-            })
-            .transpose()?;
-        let net_type = non_empty(&self.net_type)
-            .map(|s| {
-                NetType::parse(s).ok_or_else(|| {
-                    Error::invalid_with("net_type", Reason::OneOf(&["vpn", "vpc", "eip"]))
-                })
-            })
-            .transpose()?;
+        let db_use_type = one_of::<DbUseType>(non_empty(&self.db_use_type), "db_use_type")?
+            .ok_or_else(|| Error::empty("db_use_type"))?;
+        let status = one_of::<JobStatus>(non_empty(&self.status), "status")?;
+        let net_type = one_of::<NetType>(non_empty(&self.net_type), "net_type")?;
         let engine_type = non_empty(&self.engine_type)
             .map(|s| {
                 if is_engine_type(s) {

@@ -33,7 +33,7 @@ fn code(body: &str) -> &'static str {
 #[test]
 fn the_status_names_in_messages_are_exactly_the_statuses() {
     let names: Vec<&str> = JobStatus::ALL.iter().map(|s| s.as_str()).collect();
-    assert_eq!(names, STATUS_NAMES);
+    assert_eq!(names, JobStatus::NAMES);
 }
 
 #[test]
