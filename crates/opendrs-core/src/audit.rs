@@ -1,6 +1,7 @@
 //! The audit trail: one record per write request (who, when, which project, which operation,
 //! which jobs, the request ID and the outcome), refused requests included.
 
+use crate::store::StoreResult;
 use serde::Serialize;
 
 /// Who is writing, and under which request: carried into every store write so that the audit
@@ -66,6 +67,13 @@ pub struct AuditRecord {
     pub outcome: Outcome,
     /// Per-item error codes (`job id → code`), or the refusal's code, as JSON text.
     pub detail: String,
+}
+
+/// Where audit records go. Writes that change jobs record themselves in their own transaction;
+/// this is for writes refused before they reach the jobs (each record its own transaction).
+#[async_trait::async_trait]
+pub trait AuditLog: Send + Sync + 'static {
+    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()>;
 }
 
 /// Which audit records to show.

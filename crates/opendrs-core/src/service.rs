@@ -323,6 +323,13 @@ mod tests {
     }
 
     #[async_trait::async_trait]
+    impl crate::audit::AuditLog for Versions {
+        async fn audit_append(&self, _: AuditRecord) -> StoreResult<()> {
+            Ok(())
+        }
+    }
+
+    #[async_trait::async_trait]
     impl Store for Versions {
         async fn job_list(&self, _: &Tenant, _: &JobQuery) -> StoreResult<JobPage> {
             self.pages.fetch_add(1, SeqCst);
@@ -356,9 +363,6 @@ mod tests {
             Err(StoreError::Unavailable(
                 "this test store is read-only".into(),
             ))
-        }
-        async fn audit_append(&self, _: AuditRecord) -> StoreResult<()> {
-            Ok(())
         }
         async fn transitions_run(&self, _: &ExecutorSettings) -> StoreResult<RunReport> {
             Ok(RunReport::default())

@@ -2,7 +2,7 @@
 //! cannot be expressed. Backends: `opendrs-store` (SQLite now, PostgreSQL next).
 
 use crate::{
-    audit::{Actor, AuditRecord},
+    audit::{Actor, AuditLog},
     batch::JobRecord,
     caller::Tenant,
     executor::{ExecutorSettings, RunReport},
@@ -71,7 +71,7 @@ pub struct JobWrite {
 
 /// The tenant-scoped job store.
 #[async_trait::async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: AuditLog {
     /// One page of `query`'s matches, newest first, with the total.
     async fn job_list(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobPage>;
 
@@ -99,9 +99,6 @@ pub trait Store: Send + Sync + 'static {
     /// Applies a batch write item by item (each item's outcome in order) and records it in the
     /// audit trail, all in one transaction: acknowledged means durable.
     async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>>;
-
-    /// Records a write that was refused before it reached the jobs.
-    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()>;
 
     /// Applies the data-plane transitions that are due (at most `settings.batch`) and purges
     /// deleted jobs past their retention, in one transaction: a transition is applied exactly

@@ -17,7 +17,7 @@ pub use rusqlite;
 
 use futures::StreamExt;
 use opendrs_core::{
-    audit::{AuditFilter, AuditRecord},
+    audit::{AuditFilter, AuditLog, AuditRecord},
     batch::JobRecord,
     caller::{Role, Tenant},
     executor::{ExecutorSettings, RunReport},
@@ -447,6 +447,14 @@ fn stream_all(
 }
 
 #[async_trait::async_trait]
+impl AuditLog for SqliteStore {
+    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
+        self.writing(move |c| audit::insert(c, &record).map_err(classify))
+            .await
+    }
+}
+
+#[async_trait::async_trait]
 impl Store for SqliteStore {
     async fn job_list(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobPage> {
         let (offset, limit) = match query.paging {
@@ -527,11 +535,6 @@ impl Store for SqliteStore {
     async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
         let tenant = tenant.clone();
         self.writing(move |c| lifecycle::job_write(c, &tenant, &write).map_err(classify))
-            .await
-    }
-
-    async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
-        self.writing(move |c| audit::insert(c, &record).map_err(classify))
             .await
     }
 

@@ -3,7 +3,6 @@
 
 use crate::{classify, read_snapshot, sql::Sql, SqliteStore};
 use opendrs_core::{
-    audit::AuditRecord,
     caller::Tenant,
     store::StoreResult,
     tags::{
@@ -190,18 +189,6 @@ impl TagStore for SqliteStore {
             crate::audit::insert(&tx, &write.audit_record(result)).map_err(classify)?;
             tx.commit().map_err(classify)?;
             Ok(result)
-        })
-        .await
-    }
-
-    async fn tag_audit(&self, _tenant: &Tenant, record: &AuditRecord) -> StoreResult<()> {
-        let record = record.clone();
-        self.writing(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(classify)?;
-            crate::audit::insert(&tx, &record).map_err(classify)?;
-            tx.commit().map_err(classify)
         })
         .await
     }

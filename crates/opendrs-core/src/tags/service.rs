@@ -221,14 +221,14 @@ impl Tags {
             Ok(v) => v,
             Err(e) => {
                 return Err(self
-                    .record(caller, audit.record(Outcome::Refused, Some(&e)), e)
+                    .record(audit.record(Outcome::Refused, Some(&e)), e)
                     .await)
             }
         };
         let Some(scope) = scope else {
             let e = Error::JobNotFound;
             return Err(self
-                .record(caller, audit.record(Outcome::Failure, Some(&e)), e)
+                .record(audit.record(Outcome::Failure, Some(&e)), e)
                 .await);
         };
         let write = TagWrite {
@@ -246,8 +246,8 @@ impl Tags {
     /// Commits a record of a write that ends without reaching the store's write; answers the
     /// error to return. As for the v3 writes, the refusal is the answer whether or not it could
     /// be recorded (a failure to record it is logged).
-    async fn record(&self, caller: &Caller, record: AuditRecord, error: Error) -> Error {
-        if let Err(e) = self.store.tag_audit(&caller.tenant, &record).await {
+    async fn record(&self, record: AuditRecord, error: Error) -> Error {
+        if let Err(e) = self.store.audit_append(record).await {
             tracing::error!(error = %e, "a refused tag write could not be audited");
         }
         error
