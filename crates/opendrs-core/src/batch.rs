@@ -89,6 +89,15 @@ impl BatchQueryJobReqPage {
     }
 }
 
+/// How much of each job a batch read needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Depth {
+    /// Status and failure only (`batch-status`, polled often): no tags, no history.
+    Status,
+    /// Everything `batch-detail` shows.
+    Detail,
+}
+
 /// One job of a batch answer, as the store found it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobRecord {

@@ -5,7 +5,7 @@ use crate::{
     audit::{Actor, AuditRecord, Outcome},
     batch::{
         detail_items, status_items, BatchListJobDetailsResponse, BatchListJobStatusResponse,
-        BatchQuery, BatchQueryJobReqPage, JobRecord,
+        BatchQuery, BatchQueryJobReqPage, Depth, JobRecord,
     },
     caller::{Caller, Tenant},
     error::{Error, Result},
@@ -251,7 +251,7 @@ impl Jobs {
         body: &[u8],
         lang: Lang,
     ) -> Result<BatchListJobStatusResponse> {
-        let (q, found) = self.batch_lookup(caller, body).await?;
+        let (q, found) = self.batch_lookup(caller, body, Depth::Status).await?;
         Ok(BatchListJobStatusResponse {
             results: status_items(&q.ids, &found, lang),
             count: q.count,
@@ -265,7 +265,7 @@ impl Jobs {
         body: &[u8],
         lang: Lang,
     ) -> Result<BatchListJobDetailsResponse> {
-        let (q, found) = self.batch_lookup(caller, body).await?;
+        let (q, found) = self.batch_lookup(caller, body, Depth::Detail).await?;
         Ok(BatchListJobDetailsResponse {
             count: q.count,
             results: detail_items(&q.ids, &found, lang),
@@ -278,12 +278,16 @@ impl Jobs {
         &self,
         caller: &Caller,
         body: &[u8],
+        depth: Depth,
     ) -> Result<(BatchQuery, Vec<JobRecord>)> {
         if !caller.can_read() {
             return Err(Error::Forbidden);
         }
         let q = crate::query::parse_json::<BatchQueryJobReqPage>(body)?.validate()?;
-        let mut found = self.store.job_get_many(&caller.tenant, &q.ids).await?;
+        let mut found = self
+            .store
+            .job_get_many(&caller.tenant, &q.ids, depth)
+            .await?;
         if let Some(eps) = &caller.enterprise_projects {
             found.retain(|r| eps.contains(&r.job.enterprise_project_id));
         }
@@ -344,7 +348,12 @@ mod tests {
                 chunks: Box::pin(futures::stream::empty()),
             })
         }
-        async fn job_get_many(&self, _: &Tenant, _: &[String]) -> StoreResult<Vec<JobRecord>> {
+        async fn job_get_many(
+            &self,
+            _: &Tenant,
+            _: &[String],
+            _: Depth,
+        ) -> StoreResult<Vec<JobRecord>> {
             Ok(Vec::new())
         }
         async fn data_version(&self) -> StoreResult<u64> {

@@ -3,7 +3,7 @@
 
 use crate::{
     audit::{Actor, AuditLog},
-    batch::JobRecord,
+    batch::{Depth, JobRecord},
     caller::Tenant,
     executor::{ExecutorSettings, RunReport},
     identity::IdentitySnapshot,
@@ -80,7 +80,13 @@ pub trait Store: AuditLog {
 
     /// The jobs (top-level or children, deleted ones included) with these IDs, with their
     /// tags, endpoints and parent; IDs that do not exist in the project are simply absent.
-    async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>>;
+    /// `depth` says whether tags and history times are needed (the detail) or not (the status).
+    async fn job_get_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        depth: Depth,
+    ) -> StoreResult<Vec<JobRecord>>;
 
     /// A number that changes whenever any committed data changes (from any process). Caches
     /// of answers are valid while it stays the same.

@@ -18,7 +18,7 @@ pub use rusqlite;
 use futures::StreamExt;
 use opendrs_core::{
     audit::{AuditFilter, AuditLog, AuditRecord},
-    batch::JobRecord,
+    batch::{Depth, JobRecord},
     caller::{Role, Tenant},
     executor::{ExecutorSettings, RunReport},
     identity::IdentitySnapshot,
@@ -490,9 +490,14 @@ impl Store for SqliteStore {
         })
     }
 
-    async fn job_get_many(&self, tenant: &Tenant, ids: &[String]) -> StoreResult<Vec<JobRecord>> {
+    async fn job_get_many(
+        &self,
+        tenant: &Tenant,
+        ids: &[String],
+        depth: Depth,
+    ) -> StoreResult<Vec<JobRecord>> {
         let conn = self.pool.get().map_err(pool_error)?;
-        read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids)).map_err(classify)
+        read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids, depth)).map_err(classify)
     }
 
     async fn data_version(&self) -> StoreResult<u64> {

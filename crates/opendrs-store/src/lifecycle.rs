@@ -10,7 +10,7 @@ use opendrs_core::{
     enums::{JobStatus, TaskType},
     executor::{ClockMode, ExecutorSettings, FailureInjection, RunReport},
     job::Job,
-    lifecycle::{data_plane_next, decide, Action, Due, JobState, Op, Step, Transition},
+    lifecycle::{data_plane_next, decide, next_status, Due, JobState, Op, Step, Transition},
     ops::{ItemOutcome, JobSpec, Modification, NewJob, MAX_TAGS},
     query::fold,
     store::JobWrite,
@@ -422,7 +422,7 @@ fn act(
         set_status(conn, row.seq, row.status, decision.to, &cause)?;
         // Children follow their parent wherever their own status allows the same action.
         for (child, status) in children(conn, row.seq)? {
-            if let Some(to) = next_for_child(status, decision.action) {
+            if let Some(to) = next_status(status, decision.action) {
                 set_status(conn, child, status, to, &cause)?;
             }
         }
@@ -435,10 +435,6 @@ fn act(
         id: job_id.to_string(),
         status: decision.to,
     })
-}
-
-fn next_for_child(status: JobStatus, action: Action) -> Option<JobStatus> {
-    opendrs_core::lifecycle::next_status(status, action)
 }
 
 /// Applies a modification's fields. The outer `Result` is the database's; the inner one is the

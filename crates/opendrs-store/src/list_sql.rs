@@ -9,7 +9,7 @@
 
 use crate::{grams, rows, sql::Sql};
 use opendrs_core::{
-    batch::JobRecord,
+    batch::{Depth, JobRecord},
     caller::Tenant,
     job::Job,
     query::{JobQuery, NameFilter},
@@ -287,11 +287,13 @@ fn children_sql(tenant: &Tenant, seqs: &[i64]) -> Sql {
     s
 }
 
-/// Jobs by ID (any status, children too), with parent ID, update time, endpoints and tags.
+/// Jobs by ID (any status, children too), with parent ID, update time and endpoints; at
+/// `Depth::Detail` also their tags and the start and full-transfer times from their history.
 pub fn job_get_many(
     conn: &Connection,
     tenant: &Tenant,
     ids: &[String],
+    depth: Depth,
 ) -> rusqlite::Result<Vec<JobRecord>> {
     if ids.is_empty() {
         return Ok(Vec::new());
@@ -299,9 +301,13 @@ pub fn job_get_many(
     let mut s = Sql::default();
     s.push("SELECT ").push(rows::COLUMNS);
     s.push(", j.update_time, j.source_endpoint, j.target_endpoint, p.id, j.spec,");
-    s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'),");
-    s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq");
-    s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))");
+    if depth == Depth::Detail {
+        s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'),");
+        s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq");
+        s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))");
+    } else {
+        s.push(" NULL, NULL");
+    }
     s.push(" FROM jobs j");
     s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq WHERE j.project_key = ")
         .bind(tenant.key());
@@ -328,8 +334,8 @@ pub fn job_get_many(
             ))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    if found.is_empty() {
-        return Ok(Vec::new());
+    if found.is_empty() || depth == Depth::Status {
+        return Ok(found.into_iter().map(|(_, r)| r).collect());
     }
     let mut t = Sql::default();
     t.push("SELECT job_seq, key, value FROM job_tags WHERE job_seq IN (");

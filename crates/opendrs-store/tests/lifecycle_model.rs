@@ -5,6 +5,7 @@
 
 use opendrs_core::{
     audit::Actor,
+    batch::Depth,
     caller::Tenant,
     enums::{JobStatus, TaskType},
     executor::{settle, ClockMode, ExecutorSettings, Timings},
@@ -174,7 +175,7 @@ async fn fixture() -> (Fixture, i64) {
 
 async fn status(f: &Fixture) -> JobStatus {
     f.store
-        .job_get_many(&f.tenant, std::slice::from_ref(&f.id))
+        .job_get_many(&f.tenant, std::slice::from_ref(&f.id), Depth::Status)
         .await
         .expect("read")
         .remove(0)
