@@ -87,56 +87,9 @@ CLK_TCK=$(getconf CLK_TCK)
 
 mkdir -p "$OUT"
 LOG=$OUT/run.log
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
-
-# ---------------------------------------------------------------------------------------------
-# Processes this script starts (stopped by PID on exit, never by name).
-SERVER_PID=""
-BG_PID=""
-cleanup() {
-  if [[ -n "$BG_PID" ]]; then kill "$BG_PID" 2>/dev/null || true; fi
-  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_port() { # port seconds
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    if port_in_use "$1"; then return 0; fi
-    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# stop_server NAME: SIGTERM, wait up to 30 s, record the exit status.
-stop_server() {
-  local name=$1 rc=0 i
-  [[ -n "$SERVER_PID" ]] || return 0
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    wait "$SERVER_PID" || rc=$?
-    log "PROBLEM: $name had already exited (status $rc) before it was stopped"
-    echo "$name exited-early status=$rc" >>"$OUT/server-exits.txt"
-    SERVER_PID=""
-    return 0
-  fi
-  kill -TERM "$SERVER_PID"
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    log "PROBLEM: $name did not stop within 30 s of SIGTERM; killing it"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" || rc=$?
-  echo "$name status=$rc" >>"$OUT/server-exits.txt"
-  # ref-axum has no SIGTERM handler: 143 (killed by SIGTERM) is its normal stop.
-  [[ $rc -eq 0 || ($name == ref-axum* && $rc -eq 143) ]] || log "PROBLEM: $name exited with status $rc"
-  SERVER_PID=""
-}
+# Logging, process tracking and cleanup, ports, stopping servers, ref-axum: shared with the
+# other benchmark script.
+source "$BENCH/lib.sh"
 
 # start_opendrs DATA_DIR LOGFILE [CACHE_ENTRIES]: unauthenticated, cache off unless given, no
 # throttle, executor defaults.
@@ -152,13 +105,6 @@ start_opendrs() {
   SERVER_PID=$!
   if ! wait_port "$PORT" 120; then log "opendrs did not start: $(tail -5 "$logf")"; exit 1; fi
   log "opendrs ($(basename "$dir") store) pid $SERVER_PID"
-}
-
-start_ref() {
-  if port_in_use "$REF_PORT"; then log "port $REF_PORT is busy"; exit 1; fi
-  BIND=127.0.0.1:$REF_PORT "$REF" >>"$OUT/ref-axum.log" 2>&1 &
-  SERVER_PID=$!
-  wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
 }
 
 jq_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
@@ -324,7 +270,7 @@ log "creation project total: $BEFORE before the check call, $AFTER after all run
 stop_server opendrs-create
 
 # 3. ref-axum's fixed response, same connections.
-start_ref
+start_ref "$OUT/ref-axum.log"
 for c in $CONNS; do
   for ((i = 1; i <= WRK_RUNS; i++)); do
     wrk_once "ref-c$c-$i" "$c" "$POST_LUA" "http://127.0.0.1:$REF_PORT/v3/$CSMALL/jobs" BODY_FILE="$PAGE"

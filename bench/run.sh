@@ -49,56 +49,9 @@ SEED=1
 
 mkdir -p "$OUT"
 LOG=$OUT/run.log
-log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
-
-# ---------------------------------------------------------------------------------------------
-# Processes this script starts (stopped by PID on exit, never by name).
-SERVER_PID=""
-SAMPLER_PID=""
-cleanup() {
-  if [[ -n "$SAMPLER_PID" ]]; then kill "$SAMPLER_PID" 2>/dev/null || true; fi
-  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
-}
-trap cleanup EXIT
-
-port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-wait_port() { # port seconds
-  local i
-  for ((i = 0; i < $2 * 10; i++)); do
-    if port_in_use "$1"; then return 0; fi
-    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
-    sleep 0.1
-  done
-  return 1
-}
-
-# stop_server NAME: SIGTERM, wait up to 30 s, record the exit status.
-stop_server() {
-  local name=$1 rc=0 i
-  [[ -n "$SERVER_PID" ]] || return 0
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    wait "$SERVER_PID" || rc=$?
-    log "PROBLEM: $name had already exited (status $rc) before it was stopped"
-    echo "$name exited-early status=$rc" >>"$OUT/server-exits.txt"
-    SERVER_PID=""
-    return 0
-  fi
-  kill -TERM "$SERVER_PID"
-  for ((i = 0; i < 300; i++)); do
-    kill -0 "$SERVER_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$SERVER_PID" 2>/dev/null; then
-    log "PROBLEM: $name did not stop within 30 s of SIGTERM; killing it"
-    kill -KILL "$SERVER_PID" 2>/dev/null || true
-  fi
-  wait "$SERVER_PID" || rc=$?
-  echo "$name status=$rc" >>"$OUT/server-exits.txt"
-  # ref-axum has no SIGTERM handler: 143 (killed by SIGTERM) is its normal stop.
-  [[ $rc -eq 0 || ($name == ref-axum* && $rc -eq 143) ]] || log "PROBLEM: $name exited with status $rc"
-  SERVER_PID=""
-}
+# Logging, process tracking and cleanup, ports, stopping servers, ref-axum: shared with the
+# other benchmark script.
+source "$BENCH/lib.sh"
 
 # start_opendrs DATA_DIR MODE(auth|unauth) CACHE(on|off) LOGFILE
 # CACHE on: the default page cache (OPENDRS_PAGE_CACHE_ENTRIES unset, 256 entries);
@@ -316,18 +269,11 @@ sign_headers() {
   [[ ${#SIGNED[@]} -gt 0 ]] || { log "opendrs sign printed no headers"; exit 1; }
 }
 
-start_ref() {
-  if port_in_use "$REF_PORT"; then log "port $REF_PORT is busy"; exit 1; fi
-  BIND=127.0.0.1:$REF_PORT "$REF" >>"$WD/ref-axum.log" 2>&1 &
-  SERVER_PID=$!
-  wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
-}
-
 URL_SMALL=http://127.0.0.1:$PORT/v3/$SMALL/jobs
 URL_BIG=http://127.0.0.1:$PORT/v3/$BIG/jobs
 
 # ref-axum: the fixed pre-serialised page (the yardstick for every ratio).
-start_ref
+start_ref "$WD/ref-axum.log"
 run_wrk ref-fixed "http://127.0.0.1:$REF_PORT/v3/$SMALL/jobs" "$PAGE"
 stop_server ref-axum
 
@@ -361,7 +307,7 @@ for cache in off on; do
 done
 
 # ref-axum again: how much the machine drifted over the throughput step (not used in ratios).
-start_ref
+start_ref "$WD/ref-axum.log"
 run_wrk ref-fixed-end "http://127.0.0.1:$REF_PORT/v3/$SMALL/jobs" "$PAGE"
 stop_server ref-axum-end
 

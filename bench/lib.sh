@@ -1,0 +1,65 @@
+# Shared shell helpers of the benchmark scripts (bench/run.sh, bench/lifecycle.sh). Source it
+# after setting OUT (the output directory) and LOG (the log file). The processes a script starts
+# are tracked in SERVER_PID (one server at a time), SAMPLER_PID and BG_PID, and stopped by PID on
+# exit, never by name. Everything binds and talks to 127.0.0.1 only.
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
+
+SERVER_PID=""
+SAMPLER_PID=""
+BG_PID=""
+cleanup() {
+  local pid
+  for pid in "$SAMPLER_PID" "$BG_PID"; do
+    if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
+  done
+  if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
+}
+trap cleanup EXIT
+
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+wait_port() { # port seconds
+  local i
+  for ((i = 0; i < $2 * 10; i++)); do
+    if port_in_use "$1"; then return 0; fi
+    if [[ -n "$SERVER_PID" ]] && ! kill -0 "$SERVER_PID" 2>/dev/null; then return 1; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# stop_server NAME: SIGTERM, wait up to 30 s, record the exit status.
+stop_server() {
+  local name=$1 rc=0 i
+  [[ -n "$SERVER_PID" ]] || return 0
+  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+    wait "$SERVER_PID" || rc=$?
+    log "PROBLEM: $name had already exited (status $rc) before it was stopped"
+    echo "$name exited-early status=$rc" >>"$OUT/server-exits.txt"
+    SERVER_PID=""
+    return 0
+  fi
+  kill -TERM "$SERVER_PID"
+  for ((i = 0; i < 300; i++)); do
+    kill -0 "$SERVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  if kill -0 "$SERVER_PID" 2>/dev/null; then
+    log "PROBLEM: $name did not stop within 30 s of SIGTERM; killing it"
+    kill -KILL "$SERVER_PID" 2>/dev/null || true
+  fi
+  wait "$SERVER_PID" || rc=$?
+  echo "$name status=$rc" >>"$OUT/server-exits.txt"
+  # ref-axum has no SIGTERM handler: 143 (killed by SIGTERM) is its normal stop.
+  [[ $rc -eq 0 || ($name == ref-axum* && $rc -eq 143) ]] || log "PROBLEM: $name exited with status $rc"
+  SERVER_PID=""
+}
+
+# start_ref LOGFILE: the shared ref-axum yardstick on REF_PORT (binary REF).
+start_ref() {
+  if port_in_use "$REF_PORT"; then log "port $REF_PORT is busy"; exit 1; fi
+  BIND=127.0.0.1:$REF_PORT "$REF" >>"$1" 2>&1 &
+  SERVER_PID=$!
+  wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
+}
