@@ -599,3 +599,51 @@ async fn a_batch_write_that_cannot_be_read_fails_as_a_whole_with_a_clear_error()
         .await;
     assert_eq!(zh.msg(), "参数jobs为空。");
 }
+
+#[tokio::test]
+async fn hostile_batch_writes_get_clear_errors_never_a_server_error() {
+    let app = app().await;
+    let deep = format!("{}{}", "[".repeat(5_000), "]".repeat(5_000));
+    let long_name = "a".repeat(100_000);
+    let bodies: Vec<Vec<u8>> = vec![
+        Vec::new(),
+        b"null".to_vec(),
+        b"[]".to_vec(),
+        vec![0xff, 0xfe, 0x00, 0x7b],
+        format!(r#"{{"jobs": {deep}}}"#).into_bytes(),
+        br#"{"jobs": [null, 1, "x", [], {}]}"#.to_vec(),
+        format!(r#"{{"jobs": [{{"job_id": "{long_name}", "name": "{long_name}"}}]}}"#).into_bytes(),
+        br#"{"jobs": [{"job_id": "a", "start_time": "99999999999999999999999"}]}"#.to_vec(),
+        br#"{"jobs": [{"job_id": "a", "start_time": "-5"}]}"#.to_vec(),
+        br#"{"jobs": [{"job_id": "a", "source_endpoint": {"db_port": 70000}}]}"#.to_vec(),
+        br#"{"jobs": [{"job_id": "a", "tags": {"k": "v"}}]}"#.to_vec(),
+        br#"{"jobs": [{"job_id": "'; DROP TABLE jobs; --", "delete_type": "delete"}]}"#.to_vec(),
+        br#"{"jobs": [{"job_id": "a\u0000b", "pause_mode": "all"}]}"#.to_vec(),
+    ];
+    for (method, api) in [
+        ("POST", "batch-creation"),
+        ("POST", "batch-starting"),
+        ("POST", "batch-pause-task"),
+        ("POST", "batch-retry-task"),
+        ("PUT", "batch-modification"),
+        ("DELETE", "batch-jobs"),
+    ] {
+        let path = format!("/v3/{}/jobs/{api}", app.p1.project_id());
+        for body in &bodies {
+            let a = app.send(method, &path, &app.admin, &[], body).await;
+            assert!(a.status < 500, "{api} {}: {}", a.status, a.text);
+            let answered =
+                a.body["results"].is_array() || a.code().starts_with("DRS.") && !a.msg().is_empty();
+            assert!(answered, "{api}: {}", a.text);
+        }
+    }
+    let big = vec![b' '; 2 * 1024 * 1024];
+    let path = format!("/v3/{}/jobs/batch-creation", app.p1.project_id());
+    let a = app.send("POST", &path, &app.admin, &[], &big).await;
+    assert_eq!((a.status, a.code()), (413, "APIGW.0201"));
+    assert_eq!(
+        app.list(json!({"db_use_type": "migration"})).await.total(),
+        0,
+        "nothing was created or dropped"
+    );
+}
