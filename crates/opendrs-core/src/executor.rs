@@ -146,7 +146,7 @@ pub struct RunReport {
 pub async fn settle(store: &dyn Store, settings: &ExecutorSettings) -> StoreResult<RunReport> {
     let mut total = RunReport::default();
     loop {
-        let run = store.transitions_run(settings).await?;
+        let run = crate::writes::transitions_run(store, settings).await?;
         total.applied += run.applied;
         total.purged += run.purged;
         total.next_due = run.next_due;

@@ -21,5 +21,6 @@ pub mod service;
 pub mod signing;
 pub mod store;
 pub mod tags;
+pub mod writes;
 
 pub use error::{Error, Result};

@@ -151,7 +151,7 @@ impl Jobs {
             settings: self.settings,
             items,
         };
-        let outcomes = self.store.job_write(&caller.tenant, write).await?;
+        let outcomes = crate::writes::job_write(&*self.store, &caller.tenant, write).await?;
         if let Some(wake) = &self.wake {
             wake();
         }
@@ -311,10 +311,8 @@ mod tests {
         audit::AuditRecord,
         batch::JobRecord,
         caller::Role,
-        executor::{ExecutorSettings, RunReport},
         identity::IdentitySnapshot,
-        ops::ItemOutcome,
-        store::{JobPage, StoreError, StoreResult},
+        store::{ExecutorPeek, JobPage, StoreError, StoreResult, TxBody},
     };
     use std::sync::atomic::{AtomicU64, Ordering::SeqCst};
 
@@ -368,16 +366,11 @@ mod tests {
         async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot> {
             Ok(IdentitySnapshot::default())
         }
-        async fn job_write(&self, _: &Tenant, _: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
-            Err(StoreError::Unavailable(
-                "this test store is read-only".into(),
-            ))
+        async fn transact(&self, _: TxBody) -> StoreResult<()> {
+            Err(StoreError::unavailable("this test store is read-only"))
         }
-        async fn transitions_run(&self, _: &ExecutorSettings) -> StoreResult<RunReport> {
-            Ok(RunReport::default())
-        }
-        async fn clock_advance(&self, _: u64) -> StoreResult<i64> {
-            Ok(0)
+        async fn executor_peek(&self) -> StoreResult<ExecutorPeek> {
+            Ok(ExecutorPeek::default())
         }
         async fn ping(&self) -> StoreResult<()> {
             Ok(())

@@ -1,45 +1,30 @@
 //! The storage contract. Every job method takes the [`Tenant`]: a query outside one project
-//! cannot be expressed. Backends: `opendrs-store` (SQLite now, PostgreSQL next).
+//! cannot be expressed. A backend (`opendrs-store`: SQLite and PostgreSQL) stores and queries;
+//! every decision about what to write lives in the core ([`crate::writes`]), which drives a
+//! backend's transaction through the primitives of [`JobTx`].
 
 use crate::{
-    audit::{Actor, AuditLog},
+    audit::AuditLog,
     batch::{Depth, JobRecord},
     caller::Tenant,
-    executor::{ExecutorSettings, RunReport},
+    executor::ExecutorSettings,
     identity::IdentitySnapshot,
     job::Job,
-    ops::{ItemOutcome, WriteItem},
+    ops::WriteItem,
     query::JobQuery,
+    tags::TagStore,
 };
 use futures::stream::BoxStream;
 
-/// What a backend can fail with. Mapped into [`crate::Error`] by the core.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database cannot be reached or is busy beyond the timeout: retry later.
-    #[error("storage unavailable: {0}")]
-    Unavailable(String),
-    /// A named thing (account, user, project, key) does not exist.
-    #[error("{0}")]
-    NotFound(String),
-    /// A uniqueness rule was broken (e.g. a job name already used in the project).
-    #[error("conflict on {0}")]
-    Conflict(String),
-    /// Anything else: a bug or corrupted data.
-    #[error("storage failure: {0}")]
-    Other(String),
-}
+mod admin;
+mod error;
+mod tx;
 
-impl From<StoreError> for crate::Error {
-    fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::Unavailable(detail) => crate::Error::Unavailable(detail),
-            other => crate::Error::internal(other),
-        }
-    }
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub use admin::{AdminStore, KeyRow, ProjectRow};
+pub use error::{StoreError, StoreErrorKind, StoreResult};
+pub use tx::{
+    transact, Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, TxBody,
+};
 
 /// One page of the list, with the total number of matches.
 #[derive(Debug, Clone, PartialEq)]
@@ -54,19 +39,30 @@ pub struct JobStream {
     pub chunks: BoxStream<'static, StoreResult<Vec<Job>>>,
 }
 
-/// One batch write: its items, who makes it and how to schedule what follows. The store
-/// applies every item and the audit record in ONE transaction.
+/// One batch write: its items, who makes it and how to schedule what follows. The core applies
+/// every item and the audit record in ONE transaction of the store.
 #[derive(Debug, Clone)]
 pub struct JobWrite {
     /// The API operation, for the audit trail (such as `BatchCreateJobs`).
     pub operation: &'static str,
-    pub actor: Actor,
+    pub actor: crate::audit::Actor,
     /// Wall clock, ms.
     pub now_ms: i64,
     /// `Some`: the only enterprise projects the caller may see and create in.
     pub visible_eps: Option<Vec<String>>,
     pub settings: ExecutorSettings,
     pub items: Vec<WriteItem>,
+}
+
+/// What the executor reads, without a write transaction, to know whether it has work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ExecutorPeek {
+    /// The earliest due time of a pending transition (executor clock, ms).
+    pub next_due: Option<i64>,
+    /// The stored virtual clock, once it has been started.
+    pub virtual_now: Option<i64>,
+    /// The earliest deletion time of a deleted top-level job (executor clock, ms).
+    pub oldest_deleted: Option<i64>,
 }
 
 /// The tenant-scoped job store.
@@ -89,11 +85,13 @@ pub trait Store: AuditLog {
     ) -> StoreResult<Vec<JobRecord>>;
 
     /// A number that changes whenever any committed data changes (from any process). Caches
-    /// of answers are valid while it stays the same.
+    /// of answers are valid while it stays the same. A backend without such a number returns
+    /// one that never repeats, so that every read checks [`Store::project_version`].
     async fn data_version(&self) -> StoreResult<u64>;
 
-    /// A number that changes whenever the project's jobs or their tags change (0 before any).
-    /// A rendered page of the project stays valid while it stays the same.
+    /// A number that changes whenever the project's jobs or their tags change (0 before any),
+    /// in the writing transaction: a rendered page of the project stays valid while it stays the
+    /// same, whichever instance wrote.
     async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64>;
 
     /// The identity version: it moves whenever projects, users, roles or keys change.
@@ -102,18 +100,17 @@ pub trait Store: AuditLog {
     /// Every project, user, role binding, limit and access key (secrets sealed), in one snapshot.
     async fn identity_snapshot(&self) -> StoreResult<IdentitySnapshot>;
 
-    /// Applies a batch write item by item (each item's outcome in order) and records it in the
-    /// audit trail, all in one transaction: acknowledged means durable.
-    async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>>;
+    /// Runs `body` in ONE write transaction: committed when it returns `Ok`, rolled back
+    /// otherwise. Writers may wait for each other here, never on a runtime thread.
+    async fn transact(&self, body: TxBody) -> StoreResult<()>;
 
-    /// Applies the data-plane transitions that are due (at most `settings.batch`) and purges
-    /// deleted jobs past their retention, in one transaction: a transition is applied exactly
-    /// once even with several executors, and a crash loses none.
-    async fn transitions_run(&self, settings: &ExecutorSettings) -> StoreResult<RunReport>;
-
-    /// Moves the virtual executor clock forward by `ms`; returns its new time.
-    async fn clock_advance(&self, ms: u64) -> StoreResult<i64>;
+    /// What the executor needs to know to sleep or to work (no write lock taken).
+    async fn executor_peek(&self) -> StoreResult<ExecutorPeek>;
 
     /// Whether the store answers (for readiness checks).
     async fn ping(&self) -> StoreResult<()>;
 }
+
+/// Everything a server needs of one database: jobs, tags and administration.
+pub trait Backend: Store + TagStore + AdminStore {}
+impl<T: Store + TagStore + AdminStore> Backend for T {}

@@ -561,11 +561,7 @@ pub struct InstancePage {
 
 /// The tenant-scoped tag store.
 #[async_trait::async_trait]
-pub trait TagStore: crate::audit::AuditLog {
-    /// Applies `write` to the job `write.job_id` if `write.scope` admits it (children included),
-    /// and commits `write.audit_record(result)` in the same write transaction, whatever the result.
-    async fn tag_write(&self, tenant: &Tenant, write: &TagWrite) -> StoreResult<TagWriteResult>;
-
+pub trait TagStore: crate::store::Store {
     /// The tags of job `job_id`, sorted by key; `None` when `scope` does not admit it.
     async fn tag_list(
         &self,

@@ -237,8 +237,7 @@ impl Tags {
             change,
             audit,
         };
-        self.store
-            .tag_write(&caller.tenant, &write)
+        crate::writes::tag_write(&*self.store, &caller.tenant, &write)
             .await?
             .into_result()
     }

@@ -1,0 +1,1 @@
+//! OpenDRS storage on PostgreSQL (work in progress).
