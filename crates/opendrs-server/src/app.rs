@@ -7,7 +7,7 @@ use crate::{
     http::{router, AppState},
 };
 use opendrs_core::service::Jobs;
-use opendrs_store::SqliteStore;
+use opendrs_core::store::Backend;
 use std::{future::Future, net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 
@@ -15,7 +15,7 @@ use tokio::net::TcpListener;
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
-    store: SqliteStore,
+    store: Arc<dyn Backend>,
     authn: Arc<Authenticator>,
     /// The lifecycle executor, stopped with the server.
     executor: Option<tokio::task::JoinHandle<()>>,
@@ -30,12 +30,12 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let store = SqliteStore::open_with(&config.database_path(), config.db_connections)?;
+        let store = config.open_database().await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
         let master = master_key::load(&config)?;
-        let shared: Arc<dyn opendrs_core::store::Store> = Arc::new(store.clone());
+        let shared: Arc<dyn opendrs_core::store::Store> = store.clone();
         let authn = Arc::new(Authenticator::new(shared.clone(), master, &config).await?);
         authn.spawn_refresher();
         if config.auth_disabled {
@@ -58,7 +58,7 @@ impl Application {
         let state = AppState {
             config: Arc::new(config),
             jobs: Jobs::new(shared, cached_pages).with_lifecycle(settings, Some(wake)),
-            tags: opendrs_core::tags::Tags::new(Arc::new(store.clone())),
+            tags: opendrs_core::tags::Tags::new(store.clone()),
             authn: authn.clone(),
         };
         Ok(Application {
@@ -76,7 +76,7 @@ impl Application {
     }
 
     /// The store, for seeding before serving.
-    pub fn store(&self) -> &SqliteStore {
+    pub fn store(&self) -> &Arc<dyn Backend> {
         &self.store
     }
 

@@ -2,7 +2,9 @@
 
 use crate::{app::shutdown_signal, config::Config, demo, telemetry, Application};
 use clap::{Args, Parser, Subcommand};
-use opendrs_store::{generate, SqliteStore};
+use opendrs_core::store::Backend;
+use opendrs_store::generate;
+use std::sync::Arc;
 use std::{net::SocketAddr, path::PathBuf};
 
 #[derive(Debug, Parser)]
@@ -57,6 +59,9 @@ pub struct StoreArgs {
     /// Data directory (default ./opendrs-data).
     #[arg(long, global = true)]
     pub data_dir: Option<PathBuf>,
+    /// The database: sqlite://PATH (default <data-dir>/opendrs.db) or postgres://USER@HOST:PORT/DB.
+    #[arg(long, global = true)]
+    pub database_url: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +123,11 @@ pub enum AdminCommand {
         store: StoreArgs,
         #[command(subcommand)]
         action: ClockAction,
+    },
+    /// Apply the database's pending migrations (the server also does at start) and show its version.
+    Migrate {
+        #[command(flatten)]
+        store: StoreArgs,
     },
     /// List projects, users and keys.
     List {
@@ -321,6 +331,9 @@ fn config(args: &StoreArgs) -> anyhow::Result<Config> {
     if let Some(d) = &args.data_dir {
         c.data_dir = d.clone();
     }
+    if let Some(u) = &args.database_url {
+        c.database_url = Some(u.clone());
+    }
     Ok(c)
 }
 
@@ -334,8 +347,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             action: ClockAction::Advance { by },
         }) => {
             let ms = crate::lifecycle_admin::parse_duration_ms(&by)?;
-            let (config, s) = open_store(&store)?;
-            let (now, report) = crate::lifecycle_admin::clock_advance(&s, &config, ms).await?;
+            let (config, s) = open_store(&store).await?;
+            let (now, report) = crate::lifecycle_admin::clock_advance(&*s, &config, ms).await?;
             println!(
                 "virtual clock at {now} ({} UTC): {} transitions applied, {} deleted jobs purged",
                 opendrs_core::job::format_list_time(now),
@@ -344,7 +357,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Admin(cmd) => tokio::task::spawn_blocking(move || admin_command(cmd)).await?,
+        Command::Admin(cmd) => admin_command(cmd).await,
         Command::Sign(args) => sign(args),
         Command::Openapi => {
             print!("{}", crate::http::openapi::document_json());
@@ -364,17 +377,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
     if args.demo {
-        let store = app.store().clone();
         let master = crate::authn::master_key::load(&config_copy)?;
-        let dir = data_dir.clone();
-        let mut info =
-            tokio::task::spawn_blocking(move || demo::ensure(&store, &master, &dir)).await??;
+        let mut info = demo::ensure(&**app.store(), &master, &data_dir).await?;
         app.authenticator().refresh().await?;
         info.endpoint = format!("http://{addr}");
         demo::write_file(&data_dir, &info)?;
         println!("{}", demo::try_it(&info));
     }
-    tracing::info!(%addr, data_dir = %data_dir.display(), "OpenDRS listening");
+    tracing::info!(%addr, data_dir = %data_dir.display(), database = %config_copy.database()?.display(), "OpenDRS listening");
     app.run_until(shutdown_signal()).await?;
     Ok(())
 }
@@ -389,36 +399,29 @@ async fn generate_jobs(args: GenerateArgs) -> anyhow::Result<()> {
         big_project_jobs: args.big_project_jobs,
         seed: args.seed,
     };
-    let path = config.database_path();
-    let summary = tokio::task::spawn_blocking(move || -> anyhow::Result<generate::Summary> {
-        let store = SqliteStore::open(&path)?;
-        let bar = indicatif::ProgressBar::new(spec.jobs);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} jobs {per_sec} eta {eta}",
-            )
+    let store = config.open_database().await?;
+    let bar = indicatif::ProgressBar::new(spec.jobs);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} jobs {per_sec} eta {eta}")
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        let started = std::time::Instant::now();
-        let s = generate::generate(&store, &spec, |n| bar.set_position(n))?;
-        bar.finish_and_clear();
-        eprintln!(
-            "generated {} jobs in {} projects in {:.1?}",
-            s.jobs,
-            s.projects,
-            started.elapsed()
-        );
-        Ok(s)
-    })
-    .await??;
+    );
+    let started = std::time::Instant::now();
+    let summary = generate::generate(&*store, &spec, |n| bar.set_position(n)).await?;
+    bar.finish_and_clear();
+    eprintln!(
+        "generated {} jobs in {} projects in {:.1?}",
+        summary.jobs,
+        summary.projects,
+        started.elapsed()
+    );
     println!("{}", serde_json::to_string_pretty(&summary)?);
     Ok(())
 }
 
-fn open_store(args: &StoreArgs) -> anyhow::Result<(Config, SqliteStore)> {
+async fn open_store(args: &StoreArgs) -> anyhow::Result<(Config, Arc<dyn Backend>)> {
     let config = config(args)?;
     std::fs::create_dir_all(&config.data_dir)?;
-    let store = SqliteStore::open(&config.database_path())?;
+    let store = config.open_database().await?;
     Ok((config, store))
 }
 
@@ -437,7 +440,7 @@ fn show(json: bool, value: serde_json::Value, human: String) -> anyhow::Result<(
     Ok(())
 }
 
-fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
+async fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
     use crate::admin;
     use serde_json::json;
     match cmd {
@@ -446,8 +449,8 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             store,
             action: AccountAction::Create { name, json },
         } => {
-            let (_, s) = open_store(&store)?;
-            let id = admin::account_create(&s, &name)?;
+            let (_, s) = open_store(&store).await?;
+            let id = admin::account_create(&*s, &name).await?;
             show(
                 json,
                 json!({"id": id, "name": name}),
@@ -455,7 +458,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             )
         }
         AdminCommand::Project { store, action } => {
-            let (_, s) = open_store(&store)?;
+            let (_, s) = open_store(&store).await?;
             match action {
                 ProjectAction::Create {
                     account,
@@ -463,7 +466,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     id,
                     json,
                 } => {
-                    let t = admin::project_create(&s, &account, &name, id.as_deref())?;
+                    let t = admin::project_create(&*s, &account, &name, id.as_deref()).await?;
                     show(
                         json,
                         json!({"id": t.project_id(), "name": name}),
@@ -472,18 +475,19 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                 }
                 ProjectAction::AddEnterpriseProject { project, id, name } => {
                     admin::enterprise_project_create(
-                        &s,
+                        &*s,
                         &project,
                         &id,
                         name.as_deref().unwrap_or(&id),
-                    )?;
+                    )
+                    .await?;
                     println!("enterprise project {id} added to {project}");
                     Ok(())
                 }
             }
         }
         AdminCommand::User { store, action } => {
-            let (_, s) = open_store(&store)?;
+            let (_, s) = open_store(&store).await?;
             match action {
                 UserAction::Create {
                     account,
@@ -491,7 +495,8 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     password,
                     json,
                 } => {
-                    let (id, pw) = admin::user_create(&s, &account, &name, password.as_deref())?;
+                    let (id, pw) =
+                        admin::user_create(&*s, &account, &name, password.as_deref()).await?;
                     show(
                         json,
                         json!({"id": id, "name": name, "password": pw}),
@@ -499,12 +504,12 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     )
                 }
                 UserAction::Disable { account, name } => {
-                    admin::user_set_enabled(&s, &account, &name, false)?;
+                    admin::user_set_enabled(&*s, &account, &name, false).await?;
                     println!("user {name} disabled");
                     Ok(())
                 }
                 UserAction::Enable { account, name } => {
-                    admin::user_set_enabled(&s, &account, &name, true)?;
+                    admin::user_set_enabled(&*s, &account, &name, true).await?;
                     println!("user {name} enabled");
                     Ok(())
                 }
@@ -514,7 +519,8 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     password,
                     json,
                 } => {
-                    let pw = admin::user_set_password(&s, &account, &name, password.as_deref())?;
+                    let pw =
+                        admin::user_set_password(&*s, &account, &name, password.as_deref()).await?;
                     show(
                         json,
                         json!({"name": name, "password": pw}),
@@ -527,14 +533,14 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     project,
                     enterprise_projects,
                 } => {
-                    admin::user_limit(&s, &account, &name, &project, &enterprise_projects)?;
+                    admin::user_limit(&*s, &account, &name, &project, &enterprise_projects).await?;
                     println!("user {name} limited to {enterprise_projects:?} in {project}");
                     Ok(())
                 }
             }
         }
         AdminCommand::Role { store, action } => {
-            let (_, s) = open_store(&store)?;
+            let (_, s) = open_store(&store).await?;
             let (account, user, project, r, grant) = match action {
                 RoleAction::Grant {
                     account,
@@ -549,7 +555,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     role,
                 } => (account, user, project, role, false),
             };
-            admin::role_set(&s, &account, &user, &project, role(&r)?, grant)?;
+            admin::role_set(&*s, &account, &user, &project, role(&r)?, grant).await?;
             println!(
                 "{} {r} {} {user} on {project}",
                 if grant { "granted" } else { "revoked" },
@@ -558,7 +564,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Key { store, action } => {
-            let (config, s) = open_store(&store)?;
+            let (config, s) = open_store(&store).await?;
             let master = crate::authn::master_key::load(&config)?;
             match action {
                 KeyAction::Create {
@@ -566,7 +572,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     user,
                     json,
                 } => {
-                    let k = admin::key_create(&s, &master, &account, &user)?;
+                    let k = admin::key_create(&*s, &master, &account, &user).await?;
                     show(
                         json,
                         serde_json::to_value(&k)?,
@@ -574,7 +580,7 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     )
                 }
                 KeyAction::Rotate { ak, json } => {
-                    let k = admin::key_rotate(&s, &master, &ak)?;
+                    let k = admin::key_rotate(&*s, &master, &ak).await?;
                     show(
                         json,
                         serde_json::to_value(&k)?,
@@ -582,26 +588,26 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
                     )
                 }
                 KeyAction::Delete { ak } => {
-                    admin::key_delete(&s, &ak)?;
+                    admin::key_delete(&*s, &ak).await?;
                     println!("access key {ak} deleted");
                     Ok(())
                 }
             }
         }
         AdminCommand::List { store, what, json } => {
-            let (_, s) = open_store(&store)?;
-            list(&s, what, json)
+            let (_, s) = open_store(&store).await?;
+            list(&*s, what, json).await
         }
         AdminCommand::Audit(args) => {
             use crate::lifecycle_admin::{audit, audit_line, parse_time};
-            let (_, s) = open_store(&args.store)?;
+            let (_, s) = open_store(&args.store).await?;
             let filter = opendrs_core::audit::AuditFilter {
                 project_id: args.project,
                 since_ms: args.since.as_deref().map(parse_time).transpose()?,
                 until_ms: args.until.as_deref().map(parse_time).transpose()?,
                 limit: args.limit.max(1),
             };
-            let records = audit(&s, &filter)?;
+            let records = audit(&*s, &filter).await?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&records)?);
             } else {
@@ -612,26 +618,35 @@ fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Clock { .. } => anyhow::bail!("clock runs asynchronously"),
+        AdminCommand::Migrate { store } => {
+            let (config, s) = open_store(&store).await?;
+            let (version, known) = s.schema_versions().await?;
+            println!(
+                "{} is at schema version {version} (this build knows {known})",
+                config.database()?.display()
+            );
+            Ok(())
+        }
     }
 }
 
-fn list(s: &SqliteStore, what: ListWhat, as_json: bool) -> anyhow::Result<()> {
+async fn list(s: &dyn Backend, what: ListWhat, as_json: bool) -> anyhow::Result<()> {
     use serde_json::json;
-    let snap = s.write(|w| w.identity_snapshot())?;
+    let snap = s.identity_snapshot().await?;
     let rows: Vec<serde_json::Value> = match what {
-        ListWhat::Projects => {
-            let mut v: Vec<_> = snap
-                .projects
-                .values()
-                .filter(|p| p.domain_id.is_some())
-                .collect();
-            v.sort_by(|a, b| {
-                a.name
-                    .cmp(&b.name)
-                    .then(a.tenant.project_id().cmp(b.tenant.project_id()))
-            });
-            v.iter().map(|p| json!({"id": p.tenant.project_id(), "name": p.name, "domain_id": p.domain_id})).collect()
-        }
+        ListWhat::Projects => s
+            .project_list()
+            .await?
+            .iter()
+            .map(|p| {
+                let domain_id = snap
+                    .projects
+                    .get(p.tenant.project_id())
+                    .and_then(|e| e.domain_id.clone());
+                json!({"id": p.tenant.project_id(), "name": p.name, "domain_id": domain_id,
+                       "account": p.account})
+            })
+            .collect(),
         ListWhat::Users => {
             let mut v: Vec<_> = snap.users.values().collect();
             v.sort_by(|a, b| (&a.domain_name, &a.name).cmp(&(&b.domain_name, &b.name)));
@@ -649,9 +664,10 @@ fn list(s: &SqliteStore, what: ListWhat, as_json: bool) -> anyhow::Result<()> {
                 .collect()
         }
         ListWhat::Keys => s
-            .write(|w| w.key_list())?
+            .key_list()
+            .await?
             .into_iter()
-            .map(|(ak, d, u, at)| json!({"ak": ak, "account": d, "user": u, "created_at_ms": at}))
+            .map(|k| json!({"ak": k.ak, "account": k.account, "user": k.user, "created_at_ms": k.created_at_ms}))
             .collect(),
     };
     if as_json {

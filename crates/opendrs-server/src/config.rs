@@ -13,6 +13,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Largest accepted request body in bytes (`body_limit`, `OPENDRS_BODY_LIMIT`).
     pub body_limit: usize,
+    /// The database (`database_url`, `OPENDRS_DATABASE_URL`, `--database-url`): `sqlite://PATH`
+    /// or `postgres://…`; default: `sqlite://<data_dir>/opendrs.db`.
+    pub database_url: Option<String>,
     /// Pooled database connections (`db_connections`, `OPENDRS_DB_CONNECTIONS`).
     pub db_connections: u32,
     /// `text` or `json` logs (`log_format`, `OPENDRS_LOG_FORMAT`).
@@ -86,6 +89,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             data_dir: PathBuf::from("./opendrs-data"),
             body_limit: 1024 * 1024,
+            database_url: None,
             db_connections: 8,
             log_format: LogFormat::Text,
             log_level: "info".into(),
@@ -119,6 +123,7 @@ struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     body_limit: Option<usize>,
+    database_url: Option<String>,
     db_connections: Option<u32>,
     log_format: Option<LogFormat>,
     log_level: Option<String>,
@@ -184,6 +189,7 @@ impl Config {
                     .map_err(|e| anyhow::anyhow!("OPENDRS_BODY_LIMIT: {e}"))?,
             );
         }
+        f.database_url = parse("OPENDRS_DATABASE_URL");
         if let Some(v) = parse("OPENDRS_DB_CONNECTIONS") {
             f.db_connections = Some(
                 v.parse()
@@ -246,6 +252,9 @@ impl Config {
         }
         if let Some(v) = f.body_limit {
             self.body_limit = v;
+        }
+        if f.database_url.is_some() {
+            self.database_url = f.database_url;
         }
         if let Some(v) = f.db_connections {
             self.db_connections = v;
@@ -323,9 +332,30 @@ impl Config {
         }
     }
 
-    /// The SQLite database file.
-    pub fn database_path(&self) -> PathBuf {
-        self.data_dir.join("opendrs.db")
+    /// The database: `database_url`, or the SQLite file `<data_dir>/opendrs.db`.
+    pub fn database(&self) -> anyhow::Result<opendrs_store::DatabaseUrl> {
+        match &self.database_url {
+            Some(url) => opendrs_store::DatabaseUrl::parse(url)
+                .map_err(|e| anyhow::anyhow!("database_url: {e}")),
+            None => Ok(opendrs_store::DatabaseUrl::Sqlite(
+                self.data_dir.join("opendrs.db"),
+            )),
+        }
+    }
+
+    /// Opens (and migrates) the database.
+    pub async fn open_database(
+        &self,
+    ) -> anyhow::Result<std::sync::Arc<dyn opendrs_core::store::Backend>> {
+        let url = self.database()?;
+        opendrs_store::open(
+            &url,
+            opendrs_store::OpenOptions {
+                connections: self.db_connections,
+            },
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", url.display()))
     }
 }
 

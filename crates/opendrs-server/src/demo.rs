@@ -3,15 +3,13 @@
 //! and `demo.json` describing them. A later start reuses the data and the credentials.
 
 use crate::admin;
+use opendrs_core::store::AdminStore;
 use opendrs_core::{
     caller::{Role, Tenant},
     crypto::MasterKey,
     enums::{DbUseType, JobStatus},
 };
-use opendrs_store::{
-    generate::{enterprise_projects, Factory},
-    SqliteStore,
-};
+use opendrs_store::generate::{enterprise_projects, Factory, Names};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -49,62 +47,68 @@ pub struct DemoInfo {
     pub other_jobs: usize,
 }
 
-fn fill(store: &SqliteStore, f: &mut Factory, tenant: &Tenant, n: usize) -> anyhow::Result<()> {
+async fn fill(
+    store: &dyn AdminStore,
+    f: &mut Factory,
+    tenant: &Tenant,
+    n: usize,
+) -> anyhow::Result<()> {
     let eps = enterprise_projects();
+    let mut names = Names::default();
     let mut jobs = Vec::with_capacity(n);
     // Every status in every scenario first, then a realistic mix.
     for db in DbUseType::ALL {
         for st in JobStatus::ALL {
-            jobs.push(f.job_with(&eps, *db, *st, true));
+            jobs.push(names.unique(f.job_with(&eps, *db, *st, true)));
         }
     }
     while jobs.len() < n {
-        jobs.push(f.job(&eps));
+        jobs.push(names.unique(f.job(&eps)));
     }
-    store.write(|w| {
-        for ep in &eps {
-            w.enterprise_project_upsert(tenant, ep, ep)?;
-        }
-        for j in &jobs {
-            w.job_insert(tenant, j)?;
-        }
-        Ok(())
-    })?;
+    for ep in &eps {
+        store.enterprise_project_upsert(tenant, ep, ep).await?;
+    }
+    store.jobs_insert(tenant, &jobs).await?;
     Ok(())
 }
 
 /// Creates the demo account, projects, jobs and users unless they exist, and (re)uses the
 /// credentials of an earlier `demo.json` in `dir`. The endpoint is left for the caller.
-pub fn ensure(store: &SqliteStore, master: &MasterKey, dir: &Path) -> anyhow::Result<DemoInfo> {
+pub async fn ensure(
+    store: &dyn AdminStore,
+    master: &MasterKey,
+    dir: &Path,
+) -> anyhow::Result<DemoInfo> {
     let mut f = Factory::new(SEED);
     let project_id = f.project_id();
     let other_project_id = f.project_id();
-    let exists = store.write(|w| w.project_exists(&project_id))?;
+    let exists = store.project_find(&project_id).await?.is_some();
     if exists {
         if let Some(previous) = read_file(dir).filter(|p| p.project_id == project_id && p.auth) {
             return Ok(previous);
         }
         tracing::warn!("demo data exists but demo.json is missing: issuing new demo credentials");
     } else {
-        admin::account_create(store, ACCOUNT)?;
-        let t = admin::project_create(store, ACCOUNT, "cn-north-4", Some(&project_id))?;
-        let o = admin::project_create(store, ACCOUNT, "eu-west-101", Some(&other_project_id))?;
-        fill(store, &mut f, &t, DEMO_JOBS)?;
-        fill(store, &mut f, &o, OTHER_JOBS)?;
+        admin::account_create(store, ACCOUNT).await?;
+        let t = admin::project_create(store, ACCOUNT, "cn-north-4", Some(&project_id)).await?;
+        let o =
+            admin::project_create(store, ACCOUNT, "eu-west-101", Some(&other_project_id)).await?;
+        fill(store, &mut f, &t, DEMO_JOBS).await?;
+        fill(store, &mut f, &o, OTHER_JOBS).await?;
         for (user, project, role) in [
             ("admin", &project_id, Role::Admin),
             ("viewer", &project_id, Role::Viewer),
             ("other-admin", &other_project_id, Role::Admin),
         ] {
-            admin::user_create(store, ACCOUNT, user, None)?;
-            admin::role_set(store, ACCOUNT, user, project, role, true)?;
+            admin::user_create(store, ACCOUNT, user, None).await?;
+            admin::role_set(store, ACCOUNT, user, project, role, true).await?;
         }
     }
-    let password = admin::user_set_password(store, ACCOUNT, "admin", None)?;
-    let viewer_password = admin::user_set_password(store, ACCOUNT, "viewer", None)?;
-    let key = admin::key_create(store, master, ACCOUNT, "admin")?;
-    let viewer = admin::key_create(store, master, ACCOUNT, "viewer")?;
-    let other = admin::key_create(store, master, ACCOUNT, "other-admin")?;
+    let password = admin::user_set_password(store, ACCOUNT, "admin", None).await?;
+    let viewer_password = admin::user_set_password(store, ACCOUNT, "viewer", None).await?;
+    let key = admin::key_create(store, master, ACCOUNT, "admin").await?;
+    let viewer = admin::key_create(store, master, ACCOUNT, "viewer").await?;
+    let other = admin::key_create(store, master, ACCOUNT, "other-admin").await?;
     Ok(DemoInfo {
         endpoint: String::new(),
         auth: true,

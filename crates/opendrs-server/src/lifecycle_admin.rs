@@ -5,9 +5,8 @@ use opendrs_core::{
     audit::{AuditFilter, AuditRecord},
     executor::{settle, ClockMode, RunReport},
     job::format_list_time,
-    store::Store,
+    store::{Backend, Store},
 };
-use opendrs_store::SqliteStore;
 
 /// A point in time from the command line: RFC 3339 (`2026-11-27T10:00:00Z`) or epoch ms.
 pub fn parse_time(s: &str) -> anyhow::Result<i64> {
@@ -49,9 +48,10 @@ pub struct Shown {
 }
 
 /// The audit records matching `filter`, oldest first.
-pub fn audit(store: &SqliteStore, filter: &AuditFilter) -> anyhow::Result<Vec<Shown>> {
+pub async fn audit(store: &dyn Backend, filter: &AuditFilter) -> anyhow::Result<Vec<Shown>> {
     Ok(store
-        .audit_list(filter)?
+        .audit_list(filter)
+        .await?
         .into_iter()
         .map(|(record, user)| Shown { record, user })
         .collect())
@@ -76,11 +76,11 @@ pub fn audit_line(s: &Shown) -> String {
 /// Moves the virtual clock by `ms` and applies every transition that fell due; returns the new
 /// time and what was applied.
 pub async fn clock_advance(
-    store: &SqliteStore,
+    store: &dyn Store,
     config: &crate::Config,
     ms: u64,
 ) -> anyhow::Result<(i64, RunReport)> {
-    let now = store.clock_advance(ms).await?;
+    let now = opendrs_core::writes::clock_advance(store, ms).await?;
     let mut settings = config.executor_settings();
     settings.clock = ClockMode::Virtual;
     let report = settle(store, &settings).await?;

@@ -348,6 +348,21 @@ fn the_demo_seeds_once_and_a_second_start_reuses_the_data_and_the_credentials() 
     );
 }
 
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+/// The data directory's SQLite database, as the commands open it.
+async fn open_db(
+    dir: &std::path::Path,
+) -> opendrs_core::store::StoreResult<std::sync::Arc<dyn opendrs_core::store::Backend>> {
+    let url = opendrs_store::DatabaseUrl::Sqlite(dir.join("opendrs.db"));
+    opendrs_store::open(&url, opendrs_store::OpenOptions::default()).await
+}
+
 /// A store with one project and one job created (through the lifecycle write path) on a virtual
 /// clock: its `CREATING` → `CONFIGURATION` step is due 5 s of virtual time later.
 fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Tenant, String) {
@@ -355,11 +370,12 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
         audit::Actor,
         executor::{ClockMode, ExecutorSettings},
         ops::{parse_batch, BatchKind},
-        store::{JobWrite, Store},
+        store::JobWrite,
     };
-    let store = opendrs_store::SqliteStore::open(&dir.join("opendrs.db")).expect("open");
-    let tenant = store
-        .write(|w| w.project_upsert("00112233445566778899aabbccddeeff", "cn-north-4", 0))
+    let rt = runtime();
+    let store = rt.block_on(open_db(dir)).expect("open");
+    let tenant = rt
+        .block_on(store.project_upsert("00112233445566778899aabbccddeeff", "cn-north-4", &[], 0))
         .expect("project");
     let body = serde_json::json!({"jobs": [{
         "name": "clocked-job", "db_use_type": "migration", "engine_type": "mysql",
@@ -381,10 +397,9 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
         },
         items,
     };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .expect("runtime");
-    let out = rt.block_on(store.job_write(&tenant, write)).expect("write");
+    let out = rt
+        .block_on(opendrs_core::writes::job_write(&*store, &tenant, write))
+        .expect("write");
     let id = out[0].job_id().expect("created").to_string();
     (tenant, id)
 }
@@ -404,8 +419,11 @@ fn the_virtual_clock_moves_on_command_and_applies_what_falls_due() {
     let out = opendrs(dir.path(), &["admin", "clock", "advance", "1000ms"]);
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(text.contains("1 transitions applied"), "{text}");
-    let store = opendrs_store::SqliteStore::open(&dir.path().join("opendrs.db")).expect("open");
-    let history = store.job_history(&tenant, &id).expect("history");
+    let rt = runtime();
+    let store = rt.block_on(open_db(dir.path())).expect("open");
+    let history = rt
+        .block_on(store.job_history(&tenant, &id))
+        .expect("history");
     assert_eq!(
         history.last().map(|(_, to, _)| to.as_str()),
         Some("CONFIGURATION")

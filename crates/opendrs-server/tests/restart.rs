@@ -2,7 +2,7 @@
 //! and mid-chain, started again (twice, as two executors on one database), and every job's
 //! history shows each transition exactly once.
 
-use opendrs_core::{caller::Tenant, signing::sign_request};
+use opendrs_core::signing::sign_request;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use std::{
@@ -219,10 +219,17 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
     first.kill_9();
     second.kill_9();
 
-    let store = opendrs_store::SqliteStore::open(&dir.path().join("opendrs.db")).expect("open");
-    let tenant = tenant_of(&store, &client.project);
+    let url = opendrs_store::DatabaseUrl::Sqlite(dir.path().join("opendrs.db"));
+    let store = opendrs_store::open(&url, opendrs_store::OpenOptions::default())
+        .await
+        .expect("open");
+    let tenant = store
+        .project_find(&client.project)
+        .await
+        .expect("project")
+        .expect("it exists");
     for id in &ids {
-        let history = store.job_history(&tenant, id).expect("history");
+        let history = store.job_history(&tenant, id).await.expect("history");
         let steps: Vec<&str> = history.iter().map(|(_, to, _)| to.as_str()).collect();
         assert_eq!(
             steps,
@@ -236,11 +243,4 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
             "{id}: {history:?}"
         );
     }
-}
-
-/// The tenant of a project by its public ID.
-fn tenant_of(store: &opendrs_store::SqliteStore, project_id: &str) -> Tenant {
-    store
-        .write(|w| w.project_upsert(project_id, "ignored", 0))
-        .expect("tenant")
 }

@@ -1,12 +1,10 @@
 //! Realistic synthetic jobs, deterministic for a seed: used by `--demo`, by
 //! `opendrs admin generate`, by the tests and by the benchmarks.
 
-use crate::SqliteStore;
 use opendrs_core::{
-    caller::Tenant,
     enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
-    store::StoreResult,
+    store::{AdminStore, StoreResult},
 };
 use rand::{seq::SliceRandom, Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -360,8 +358,8 @@ pub fn enterprise_projects() -> Vec<String> {
 }
 
 /// Fills `store` per `spec`, calling `progress(jobs_written)` after each batch.
-pub fn generate(
-    store: &SqliteStore,
+pub async fn generate<S: AdminStore + ?Sized>(
+    store: &S,
     spec: &Spec,
     mut progress: impl FnMut(u64),
 ) -> StoreResult<Summary> {
@@ -385,36 +383,21 @@ pub fn generate(
         plan.push((f.project_id(), n));
     }
     let mut written = 0u64;
-    let mut pending: Vec<(Tenant, Job)> = Vec::with_capacity(BATCH);
-    let flush = |pending: &mut Vec<(Tenant, Job)>| {
-        store.write(|w| {
-            for (t, j) in pending.iter() {
-                w.job_insert(t, j)?;
-            }
-            Ok(())
-        })?;
-        pending.clear();
-        StoreResult::Ok(())
-    };
     for (i, (pid, n)) in plan.iter().enumerate() {
-        let tenant = store.write(|w| {
-            let t = w.project_upsert(pid, &format!("gen-project-{i}"), BASE_MS)?;
-            for ep in &eps {
-                w.enterprise_project_upsert(&t, ep, ep)?;
-            }
-            Ok(t)
-        })?;
-        for _ in 0..*n {
-            pending.push((tenant.clone(), f.job(&eps)));
-            if pending.len() == BATCH {
-                flush(&mut pending)?;
-                written += BATCH as u64;
-                progress(written);
-            }
+        let tenant = store
+            .project_upsert(pid, &format!("gen-project-{i}"), &eps, BASE_MS)
+            .await?;
+        let mut names = Names::default();
+        let mut left = *n;
+        while left > 0 {
+            let take = left.min(BATCH as u64);
+            let jobs: Vec<Job> = (0..take).map(|_| names.unique(f.job(&eps))).collect();
+            store.jobs_insert(&tenant, &jobs).await?;
+            left -= take;
+            written += take;
+            progress(written);
         }
     }
-    written += pending.len() as u64;
-    flush(&mut pending)?;
     progress(written);
     let (big_project_id, _) = plan[0].clone();
     let (small_project_id, small_project_jobs) = plan[plan.len() - 1].clone();
@@ -425,4 +408,32 @@ pub fn generate(
         small_project_id,
         small_project_jobs,
     })
+}
+
+/// The names given so far in one project: a job name is unique among a project's live
+/// top-level jobs, so a repeated one gets a number.
+#[derive(Debug, Default)]
+pub struct Names {
+    taken: std::collections::HashSet<String>,
+}
+
+impl Names {
+    /// `job`, renamed (with its children) if its name was given before.
+    pub fn unique(&mut self, mut job: Job) -> Job {
+        if !self.taken.contains(&job.name) {
+            self.taken.insert(job.name.clone());
+            return job;
+        }
+        let base = job.name.clone();
+        let mut n = 2;
+        while self.taken.contains(&format!("{base}-{n}")) {
+            n += 1;
+        }
+        job.name = format!("{base}-{n}");
+        for (i, child) in job.children.iter_mut().enumerate() {
+            child.name = format!("{}-child-{}", job.name, i + 1);
+        }
+        self.taken.insert(job.name.clone());
+        job
+    }
 }

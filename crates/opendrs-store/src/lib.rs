@@ -1,31 +1,35 @@
-//! OpenDRS storage backends. [`SqliteStore`] is the embedded default: one file in the data
-//! directory, WAL mode, a small connection pool, queries run on blocking threads.
+//! OpenDRS storage: [`SqliteStore`], the embedded default (one file in the data directory, WAL
+//! mode, a small connection pool, writes queued on blocking threads), and [`open`], which picks
+//! the engine a database URL names (`sqlite://PATH` or `postgres://…`).
 
+mod admin;
 mod audit;
 mod grams;
 mod identity;
-mod lifecycle;
 mod list_sql;
 mod rows;
 mod schema;
 mod sql;
 mod tags;
+mod tx;
 mod write;
 
 pub mod generate;
-pub use rusqlite;
+pub mod testing;
+mod url;
+pub use url::{open, DatabaseUrl, OpenOptions};
 
 use futures::StreamExt;
 use opendrs_core::{
-    audit::{AuditFilter, AuditLog, AuditRecord},
+    audit::{AuditLog, AuditRecord},
     batch::{Depth, JobRecord},
-    caller::{Role, Tenant},
-    executor::{ExecutorSettings, RunReport},
+    caller::Tenant,
     identity::IdentitySnapshot,
     job::Job,
-    ops::ItemOutcome,
     query::{JobQuery, Paging},
-    store::{JobPage, JobStream, JobWrite, Store, StoreError, StoreResult},
+    store::{
+        ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind, StoreResult, TxBody,
+    },
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -37,6 +41,7 @@ const STREAM_CHUNK: usize = 200;
 const STREAM_BUFFER: usize = 2;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
+pub(crate) type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
 
 /// The embedded SQLite store.
 #[derive(Clone)]
@@ -52,31 +57,34 @@ pub struct SqliteStore {
 }
 
 fn classify(e: rusqlite::Error) -> StoreError {
-    match &e {
-        rusqlite::Error::SqliteFailure(f, _)
-            if matches!(
-                f.code,
-                ErrorCode::DatabaseBusy
-                    | ErrorCode::DatabaseLocked
-                    | ErrorCode::CannotOpen
-                    | ErrorCode::DiskFull
-                    | ErrorCode::SystemIoFailure
-            ) =>
-        {
-            StoreError::Unavailable(e.to_string())
+    if let rusqlite::Error::InvalidParameterName(what) = &e {
+        if what.starts_with("no such") {
+            return StoreError::not_found(what.clone());
         }
-        rusqlite::Error::SqliteFailure(f, _) if f.code == ErrorCode::ConstraintViolation => {
-            StoreError::Conflict(e.to_string())
-        }
-        rusqlite::Error::InvalidParameterName(what) if what.starts_with("no such") => {
-            StoreError::NotFound(what.clone())
-        }
-        _ => StoreError::Other(e.to_string()),
     }
+    let kind = match &e {
+        rusqlite::Error::SqliteFailure(f, _) => match f.code {
+            ErrorCode::DatabaseBusy
+            | ErrorCode::DatabaseLocked
+            | ErrorCode::CannotOpen
+            | ErrorCode::DiskFull
+            | ErrorCode::SystemIoFailure
+            | ErrorCode::ReadOnly => StoreErrorKind::Unavailable,
+            ErrorCode::ConstraintViolation => StoreErrorKind::Conflict,
+            ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase => StoreErrorKind::Corrupt,
+            _ => StoreErrorKind::Other,
+        },
+        _ => StoreErrorKind::Other,
+    };
+    StoreError::caused(kind, e)
 }
 
 fn pool_error(e: r2d2::Error) -> StoreError {
-    StoreError::Unavailable(e.to_string())
+    StoreError::caused(StoreErrorKind::Unavailable, e)
+}
+
+fn task_failed(e: tokio::task::JoinError) -> StoreError {
+    StoreError::caused(StoreErrorKind::Other, e)
 }
 
 fn init(conn: &mut Connection) -> rusqlite::Result<()> {
@@ -100,7 +108,7 @@ impl SqliteStore {
     pub fn open_with(path: &Path, connections: u32) -> StoreResult<Self> {
         let mut first = Connection::open(path).map_err(classify)?;
         init(&mut first).map_err(classify)?;
-        schema::migrate(&mut first).map_err(classify)?;
+        schema::migrate(&mut first)?;
         drop(first);
         let manager = SqliteConnectionManager::file(path)
             .with_flags(OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
@@ -141,7 +149,24 @@ impl SqliteStore {
             f(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
+        .map_err(task_failed)?
+    }
+
+    /// Runs `f` in one IMMEDIATE transaction, queued with the other writers (administration).
+    async fn write_tx<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.writing(move |conn| {
+            let tx = conn
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(classify)?;
+            let out = f(&tx).map_err(classify)?;
+            tx.commit().map_err(classify)?;
+            Ok(out)
+        })
+        .await
     }
 
     /// Runs `f` on a pooled connection on a blocking thread.
@@ -156,185 +181,7 @@ impl SqliteStore {
             f(&mut conn)
         })
         .await
-        .map_err(|e| StoreError::Other(format!("store task failed: {e}")))?
-    }
-
-    /// Audit records matching `filter`, oldest first, each with its user's `account/name` when
-    /// the user still exists.
-    pub fn audit_list(
-        &self,
-        filter: &AuditFilter,
-    ) -> StoreResult<Vec<(AuditRecord, Option<String>)>> {
-        let conn = self.pool.get().map_err(pool_error)?;
-        audit::list(&conn, filter).map_err(classify)
-    }
-
-    /// Every status change of job `job_id` in `tenant`, oldest first: (from, to, cause).
-    pub fn job_history(
-        &self,
-        tenant: &Tenant,
-        job_id: &str,
-    ) -> StoreResult<Vec<(Option<String>, String, String)>> {
-        let conn = self.pool.get().map_err(pool_error)?;
-        let mut stmt = conn
-            .prepare(
-                "SELECT e.from_status, e.to_status, e.cause FROM job_events e
-                   JOIN jobs j ON j.seq = e.job_seq
-                  WHERE j.project_key = ?1 AND j.id = ?2 ORDER BY e.seq",
-            )
-            .map_err(classify)?;
-        let rows = stmt
-            .query_map(rusqlite::params![tenant.key(), job_id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-            })
-            .map_err(classify)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(classify)
-    }
-
-    /// Runs `f` in one write transaction (for administration, seeding and generation).
-    pub fn write<T>(&self, f: impl FnOnce(&Writer<'_>) -> rusqlite::Result<T>) -> StoreResult<T> {
-        let _turn = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let mut conn = self.pool.get().map_err(pool_error)?;
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(classify)?;
-        let out = f(&Writer { conn: &tx }).map_err(classify)?;
-        tx.commit().map_err(classify)?;
-        Ok(out)
-    }
-}
-
-/// Write operations available inside [`SqliteStore::write`].
-pub struct Writer<'a> {
-    conn: &'a Connection,
-}
-
-impl Writer<'_> {
-    /// Creates the project if new; returns it.
-    pub fn project_upsert(&self, id: &str, name: &str, now_ms: i64) -> rusqlite::Result<Tenant> {
-        write::project_upsert(self.conn, id, name, now_ms)
-    }
-
-    pub fn enterprise_project_upsert(
-        &self,
-        tenant: &Tenant,
-        id: &str,
-        name: &str,
-    ) -> rusqlite::Result<()> {
-        write::enterprise_project_upsert(self.conn, tenant, id, name)
-    }
-
-    /// Inserts a top-level job with its children.
-    pub fn job_insert(&self, tenant: &Tenant, job: &Job) -> rusqlite::Result<i64> {
-        write::job_insert(self.conn, tenant, job, None)
-    }
-
-    /// Creates an account (domain) with this ID and name.
-    pub fn domain_create(&self, id: &str, name: &str, now_ms: i64) -> rusqlite::Result<String> {
-        identity::domain_create(self.conn, id, name, now_ms)
-    }
-
-    /// Creates a project owned by a domain (by name or ID).
-    pub fn project_create(
-        &self,
-        domain: &str,
-        id: &str,
-        name: &str,
-        now_ms: i64,
-    ) -> rusqlite::Result<Tenant> {
-        identity::project_create(self.conn, domain, id, name, now_ms)
-    }
-
-    /// Creates a user in a domain with an Argon2 password hash.
-    pub fn user_create(
-        &self,
-        domain: &str,
-        id: &str,
-        name: &str,
-        password_hash: &str,
-        now_ms: i64,
-    ) -> rusqlite::Result<()> {
-        identity::user_create(self.conn, domain, id, name, password_hash, now_ms)
-    }
-
-    pub fn user_set_enabled(
-        &self,
-        domain: &str,
-        user: &str,
-        enabled: bool,
-    ) -> rusqlite::Result<()> {
-        identity::user_set_enabled(self.conn, domain, user, enabled)
-    }
-
-    /// Replaces the password hash; the user's earlier tokens stop working.
-    pub fn user_set_password(&self, domain: &str, user: &str, hash: &str) -> rusqlite::Result<()> {
-        identity::user_set_password(self.conn, domain, user, hash)
-    }
-
-    /// Grants (`grant` true) or revokes a role on a project.
-    pub fn role_set(
-        &self,
-        domain: &str,
-        user: &str,
-        project_id: &str,
-        role: Role,
-        grant: bool,
-    ) -> rusqlite::Result<()> {
-        identity::role_set(self.conn, domain, user, project_id, role, grant)
-    }
-
-    /// Limits a user to some enterprise projects of a project (empty: no limit).
-    pub fn user_limit(
-        &self,
-        domain: &str,
-        user: &str,
-        project_id: &str,
-        eps: &[String],
-    ) -> rusqlite::Result<()> {
-        identity::user_limit(self.conn, domain, user, project_id, eps)
-    }
-
-    /// Stores an access key whose secret was sealed under the master key.
-    pub fn key_create(
-        &self,
-        domain: &str,
-        user: &str,
-        ak: &str,
-        sealed: &[u8],
-        now_ms: i64,
-    ) -> rusqlite::Result<()> {
-        identity::key_create(self.conn, domain, user, ak, sealed, now_ms)
-    }
-
-    pub fn key_delete(&self, ak: &str) -> rusqlite::Result<bool> {
-        identity::key_delete(self.conn, ak)
-    }
-
-    /// (domain name, user name) of a key's owner.
-    pub fn key_owner(&self, ak: &str) -> rusqlite::Result<Option<(String, String)>> {
-        identity::key_owner(self.conn, ak)
-    }
-
-    /// (ak, domain, user, created_at) of every key.
-    pub fn key_list(&self) -> rusqlite::Result<Vec<(String, String, String, i64)>> {
-        identity::key_list(self.conn)
-    }
-
-    /// The whole identity snapshot (secrets sealed).
-    pub fn identity_snapshot(&self) -> rusqlite::Result<IdentitySnapshot> {
-        identity::snapshot(self.conn)
-    }
-
-    /// Whether a project with this public ID exists.
-    pub fn project_exists(&self, id: &str) -> rusqlite::Result<bool> {
-        Ok(write::project_key(self.conn, id)?.is_some())
-    }
-
-    /// Number of jobs (top-level and children) in the whole store.
-    pub fn job_count_all(&self) -> rusqlite::Result<u64> {
-        self.conn
-            .query_row("SELECT count(*) FROM jobs", [], |r| r.get::<_, i64>(0))
-            .map(|n| n as u64)
+        .map_err(task_failed)?
     }
 }
 
@@ -449,8 +296,7 @@ fn stream_all(
 #[async_trait::async_trait]
 impl AuditLog for SqliteStore {
     async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
-        self.writing(move |c| audit::insert(c, &record).map_err(classify))
-            .await
+        opendrs_core::writes::audit_append(self, record).await
     }
 }
 
@@ -481,7 +327,7 @@ impl Store for SqliteStore {
         });
         let total = total_rx
             .await
-            .map_err(|_| StoreError::Other("the list stream ended before its total".into()))??;
+            .map_err(|_| StoreError::other("the list stream ended before its total"))??;
         let chunks =
             futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
         Ok(JobStream {
@@ -504,7 +350,7 @@ impl Store for SqliteStore {
         let conn = self
             .watcher
             .lock()
-            .map_err(|_| StoreError::Other("watcher lock poisoned".into()))?;
+            .map_err(|_| StoreError::other("watcher lock poisoned"))?;
         let v: i64 = conn
             .prepare_cached("PRAGMA data_version")
             .and_then(|mut s| s.query_row([], |r| r.get(0)))
@@ -537,21 +383,46 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn job_write(&self, tenant: &Tenant, write: JobWrite) -> StoreResult<Vec<ItemOutcome>> {
-        let tenant = tenant.clone();
-        self.writing(move |c| lifecycle::job_write(c, &tenant, &write).map_err(classify))
-            .await
+    async fn transact(&self, body: TxBody) -> StoreResult<()> {
+        let (pool, writer) = (self.pool.clone(), self.writer.clone());
+        tokio::task::spawn_blocking(move || {
+            // The mutex guards no data: a panic while holding it leaves nothing inconsistent.
+            let _turn = writer.lock().unwrap_or_else(|e| e.into_inner());
+            let conn = pool.get().map_err(pool_error)?;
+            conn.execute_batch("BEGIN IMMEDIATE").map_err(classify)?;
+            let mut tx = tx::SqliteTx { conn };
+            // Every primitive of an SQLite transaction completes at once (it runs right here, on
+            // this blocking thread), so the body's future never waits on anything but them.
+            let done = futures::executor::block_on(body(&mut tx));
+            let end = if done.is_ok() { "COMMIT" } else { "ROLLBACK" };
+            let ended = tx.conn.execute_batch(end).map_err(classify);
+            if ended.is_err() && done.is_ok() {
+                let _ = tx.conn.execute_batch("ROLLBACK");
+            }
+            done.and(ended)
+        })
+        .await
+        .map_err(task_failed)?
     }
 
-    async fn transitions_run(&self, settings: &ExecutorSettings) -> StoreResult<RunReport> {
-        let settings = *settings;
-        self.writing(move |c| lifecycle::transitions_run(c, &settings).map_err(classify))
-            .await
-    }
-
-    async fn clock_advance(&self, ms: u64) -> StoreResult<i64> {
-        self.writing(move |c| lifecycle::clock_advance(c, ms).map_err(classify))
-            .await
+    async fn executor_peek(&self) -> StoreResult<ExecutorPeek> {
+        self.blocking(|c| {
+            let q = |sql: &str| -> rusqlite::Result<Option<i64>> {
+                c.prepare_cached(sql)?
+                    .query_row([], |r| r.get(0))
+                    .optional()
+                    .map(Option::flatten)
+            };
+            Ok(ExecutorPeek {
+                next_due: q("SELECT min(due_at) FROM job_transitions").map_err(classify)?,
+                virtual_now: q("SELECT now_ms FROM executor_clock WHERE id = 1").map_err(classify)?,
+                oldest_deleted: q(
+                    "SELECT min(deleted_at) FROM jobs WHERE deleted_at IS NOT NULL AND parent_seq IS NULL",
+                )
+                .map_err(classify)?,
+            })
+        })
+        .await
     }
 
     async fn ping(&self) -> StoreResult<()> {
@@ -576,11 +447,14 @@ mod tests {
             v0,
             "reading does not move it"
         );
-        a.write(|w| w.project_upsert("0123456789abcdef0123456789abcdef", "x", 0))
+        use opendrs_core::store::AdminStore;
+        a.project_upsert("0123456789abcdef0123456789abcdef", "x", &[], 0)
+            .await
             .expect("write a");
         let v1 = a.data_version().await.expect("v1");
         assert_ne!(v1, v0, "a commit through this store's pool");
-        b.write(|w| w.project_upsert("fedcba9876543210fedcba9876543210", "y", 0))
+        b.project_upsert("fedcba9876543210fedcba9876543210", "y", &[], 0)
+            .await
             .expect("write b");
         let v2 = a.data_version().await.expect("v2");
         assert_ne!(v2, v1, "a commit through another store on the same file");

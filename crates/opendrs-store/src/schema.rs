@@ -1,7 +1,13 @@
 //! Schema migrations for SQLite: forward-only, numbered, applied at open, tracked in
-//! `PRAGMA user_version`.
+//! `PRAGMA user_version`. A database newer than this build is refused.
 
-use rusqlite::Connection;
+use crate::{classify, tx::grams_replace};
+use opendrs_core::{
+    caller::Tenant,
+    query::fold,
+    store::{StoreError, StoreResult},
+};
+use rusqlite::{params, Connection};
 
 /// Every migration, in order. A released file is never edited: add a new one.
 const MIGRATIONS: &[(&str, &str)] = &[
@@ -21,17 +27,59 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0004_project_versions",
         include_str!("../migrations/sqlite/0004_project_versions.sql"),
     ),
+    (
+        "0005_unique_names",
+        include_str!("../migrations/sqlite/0005_unique_names.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
-pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
-    let current: usize =
-        conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
-    for (i, (_name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
-        let tx = conn.transaction()?;
-        tx.execute_batch(sql)?;
-        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-        tx.commit()?;
+pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
+    let current: usize = conn
+        .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+        .map_err(classify)?
+        .max(0) as usize;
+    if current > MIGRATIONS.len() {
+        return Err(StoreError::corrupt(format!(
+            "the database schema is version {current}, newer than this build of OpenDRS knows ({}): \
+             upgrade opendrs",
+            MIGRATIONS.len()
+        )));
+    }
+    for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
+        let tx = conn.transaction().map_err(classify)?;
+        if *name == "0005_unique_names" {
+            rename_duplicates(&tx).map_err(classify)?;
+        }
+        tx.execute_batch(sql).map_err(classify)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)
+            .map_err(classify)?;
+        tx.commit().map_err(classify)?;
+    }
+    Ok(())
+}
+
+/// Before names became unique (generated data could repeat one): every live top-level job that
+/// shares its project's name with an older one gets its sequence number appended.
+fn rename_duplicates(conn: &Connection) -> rusqlite::Result<()> {
+    let dups: Vec<(i64, i64, String)> = conn
+        .prepare(
+            "SELECT seq, project_key, name FROM jobs j
+              WHERE parent_seq IS NULL AND status <> 'DELETED'
+                AND EXISTS (SELECT 1 FROM jobs o WHERE o.project_key = j.project_key
+                              AND o.name = j.name AND o.parent_seq IS NULL
+                              AND o.status <> 'DELETED' AND o.seq < j.seq)",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (seq, project_key, name) in dups {
+        let renamed = format!("{name}-{seq}");
+        let folded = fold(&renamed);
+        conn.execute(
+            "UPDATE jobs SET name = ?2, name_fold = ?3 WHERE seq = ?1",
+            params![seq, renamed, folded],
+        )?;
+        grams_replace(conn, &Tenant::new("", project_key), seq, &folded)?;
     }
     Ok(())
 }
@@ -39,4 +87,31 @@ pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
 /// The schema version this build writes.
 pub fn latest_version() -> usize {
     MIGRATIONS.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_newer_than_the_build_is_refused_with_a_clear_message() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("migrate");
+        conn.pragma_update(None, "user_version", (latest_version() + 1) as i64)
+            .expect("bump");
+        let e = migrate(&mut conn).expect_err("refused");
+        assert_eq!(e.kind(), opendrs_core::store::StoreErrorKind::Corrupt);
+        assert!(e.to_string().contains("newer than this build"), "{e}");
+    }
+
+    #[test]
+    fn migrating_twice_changes_nothing() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        migrate(&mut conn).expect("first");
+        migrate(&mut conn).expect("second");
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(v as usize, latest_version());
+    }
 }

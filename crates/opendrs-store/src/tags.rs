@@ -1,14 +1,11 @@
-//! Job tags in SQLite: the v5 tag APIs over `job_tags`. Writes and their audit record share one
-//! IMMEDIATE transaction; lists read one snapshot.
+//! Job tags in SQLite: the v5 tag reads over `job_tags`, each in one snapshot (tag writes are
+//! the core's, through the transaction primitives).
 
 use crate::{classify, read_snapshot, sql::Sql, SqliteStore};
 use opendrs_core::{
     caller::Tenant,
     store::StoreResult,
-    tags::{
-        InstancePage, InstanceQuery, TagChange, TagScope, TagStore, TagWrite, TagWriteResult,
-        TaggedJob, Window,
-    },
+    tags::{InstancePage, InstanceQuery, TagScope, TagStore, TaggedJob, Window},
 };
 use rusqlite::{params, params_from_iter, Connection, OptionalExtension};
 
@@ -32,41 +29,10 @@ fn admitted_seq(
 }
 
 /// The tags of one job, sorted by key.
-fn tags_of(conn: &Connection, seq: i64) -> rusqlite::Result<Vec<(String, String)>> {
+pub(crate) fn tags_of(conn: &Connection, seq: i64) -> rusqlite::Result<Vec<(String, String)>> {
     conn.prepare_cached("SELECT key, value FROM job_tags WHERE job_seq = ?1 ORDER BY key")?
         .query_map([seq], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect()
-}
-
-/// Applies the change (if the job is reachable and stays within the limit); returns the result.
-fn apply(conn: &Connection, tenant: &Tenant, w: &TagWrite) -> rusqlite::Result<TagWriteResult> {
-    let Some(seq) = admitted_seq(conn, tenant, &w.scope, &w.job_id)? else {
-        return Ok(TagWriteResult::JobNotFound);
-    };
-    match &w.change {
-        TagChange::Create(tags) => {
-            let existing: Vec<String> = tags_of(conn, seq)?.into_iter().map(|(k, _)| k).collect();
-            if w.overflows(&existing) {
-                return Ok(TagWriteResult::TooManyTags);
-            }
-            let mut put = conn.prepare_cached(
-                "INSERT INTO job_tags (job_seq, project_key, key, value) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (job_seq, key) DO UPDATE SET value = excluded.value",
-            )?;
-            for (k, v) in tags {
-                put.execute(params![seq, tenant.key(), k, v])?;
-            }
-        }
-        TagChange::Delete(tags) => {
-            let mut del = conn.prepare_cached(
-                "DELETE FROM job_tags WHERE job_seq = ?1 AND key = ?2 AND (?3 IS NULL OR value = ?3)",
-            )?;
-            for (k, v) in tags {
-                del.execute(params![seq, k, v])?;
-            }
-        }
-    }
-    Ok(TagWriteResult::Done)
 }
 
 /// `FROM jobs j WHERE …`: the top-level, live jobs of the scope that match the filter. Tag
@@ -179,20 +145,6 @@ fn project_tags(
 
 #[async_trait::async_trait]
 impl TagStore for SqliteStore {
-    async fn tag_write(&self, tenant: &Tenant, write: &TagWrite) -> StoreResult<TagWriteResult> {
-        let (tenant, write) = (tenant.clone(), write.clone());
-        self.writing(move |conn| {
-            let tx = conn
-                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-                .map_err(classify)?;
-            let result = apply(&tx, &tenant, &write).map_err(classify)?;
-            crate::audit::insert(&tx, &write.audit_record(result)).map_err(classify)?;
-            tx.commit().map_err(classify)?;
-            Ok(result)
-        })
-        .await
-    }
-
     async fn tag_list(
         &self,
         tenant: &Tenant,

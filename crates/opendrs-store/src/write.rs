@@ -96,13 +96,7 @@ pub fn job_insert(
                 &name_fold
             )
         ])?;
-    let mut tag = conn.prepare_cached(
-        "INSERT INTO job_tags (job_seq, project_key, key, value) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT DO UPDATE SET value = excluded.value",
-    )?;
-    for (k, v) in &job.tags {
-        tag.execute(params![seq, tenant.key(), k, v])?;
-    }
+    tags_put(conn, tenant, seq, &job.tags)?;
     instances_insert(
         conn,
         tenant,
@@ -113,6 +107,23 @@ pub fn job_insert(
         job_insert(conn, tenant, child, Some(seq))?;
     }
     Ok(seq)
+}
+
+/// Sets tags of job `seq` (replacing the values of existing keys).
+pub fn tags_put(
+    conn: &Connection,
+    tenant: &Tenant,
+    seq: i64,
+    tags: &[(String, String)],
+) -> rusqlite::Result<()> {
+    let mut tag = conn.prepare_cached(
+        "INSERT INTO job_tags (job_seq, project_key, key, value) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT DO UPDATE SET value = excluded.value",
+    )?;
+    for (k, v) in tags {
+        tag.execute(params![seq, tenant.key(), k, v])?;
+    }
+    Ok(())
 }
 
 /// Indexes the endpoints' instance IDs and IPs of job `seq` (for the instance filters).

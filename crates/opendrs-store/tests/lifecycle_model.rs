@@ -1,5 +1,5 @@
 //! Property test: random sequences of user operations and clock jumps on one job, applied to
-//! the SQLite store (writes, executor runs on the virtual clock) and to a plain in-memory model
+//! the store (SQLite, or PostgreSQL with `OPENDRS_TEST_DATABASE=postgres`: writes, executor runs on the virtual clock) and to a plain in-memory model
 //! of the lifecycle built from the core's state machine. After every step both must agree on
 //! the job's status and on each refused operation's error code.
 
@@ -11,10 +11,11 @@ use opendrs_core::{
     executor::{settle, ClockMode, ExecutorSettings, Timings},
     lifecycle::{data_plane_next, decide, Due, JobState, Op, Step, Transition},
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, WriteItem},
-    store::{JobWrite, Store},
+    store::{Backend, JobWrite},
 };
-use opendrs_store::SqliteStore;
+use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;
+use std::sync::Arc;
 
 const TIMINGS: Timings = Timings {
     create_ms: 1_000,
@@ -123,8 +124,8 @@ impl Model {
 }
 
 struct Fixture {
-    _dir: tempfile::TempDir,
-    store: SqliteStore,
+    _db: TestDatabase,
+    store: Arc<dyn Backend>,
     tenant: Tenant,
     id: String,
 }
@@ -141,18 +142,18 @@ async fn write(f: &Fixture, item: WriteItem) -> ItemOutcome {
         settings: settings(),
         items: vec![item],
     };
-    f.store
-        .job_write(&f.tenant, w)
+    opendrs_core::writes::job_write(&*f.store, &f.tenant, w)
         .await
         .expect("write")
         .remove(0)
 }
 
 async fn fixture() -> (Fixture, i64) {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(&dir.path().join("db")).expect("open");
+    let db = TestDatabase::fresh().await;
+    let store = db.open().await;
     let tenant = store
-        .write(|w| w.project_upsert("0123456789abcdef0123456789abcdef", "p", 0))
+        .project_upsert("0123456789abcdef0123456789abcdef", "p", &[], 0)
+        .await
         .expect("project");
     let body = serde_json::json!({"jobs": [{
         "name": "model-job", "db_use_type": "sync", "engine_type": "mysql",
@@ -163,13 +164,15 @@ async fn fixture() -> (Fixture, i64) {
         .expect("items")
         .remove(0);
     let mut f = Fixture {
-        _dir: dir,
+        _db: db,
         store,
         tenant,
         id: String::new(),
     };
     f.id = write(&f, item).await.job_id().expect("created").to_string();
-    let now = f.store.clock_advance(0).await.expect("now");
+    let now = opendrs_core::writes::clock_advance(&*f.store, 0)
+        .await
+        .expect("now");
     (f, now)
 }
 
@@ -196,8 +199,10 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
     for (i, step) in steps.iter().enumerate() {
         match step {
             Step_::Advance(ms) => {
-                f.store.clock_advance(*ms).await.expect("advance");
-                settle(&f.store, &settings()).await.expect("settle");
+                opendrs_core::writes::clock_advance(&*f.store, *ms)
+                    .await
+                    .expect("advance");
+                settle(&*f.store, &settings()).await.expect("settle");
                 model.advance(*ms);
             }
             Step_::Act(op, task) => {

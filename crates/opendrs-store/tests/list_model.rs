@@ -1,8 +1,9 @@
-//! The SQLite list engine against a plain in-memory model of `decisions.md` §1.
+//! The list engine (SQLite, or PostgreSQL with `OPENDRS_TEST_DATABASE=postgres`) against a
+//! plain in-memory model of `decisions.md` §1.
 //!
 //! A small random store (a few projects; jobs, some with children, with deliberately colliding
 //! names, creation times, statuses, tags, enterprise projects and endpoints) is written to a
-//! fresh SQLite file. Random query bodies are parsed and validated as the server does, then run
+//! fresh database. Random query bodies are parsed and validated as the server does, then run
 //! on the store (`job_list` and `job_list_all`) and on the model: totals, the order of the job
 //! IDs, the nested children and every listed field must agree.
 
@@ -12,14 +13,13 @@ use opendrs_core::{
     enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job, JobInfo},
     query::{parse_body, JobQuery, NameFilter, Paging},
-    store::Store,
+    store::Backend,
     Error,
 };
-use opendrs_store::SqliteStore;
+use opendrs_store::testing::TestDatabase;
 use proptest::{prelude::*, sample::select, sample::Index};
 use serde_json::{json, Map, Value};
-use std::{cmp::Ordering, fmt::Write, path::Path, sync::OnceLock};
-use tempfile::TempDir;
+use std::{cmp::Ordering, collections::HashSet, fmt::Write, sync::Arc, sync::OnceLock};
 
 /// 2026-01-01T00:00:00Z.
 const BASE_MS: i64 = 1_767_225_600_000;
@@ -161,7 +161,7 @@ fn agree(
 
 /// Reads the whole all-items stream.
 async fn stream_all(
-    store: &SqliteStore,
+    store: &dyn Backend,
     tenant: &Tenant,
     q: &JobQuery,
 ) -> Result<(u64, Vec<Job>), String> {
@@ -179,7 +179,7 @@ async fn stream_all(
 
 /// Runs `q` on the store (page and stream) and on the model; returns the store's total and page.
 async fn compare(
-    store: &SqliteStore,
+    store: &dyn Backend,
     project: &ModelProject,
     q: &JobQuery,
 ) -> Result<(u64, Shape), String> {
@@ -446,30 +446,44 @@ fn make_job(g: &JobGene, id: String, ids: &[String]) -> Job {
     }
 }
 
-/// Writes every project (with enterprise projects "0" and "e1") to a fresh store.
-fn build(dir: &Path, projects: &[Vec<Job>]) -> (SqliteStore, Vec<ModelProject>) {
-    let store = SqliteStore::open(&dir.join("list.db")).expect("open the store");
-    let model = store
-        .write(|w| {
-            let mut out = Vec::new();
-            for (i, jobs) in projects.iter().enumerate() {
-                let tenant =
-                    w.project_upsert(&format!("{:032x}", i + 1), &format!("project-{i}"), BASE_MS)?;
-                for ep in EPS {
-                    w.enterprise_project_upsert(&tenant, ep, ep)?;
+/// Writes every project (with enterprise projects "0" and "e1") to a fresh store. A name is
+/// unique among a project's live top-level jobs (the schema enforces it): a repeated one gets a
+/// `~n` suffix, here and in the model alike.
+async fn build(projects: &[Vec<Job>]) -> (TestDatabase, Arc<dyn Backend>, Vec<ModelProject>) {
+    let db = TestDatabase::fresh().await;
+    let store = db.open().await;
+    let mut out = Vec::new();
+    for (i, jobs) in projects.iter().enumerate() {
+        let eps: Vec<String> = EPS.iter().map(|e| e.to_string()).collect();
+        let tenant = store
+            .project_upsert(
+                &format!("{:032x}", i + 1),
+                &format!("project-{i}"),
+                &eps,
+                BASE_MS,
+            )
+            .await
+            .expect("a project");
+        let mut taken = HashSet::new();
+        let jobs: Vec<Job> = jobs
+            .iter()
+            .cloned()
+            .map(|mut j| {
+                if j.status != JobStatus::Deleted {
+                    let mut n = 1;
+                    let base = j.name.clone();
+                    while !taken.insert(j.name.clone()) {
+                        n += 1;
+                        j.name = format!("{base}~{n}");
+                    }
                 }
-                for j in jobs {
-                    w.job_insert(&tenant, j)?;
-                }
-                out.push(ModelProject {
-                    tenant,
-                    jobs: jobs.clone(),
-                });
-            }
-            Ok(out)
-        })
-        .expect("write the store");
-    (store, model)
+                j
+            })
+            .collect();
+        store.jobs_insert(&tenant, &jobs).await.expect("the jobs");
+        out.push(ModelProject { tenant, jobs });
+    }
+    (db, store, out)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -890,7 +904,7 @@ fn expected_error(g: &QueryGene) -> Option<&'static str> {
 }
 
 async fn run_queries(
-    store: &SqliteStore,
+    store: &dyn Backend,
     projects: &[ModelProject],
     queries: &[QueryGene],
 ) -> Result<(), TestCaseError> {
@@ -957,10 +971,11 @@ proptest! {
         world in prop::collection::vec(project_gene(), 1..=3),
         queries in prop::collection::vec(query_gene(), 4..=10),
     ) {
-        let dir = tempfile::tempdir().map_err(|e| TestCaseError::fail(e.to_string()))?;
         let jobs: Vec<Vec<Job>> = world.iter().map(ProjectGene::jobs).collect();
-        let (store, projects) = build(dir.path(), &jobs);
-        runtime().block_on(run_queries(&store, &projects, &queries))?;
+        runtime().block_on(async {
+            let (_db, store, projects) = build(&jobs).await;
+            run_queries(&*store, &projects, &queries).await
+        })?;
     }
 }
 
@@ -969,16 +984,15 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 
 struct Fixture {
-    _dir: TempDir,
-    store: SqliteStore,
+    _db: TestDatabase,
+    store: Arc<dyn Backend>,
     projects: Vec<ModelProject>,
 }
 
-fn fixture(projects: Vec<Vec<Job>>) -> Fixture {
-    let dir = tempfile::tempdir().expect("a temporary directory");
-    let (store, projects) = build(dir.path(), &projects);
+async fn fixture(projects: Vec<Vec<Job>>) -> Fixture {
+    let (db, store, projects) = build(&projects).await;
     Fixture {
-        _dir: dir,
+        _db: db,
         store,
         projects,
     }
@@ -1023,7 +1037,7 @@ impl Fixture {
         }
         let p = &self.projects[project];
         let q = parse_body(body.to_string().as_bytes())?.validate(&caller(&p.tenant, limits))?;
-        Ok(compare(&self.store, p, &q)
+        Ok(compare(&*self.store, p, &q)
             .await
             .unwrap_or_else(|e| panic!("{e}\nbody {body}")))
     }
@@ -1055,7 +1069,8 @@ async fn percent_and_underscore_in_a_name_match_literally() {
         job("j4", "a\\b", 2),
         job("j5", "axb", 1),
         job("j6", "a_b", 0),
-    ]]);
+    ]])
+    .await;
     assert_eq!(fx.ids(0, json!({"name": "%_"})).await, strs(&["j1"]));
     assert_eq!(fx.ids(0, json!({"name": "0%_d"})).await, strs(&["j1"]));
     assert_eq!(fx.ids(0, json!({"name": "%"})).await, strs(&["j1", "j3"]));
@@ -1076,7 +1091,8 @@ async fn ties_in_create_time_are_ordered_by_id_descending() {
         job("000b-id", "x", 7),
         job("later", "x", 8),
         job("earlier", "x", 6),
-    ]]);
+    ]])
+    .await;
     let order = strs(&[
         "later", "a", "B", "00a0-id", "000b-id", "0001-id", "earlier",
     ]);
@@ -1107,7 +1123,7 @@ async fn children_are_nested_and_never_listed_on_their_own() {
     }
     let mut other = job("p2", "other", 20);
     other.db_use_type = DbUseType::Sync;
-    let fx = fixture(vec![vec![parent, other]]);
+    let fx = fixture(vec![vec![parent, other]]).await;
     let sync = |extra: Value| {
         let mut b = json!({"db_use_type": "sync"});
         if let (Value::Object(b), Value::Object(e)) = (&mut b, extra) {
@@ -1147,7 +1163,7 @@ async fn deleted_jobs_are_hidden_unless_asked_for() {
     gone.status = JobStatus::Deleted;
     let mut gone2 = job("gone2", "old two", 4);
     gone2.status = JobStatus::Deleted;
-    let fx = fixture(vec![vec![job("live", "old live", 1), gone, gone2]]);
+    let fx = fixture(vec![vec![job("live", "old live", 1), gone, gone2]]).await;
     assert_eq!(fx.list(0, json!({})).await, (1, strs(&["live"])));
     assert_eq!(
         fx.list(0, json!({"name": "old"})).await,
@@ -1186,7 +1202,7 @@ async fn one_project_never_sees_another_projects_jobs() {
             })
             .collect()
     };
-    let fx = fixture(vec![project("one", 3), project("two", 5)]);
+    let fx = fixture(vec![project("one", 3), project("two", 5)]).await;
     for body in [
         json!({}),
         json!({"name": "shared"}),
@@ -1219,7 +1235,8 @@ async fn a_name_matches_a_job_by_its_exact_id_or_by_containing_the_text() {
         job("0cd0-id", "copy of 00AB-ID here", 2),
         job("00ab-idx", "unrelated", 1),
         job("ab", "zz", 0),
-    ]]);
+    ]])
+    .await;
     assert_eq!(
         fx.ids(0, json!({"name": "00Ab-Id"})).await,
         strs(&["00ab-id", "0cd0-id"])
@@ -1243,7 +1260,8 @@ async fn names_match_case_insensitively_on_both_search_paths() {
         job("j1", "迁移Orders-EU", 2),
         job("j2", "迁x", 1),
         job("j3", "ORDERS", 0),
-    ]]);
+    ]])
+    .await;
     assert_eq!(fx.ids(0, json!({"name": "迁"})).await, strs(&["j1", "j2"]));
     assert_eq!(fx.ids(0, json!({"name": "迁移or"})).await, strs(&["j1"]));
     assert_eq!(
@@ -1268,7 +1286,8 @@ async fn tags_match_as_pairs_or_as_bare_keys() {
         tagged("j1", 3, &[("env", "prod"), ("team", "db")]),
         tagged("j2", 2, &[("env", "test")]),
         tagged("j3", 1, &[("team", "db")]),
-    ]]);
+    ]])
+    .await;
     assert_eq!(
         fx.ids(0, json!({"tags": {"env": "prod"}})).await,
         strs(&["j1"])
@@ -1321,7 +1340,8 @@ async fn instance_filters_match_the_source_or_the_target() {
         with("j1", 3, ("i1", "10.0.0.1"), ("i2", "10.0.0.2")),
         with("j2", 2, ("i3", "10.0.0.3"), ("i1", "10.0.0.1")),
         with("j3", 1, ("i4", "10.0.0.4"), ("i4", "10.0.0.4")),
-    ]]);
+    ]])
+    .await;
     assert_eq!(
         fx.ids(0, json!({"instance_ids": ["i1"]})).await,
         strs(&["j1", "j2"])
@@ -1350,7 +1370,7 @@ async fn a_job_matching_two_of_the_listed_instance_ids_is_listed_once() {
     let mut j = job("j1", "n", 0);
     j.source_endpoint.inst_id = Some("i1".into());
     j.target_endpoint.inst_id = Some("i2".into());
-    let fx = fixture(vec![vec![j]]);
+    let fx = fixture(vec![vec![j]]).await;
     assert_eq!(
         fx.list(0, json!({"instance_ids": ["i1", "i2"]})).await,
         (1, strs(&["j1"]))
@@ -1371,7 +1391,8 @@ async fn a_job_matching_two_of_the_listed_instance_ids_is_listed_once() {
 async fn a_page_past_the_end_is_empty_but_keeps_the_total() {
     let fx = fixture(vec![(0..5)
         .map(|i| job(&format!("j{i}"), "n", i))
-        .collect()]);
+        .collect()])
+    .await;
     assert_eq!(
         fx.list(0, json!({"cur_page": 3, "per_page": 2})).await,
         (5, strs(&["j0"]))
@@ -1391,7 +1412,7 @@ async fn a_page_past_the_end_is_empty_but_keeps_the_total() {
 async fn a_limited_caller_sees_only_its_enterprise_projects_and_is_forbidden_others() {
     let mut e1 = job("in-e1", "x", 2);
     e1.enterprise_project_id = "e1".into();
-    let fx = fixture(vec![vec![e1, job("in-0", "x", 1)]]);
+    let fx = fixture(vec![vec![e1, job("in-0", "x", 1)]]).await;
     let limited: Option<&[&str]> = Some(&["e1"]);
     let listed = fx.list_as(0, limited, json!({})).await.expect("valid");
     assert_eq!(listed, (1, vec![("in-e1".into(), vec![])]));
@@ -1438,7 +1459,7 @@ async fn the_all_items_stream_returns_every_match_across_chunks() {
             j
         })
         .collect();
-    let fx = fixture(vec![jobs]);
+    let fx = fixture(vec![jobs]).await;
     let (total, page) = fx.list(0, json!({"cur_page": 0})).await;
     assert_eq!(total, 400);
     assert_eq!(page.len(), 400);

@@ -86,7 +86,8 @@ async fn seeded() -> TestApp {
             JobStatus::Configuration,
             1,
         )],
-    );
+    )
+    .await;
     app.seed(
         &app.p2,
         &[job(
@@ -96,7 +97,8 @@ async fn seeded() -> TestApp {
             JobStatus::Configuration,
             1,
         )],
-    );
+    )
+    .await;
     app
 }
 
@@ -289,8 +291,14 @@ async fn disabling_a_user_or_changing_the_password_revokes_access() {
     let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
     let body = json!({"db_use_type": "migration"});
     assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 200);
-    admin::user_set_password(&app.store, crate::helpers::ACCOUNT, "admin", Some("new-pw"))
-        .expect("password");
+    admin::user_set_password(
+        &*app.store,
+        crate::helpers::ACCOUNT,
+        "admin",
+        Some("new-pw"),
+    )
+    .await
+    .expect("password");
     app.authn.refresh().await.expect("refresh");
     assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 401);
     assert_eq!(
@@ -298,7 +306,9 @@ async fn disabling_a_user_or_changing_the_password_revokes_access() {
         200,
         "keys survive a password change"
     );
-    admin::user_set_enabled(&app.store, crate::helpers::ACCOUNT, "admin", false).expect("disable");
+    admin::user_set_enabled(&*app.store, crate::helpers::ACCOUNT, "admin", false)
+        .await
+        .expect("disable");
     app.authn.refresh().await.expect("refresh");
     let a = app.list_as(&app.p1, &app.admin, body).await;
     assert_eq!((a.status, a.code()), (401, "APIGW.0301"));
@@ -312,7 +322,9 @@ async fn a_new_key_works_at_once_and_a_deleted_key_stops_working() {
         ..Default::default()
     })
     .expect("master");
-    let k = admin::key_create(&app.store, &master, crate::helpers::ACCOUNT, "viewer").expect("key");
+    let k = admin::key_create(&*app.store, &master, crate::helpers::ACCOUNT, "viewer")
+        .await
+        .expect("key");
     let cred = Cred::Key {
         ak: k.ak.clone(),
         sk: k.sk,
@@ -325,7 +337,7 @@ async fn a_new_key_works_at_once_and_a_deleted_key_stops_working() {
         "an unknown AK reloads identity before refusing: {}",
         a.text
     );
-    admin::key_delete(&app.store, &k.ak).expect("delete");
+    admin::key_delete(&*app.store, &k.ak).await.expect("delete");
     app.authn.refresh().await.expect("refresh");
     let a = app
         .list_as(&app.p1, &cred, json!({"db_use_type": "migration"}))

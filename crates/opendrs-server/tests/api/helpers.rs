@@ -29,7 +29,8 @@ pub struct TestApp {
     pub viewer: Cred,
     pub other: Cred,
     pub limited: Cred,
-    pub store: opendrs_store::SqliteStore,
+    pub store: Arc<dyn opendrs_core::store::Backend>,
+    pub config: Config,
     pub client: reqwest::Client,
     pub authn: Arc<opendrs_server::authn::Authenticator>,
     _dir: tempfile::TempDir,
@@ -116,12 +117,19 @@ impl TestApp {
         tweak(&mut config);
         let app = Application::build(config.clone()).await.expect("build");
         let store = app.store().clone();
+        let db = &*store;
         let master = opendrs_server::authn::master_key::load(&config).expect("master key");
-        admin::account_create(&store, ACCOUNT).expect("account");
-        let p1 = admin::project_create(&store, ACCOUNT, "cn-north-4", None).expect("p1");
-        let p2 = admin::project_create(&store, ACCOUNT, "eu-west-101", None).expect("p2");
+        admin::account_create(db, ACCOUNT).await.expect("account");
+        let p1 = admin::project_create(db, ACCOUNT, "cn-north-4", None)
+            .await
+            .expect("p1");
+        let p2 = admin::project_create(db, ACCOUNT, "eu-west-101", None)
+            .await
+            .expect("p2");
         for ep in ["e1", "e2"] {
-            admin::enterprise_project_create(&store, p1.project_id(), ep, ep).expect("ep");
+            admin::enterprise_project_create(db, p1.project_id(), ep, ep)
+                .await
+                .expect("ep");
         }
         let mut creds = Vec::new();
         for (user, project, role) in [
@@ -130,19 +138,20 @@ impl TestApp {
             ("other", &p2, Role::Admin),
             ("limited", &p1, Role::Viewer),
         ] {
-            admin::user_create(&store, ACCOUNT, user, Some("pw-secret-1")).expect("user");
-            admin::role_set(&store, ACCOUNT, user, project.project_id(), role, true).expect("role");
-            let k = admin::key_create(&store, &master, ACCOUNT, user).expect("key");
+            admin::user_create(db, ACCOUNT, user, Some("pw-secret-1"))
+                .await
+                .expect("user");
+            admin::role_set(db, ACCOUNT, user, project.project_id(), role, true)
+                .await
+                .expect("role");
+            let k = admin::key_create(db, &master, ACCOUNT, user)
+                .await
+                .expect("key");
             creds.push(Cred::Key { ak: k.ak, sk: k.sk });
         }
-        admin::user_limit(
-            &store,
-            ACCOUNT,
-            "limited",
-            p1.project_id(),
-            &["e1".to_string()],
-        )
-        .expect("limit");
+        admin::user_limit(db, ACCOUNT, "limited", p1.project_id(), &["e1".to_string()])
+            .await
+            .expect("limit");
         let authn = app.authenticator().clone();
         authn.refresh().await.expect("refresh");
         let base = format!("http://{}", app.local_addr().expect("addr"));
@@ -161,6 +170,7 @@ impl TestApp {
             other: next(),
             limited: next(),
             store,
+            config,
             client: reqwest::Client::new(),
             authn,
             _dir: dir,
@@ -174,15 +184,18 @@ impl TestApp {
     }
 
     /// Inserts jobs into a project and makes sure the server sees the latest identity.
-    pub fn seed(&self, tenant: &Tenant, jobs: &[Job]) {
-        self.store
-            .write(|w| {
-                for j in jobs {
-                    w.job_insert(tenant, j)?;
-                }
-                Ok(())
-            })
-            .expect("seed");
+    pub async fn seed(&self, tenant: &Tenant, jobs: &[Job]) {
+        self.store.jobs_insert(tenant, jobs).await.expect("seed");
+    }
+
+    /// Every audit record, oldest first.
+    pub async fn audit(&self) -> Vec<opendrs_core::audit::AuditRecord> {
+        let filter = opendrs_core::audit::AuditFilter {
+            limit: 100_000,
+            ..Default::default()
+        };
+        let records = self.store.audit_list(&filter).await.expect("audit");
+        records.into_iter().map(|(r, _)| r).collect()
     }
 
     /// Sends a request with the given credential, extra headers and raw body.

@@ -20,11 +20,12 @@ async fn seeded() -> TestApp {
     let mut parent = job("p1", "parent", Sync, ChildTransferStarted, 2);
     parent.children = vec![job("c1", "child", Sync, ChildTransferComplete, 3)];
     let gone = job("d1", "deleted", Migration, Deleted, 4);
-    app.seed(&app.p1, &[a, parent, gone]);
+    app.seed(&app.p1, &[a, parent, gone]).await;
     app.seed(
         &app.p2,
         &[job("x1", "other project", Migration, Configuration, 5)],
-    );
+    )
+    .await;
     app
 }
 

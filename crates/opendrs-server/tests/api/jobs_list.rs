@@ -61,11 +61,12 @@ async fn seeded() -> TestApp {
         job("s4-c2", "child two", Sync, ChildTransferFailed, 105),
     ];
     jobs.push(parent);
-    app.seed(&app.p1, &jobs);
+    app.seed(&app.p1, &jobs).await;
     app.seed(
         &app.p2,
         &[job("x1", "Orders-other", Migration, Configuration, 50)],
-    );
+    )
+    .await;
     app
 }
 
@@ -411,22 +412,21 @@ async fn a_repeated_page_reflects_every_write_made_in_between() {
     app.seed(
         &app.p1,
         &[job("m99", "newest", Migration, Configuration, 999)],
-    );
+    )
+    .await;
     let after = app.list(body.clone()).await;
     assert_eq!(
         (after.ids(), after.total()),
         (vec!["m99".to_string(), "m29".to_string()], 31)
     );
-    // A write by another process: a second store on the same database file.
-    let other =
-        opendrs_store::SqliteStore::open(&app.store_dir().join("opendrs.db")).expect("open");
+    // A write by another process: a second store on the same database.
+    let other = app.config.open_database().await.expect("open");
     other
-        .write(|w| {
-            w.job_insert(
-                &app.p1,
-                &job("m98", "from elsewhere", Migration, Configuration, 998),
-            )
-        })
+        .jobs_insert(
+            &app.p1,
+            &[job("m98", "from elsewhere", Migration, Configuration, 998)],
+        )
+        .await
         .expect("write");
     assert_eq!(app.list(body).await.total(), 32);
 }

@@ -71,14 +71,15 @@ impl TestApp {
 
     /// Moves the virtual clock and applies everything that fell due.
     async fn advance(&self, ms: u64) {
-        use opendrs_core::store::Store;
-        self.store.clock_advance(ms).await.expect("advance");
+        opendrs_core::writes::clock_advance(&*self.store, ms)
+            .await
+            .expect("advance");
         let settings = opendrs_server::Config {
             executor_clock: ExecutorClock::Virtual,
             ..opendrs_server::Config::default()
         }
         .executor_settings();
-        settle(&self.store, &settings).await.expect("settle");
+        settle(&*self.store, &settings).await.expect("settle");
     }
 
     async fn op(&self, method: &str, api: &str, item: Value) -> Answer {
@@ -180,7 +181,7 @@ async fn a_job_walks_its_whole_life_and_the_list_shows_each_step() {
         .await;
     assert_eq!(deleted.ids(), vec![id.clone()], "unless asked for");
 
-    let history = app.store.job_history(&app.p1, &id).expect("history");
+    let history = app.store.job_history(&app.p1, &id).await.expect("history");
     let steps: Vec<&str> = history.iter().map(|(_, to, _)| to.as_str()).collect();
     assert_eq!(
         steps,
@@ -265,7 +266,7 @@ async fn a_scheduled_start_waits_for_its_time() {
     let app = app().await;
     let id = app.create(&["later-start"]).await.remove(0);
     app.advance(5_000).await;
-    let at = opendrs_core::store::Store::clock_advance(&app.store, 0)
+    let at = opendrs_core::writes::clock_advance(&*app.store, 0)
         .await
         .expect("now")
         + 60_000;
@@ -352,6 +353,7 @@ async fn a_viewer_is_refused_every_write_and_the_refusal_is_audited() {
             limit: 100,
             ..AuditFilter::default()
         })
+        .await
         .expect("audit");
     let refused: Vec<_> = audit
         .iter()
@@ -406,15 +408,16 @@ async fn injected_failures_leave_an_error_message_and_a_retry_recovers() {
         .await;
     // `advance` settles with the default settings (no failures): settle this step with the
     // server's own failing settings instead.
-    use opendrs_core::store::Store;
-    app.store.clock_advance(5_000).await.expect("advance");
+    opendrs_core::writes::clock_advance(&*app.store, 5_000)
+        .await
+        .expect("advance");
     let failing = opendrs_server::Config {
         executor_clock: ExecutorClock::Virtual,
         fail_start_fraction: 1.0,
         ..opendrs_server::Config::default()
     }
     .executor_settings();
-    settle(&app.store, &failing).await.expect("settle");
+    settle(&*app.store, &failing).await.expect("settle");
     assert_eq!(app.status_of(&id).await, "START_JOB_FAILED");
     let seen = app.read_one("batch-status", &app.admin, &id).await;
     assert!(seen["error_message"]
@@ -556,7 +559,7 @@ async fn subtasks_move_with_their_parent_and_cannot_be_driven_alone() {
             3,
         ),
     ];
-    app.seed(&app.p1, &[parent]);
+    app.seed(&app.p1, &[parent]).await;
     let a = app
         .op("POST", "batch-starting", json!({"job_id": "dr-child-1"}))
         .await;

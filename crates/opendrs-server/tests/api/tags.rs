@@ -86,7 +86,8 @@ async fn seeded() -> TestApp {
                 &[("env", "prod"), ("sync-only", "1")],
             ),
         ],
-    );
+    )
+    .await;
     app.seed(
         &app.p2,
         &[tagged(
@@ -96,7 +97,8 @@ async fn seeded() -> TestApp {
             1,
             &[("env", "prod")],
         )],
-    );
+    )
+    .await;
     app
 }
 
@@ -156,16 +158,15 @@ impl TestApp {
     }
 
     /// (action, job_ids, outcome, detail) of every audit record, oldest first.
-    fn audit(&self) -> Vec<(String, String, String, String)> {
-        let conn = opendrs_store::rusqlite::Connection::open(self.store_dir().join("opendrs.db"))
-            .expect("open");
-        let mut stmt = conn
-            .prepare("SELECT action, job_ids, outcome, detail FROM audit_log ORDER BY seq")
-            .expect("prepare");
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
-            .expect("query")
-            .collect::<Result<_, _>>()
-            .expect("rows")
+    async fn audit_rows(&self) -> Vec<(String, String, String, String)> {
+        self.audit()
+            .await
+            .into_iter()
+            .map(|r| {
+                let ids = serde_json::to_string(&r.job_ids).expect("ids");
+                (r.action, ids, r.outcome.as_str().to_string(), r.detail)
+            })
+            .collect()
     }
 }
 
@@ -505,7 +506,7 @@ async fn every_tag_write_is_audited_with_its_outcome_and_error_code() {
     )
     .await;
     app.tag_post(&app.admin, "vm/m-1/tags/create", ok).await;
-    let audit = app.audit();
+    let audit = app.audit_rows().await;
     let expect = [
         ("BatchCreateTags", r#"["m-1"]"#, "success", "{}"),
         (
@@ -538,15 +539,8 @@ async fn every_tag_write_is_audited_with_its_outcome_and_error_code() {
         .map(|(a, j, o, d)| (a.as_str(), j.as_str(), o.as_str(), d.as_str()))
         .collect();
     assert_eq!(got, expect);
-    let conn = opendrs_store::rusqlite::Connection::open(app.store_dir().join("opendrs.db"))
-        .expect("open");
-    let (user, request_id, project): (String, String, String) = conn
-        .query_row(
-            "SELECT user_id, request_id, project_id FROM audit_log ORDER BY seq LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .expect("first record");
+    let first = app.audit().await.into_iter().next().expect("first record");
+    let (user, request_id, project) = (first.user_id, first.request_id, first.project_id);
     assert!(!user.is_empty() && !request_id.is_empty());
     assert_eq!(project, app.p1.project_id());
 }

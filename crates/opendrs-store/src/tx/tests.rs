@@ -1,20 +1,47 @@
-use super::*;
 use crate::SqliteStore;
 use opendrs_core::{
     audit::Actor,
-    enums::{DbUseType, JobDirection, NetType},
-    executor::Timings,
+    caller::Tenant,
+    enums::{DbUseType, JobDirection, NetType, TaskType},
+    executor::{ClockMode, ExecutorSettings, RunReport, Timings},
     job::Endpoint,
-    ops::WriteItem,
+    lifecycle::Op,
+    ops::{ItemOutcome, JobSpec, Modification, NewJob, WriteItem},
+    store::{AdminStore, JobWrite},
+    writes::{clock_advance, job_write},
 };
+use rusqlite::TransactionBehavior;
 
 fn store() -> (tempfile::TempDir, SqliteStore, Tenant) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = SqliteStore::open(&dir.path().join("db")).expect("open");
-    let tenant = store
-        .write(|w| w.project_upsert("0123456789abcdef0123456789abcdef", "p", 0))
+    let tenant = tokio_run(store.project_upsert("0123456789abcdef0123456789abcdef", "p", &[], 0))
         .expect("project");
     (dir, store, tenant)
+}
+
+fn transitions_run(store: &SqliteStore, settings: &ExecutorSettings) -> RunReport {
+    tokio_run(opendrs_core::writes::transitions_run(store, settings)).expect("run")
+}
+
+/// The store's writes hand their work to tokio's blocking pool.
+fn tokio_run<T>(f: impl std::future::Future<Output = T>) -> T {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        return tokio::task::block_in_place(|| handle.block_on(f));
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(f)
+}
+
+fn history(
+    store: &SqliteStore,
+    tenant: &Tenant,
+    id: &str,
+) -> Vec<(Option<String>, String, String)> {
+    tokio_run(store.job_history(tenant, id)).expect("history")
 }
 
 fn new_job(name: &str) -> NewJob {
@@ -64,8 +91,7 @@ fn write_with(
         settings,
         items,
     };
-    let mut conn = store.pool.get().expect("conn");
-    job_write(&mut conn, tenant, &w).expect("write")
+    tokio_run(job_write(store, tenant, w)).expect("write")
 }
 
 #[test]
@@ -85,18 +111,16 @@ fn concurrent_executors_apply_every_transition_exactly_once() {
         for _ in 0..4 {
             let store = store.clone();
             s.spawn(move || {
-                let mut conn = store.pool.get().expect("conn");
                 let mut idle = 0;
                 while idle < 3 {
-                    let run =
-                        transitions_run(&mut conn, &settings(ClockMode::Virtual)).expect("run");
+                    let run = transitions_run(&store, &settings(ClockMode::Virtual));
                     idle = if run.applied == 0 { idle + 1 } else { 0 };
                 }
             });
         }
     });
     for id in &ids {
-        let history = store.job_history(&tenant, id).expect("history");
+        let history = history(&store, &tenant, id);
         let steps: Vec<&str> = history.iter().map(|(_, to, _)| to.as_str()).collect();
         assert_eq!(steps, vec!["CREATING", "CONFIGURATION"], "{id}");
     }
@@ -129,8 +153,7 @@ fn a_transition_rolled_back_mid_way_is_still_pending_afterwards() {
             .expect("apply");
         drop(tx); // no commit
     }
-    let mut conn = store.pool.get().expect("conn");
-    let run = transitions_run(&mut conn, &settings(ClockMode::Virtual)).expect("run");
+    let run = transitions_run(&store, &settings(ClockMode::Virtual));
     assert_eq!(run.applied, 1, "the transition survived the crash");
 }
 
@@ -150,33 +173,21 @@ fn the_virtual_clock_moves_only_on_command() {
         settings: s,
         items: vec![WriteItem::Create(Box::new(new_job("slow-job")))],
     };
-    let mut conn = store.pool.get().expect("conn");
-    job_write(&mut conn, &tenant, &w).expect("write");
-    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 0);
+    tokio_run(job_write(&store, &tenant, w)).expect("write");
+    assert_eq!(transitions_run(&store, &s).applied, 0);
     std::thread::sleep(std::time::Duration::from_millis(20));
     assert_eq!(
-        transitions_run(&mut conn, &s).expect("run").applied,
+        transitions_run(&store, &s).applied,
         0,
         "wall time does not move it"
     );
-    clock_advance(&mut conn, 999).expect("advance");
-    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 0);
-    clock_advance(&mut conn, 1).expect("advance");
-    assert_eq!(transitions_run(&mut conn, &s).expect("run").applied, 1);
+    tokio_run(clock_advance(&store, 999)).expect("advance");
+    assert_eq!(transitions_run(&store, &s).applied, 0);
+    tokio_run(clock_advance(&store, 1)).expect("advance");
+    assert_eq!(transitions_run(&store, &s).applied, 1);
 }
 
-#[test]
-fn new_job_ids_have_the_originals_shape() {
-    let id = new_job_id();
-    let parts: Vec<&str> = id.split('-').collect();
-    assert_eq!(
-        parts.iter().map(|p| p.len()).collect::<Vec<_>>(),
-        vec![8, 4, 4, 4, 12]
-    );
-    assert!(parts[4][8..10] == *"jb");
-}
-
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn an_idle_executor_run_changes_nothing_that_caches_watch() {
     use opendrs_core::store::Store;
     let (_dir, store, tenant) = store();
@@ -189,18 +200,21 @@ async fn an_idle_executor_run_changes_nothing_that_caches_watch() {
         s,
     );
     let before = store.data_version().await.expect("version");
-    let run = store.transitions_run(&s).await.expect("run");
+    let run = opendrs_core::writes::transitions_run(&store, &s)
+        .await
+        .expect("run");
     assert_eq!(run.applied, 0);
     assert!(run.next_due.is_some(), "the pending step is reported");
     assert_eq!(store.data_version().await.expect("version"), before);
 }
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread")]
 async fn a_project_version_moves_with_its_own_jobs_and_tags_only() {
     use opendrs_core::store::Store;
     let (_dir, store, tenant) = store();
     let other = store
-        .write(|w| w.project_upsert("fedcba9876543210fedcba9876543210", "q", 0))
+        .project_upsert("fedcba9876543210fedcba9876543210", "q", &[], 0)
+        .await
         .expect("project");
     let v = |t: &Tenant| {
         let t = t.clone();
