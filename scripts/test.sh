@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Every test of OpenDRS, as CI runs it: formatting, lints, the Rust unit/property/integration
-# tests, then the end-to-end suite with the official Huawei Cloud Python SDK.
+# tests on SQLite, the shared suites again on PostgreSQL (a throwaway cluster of its own, started
+# by scripts/pg.sh and stopped at the end), then the end-to-end suite with the official Huawei
+# Cloud Python SDK on both engines.
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -10,8 +12,26 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy -D warnings"
 cargo clippy --workspace --all-targets --quiet -- -D warnings
-echo "== cargo test"
+
+echo "== PostgreSQL: a throwaway cluster"
+pg_dir="$(mktemp -d /tmp/opendrs-pg.XXXXXX)"
+cleanup() {
+  scripts/pg.sh stop "$pg_dir" >/dev/null 2>&1 || true
+  rm -rf "$pg_dir"
+}
+trap cleanup EXIT
+OPENDRS_TEST_PG_URL="$(scripts/pg.sh start "$pg_dir")"
+export OPENDRS_TEST_PG_URL
+echo "cluster at $OPENDRS_TEST_PG_URL"
+
+echo "== cargo test (SQLite; the PostgreSQL backend's own tests on the cluster)"
 cargo test --workspace
-echo "== Python SDK end-to-end suite"
+echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
+
+echo "== Python SDK end-to-end suite (SQLite)"
 cargo build --quiet --bin opendrs
 OPENDRS_BIN="$PWD/target/debug/opendrs" scripts/sdk-tests.sh
+echo "== Python SDK end-to-end suite (PostgreSQL)"
+OPENDRS_TEST_DATABASE=postgres OPENDRS_BIN="$PWD/target/debug/opendrs" scripts/sdk-tests.sh

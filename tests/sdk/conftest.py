@@ -100,6 +100,20 @@ def _fail(reason: str, log_path: Path):
     pytest.fail(f"{reason}\n--- {log_path} (last {LOG_TAIL_LINES} lines) ---\n{_log_tail(log_path)}", pytrace=False)
 
 
+def _fresh_postgres_database() -> dict:
+    """With OPENDRS_TEST_DATABASE=postgres: a new database on the cluster OPENDRS_TEST_PG_URL names (one
+    per server, as each SQLite server has its own file), as the environment that points a server at it."""
+    if os.environ.get("OPENDRS_TEST_DATABASE") not in ("postgres", "postgresql"):
+        return {}
+    admin = os.environ.get("OPENDRS_TEST_PG_URL")
+    if not admin:
+        pytest.exit("OPENDRS_TEST_DATABASE=postgres needs OPENDRS_TEST_PG_URL (scripts/pg.sh start DIR)", returncode=1)
+    name = "sdk_" + os.urandom(6).hex()
+    subprocess.run(["psql", admin, "-q", "-v", "ON_ERROR_STOP=1", "-c", f"CREATE DATABASE {name}"],
+                   check=True, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    return {"OPENDRS_DATABASE_URL": admin.rsplit("/", 1)[0] + "/" + name}
+
+
 @contextlib.contextmanager
 def demo_server(base: Path, env: dict | None = None, fatal: bool = True):
     """Run `opendrs serve --demo` in the fresh directory `base`, with `env` added to the environment.
@@ -119,7 +133,7 @@ def demo_server(base: Path, env: dict | None = None, fatal: bool = True):
     log_path = base / "server.log"
     demo_path = data_dir / "demo.json"
     cmd = [str(binary), "serve", "--demo", "--data-dir", str(data_dir), "--listen", "127.0.0.1:0"]
-    server = {"log": log_path, "cmd": cmd, "env": dict(env or {})}
+    server = {"log": log_path, "cmd": cmd, "env": {**_fresh_postgres_database(), **(env or {})}}
     _SERVERS.append(server)
     fail = _abort if fatal else _fail
 

@@ -1,8 +1,10 @@
 //! The executor survives `kill -9`: the real binary is killed while transitions are pending
 //! and mid-chain, started again (twice, as two executors on one database), and every job's
-//! history shows each transition exactly once.
+//! history shows each transition exactly once. On SQLite, or on PostgreSQL with
+//! `OPENDRS_TEST_DATABASE=postgres`.
 
 use opendrs_core::signing::sign_request;
+use opendrs_store::testing::TestDatabase;
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use std::{
@@ -17,10 +19,11 @@ struct Server {
     base: String,
 }
 
-fn start(dir: &Path) -> Server {
+fn start(dir: &Path, db: &TestDatabase) -> Server {
     let child = Command::new(env!("CARGO_BIN_EXE_opendrs"))
         .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
         .arg(dir)
+        .env("OPENDRS_DATABASE_URL", db.url_string())
         .env("OPENDRS_LOG_LEVEL", "warn")
         .env("OPENDRS_STEP_CREATE_MS", "150")
         .env("OPENDRS_STEP_START_MS", "250")
@@ -171,7 +174,9 @@ fn create_items(round: usize) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let server = start(dir.path());
+    // SQLite in the data directory, or a PostgreSQL database (OPENDRS_TEST_DATABASE=postgres).
+    let db = TestDatabase::fresh().await;
+    let server = start(dir.path(), &db);
     let demo: Value =
         serde_json::from_slice(&std::fs::read(dir.path().join("demo.json")).expect("demo.json"))
             .expect("json");
@@ -195,7 +200,7 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
     }
     server.kill_9();
 
-    let server = start(dir.path());
+    let server = start(dir.path(), &db);
     client.wait_all(&server, &ids, "CONFIGURATION").await;
     let starts: Vec<Value> = ids.iter().map(|id| json!({"job_id": id})).collect();
     let a = client
@@ -211,18 +216,15 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
     server.kill_9();
 
     // Two executors on the same database from now on.
-    let first = start(dir.path());
-    let second = start(dir.path());
+    let first = start(dir.path(), &db);
+    let second = start(dir.path(), &db);
     client
         .wait_all(&first, &ids, "INCRE_TRANSFER_STARTED")
         .await;
     first.kill_9();
     second.kill_9();
 
-    let url = opendrs_store::DatabaseUrl::Sqlite(dir.path().join("opendrs.db"));
-    let store = opendrs_store::open(&url, opendrs_store::OpenOptions::default())
-        .await
-        .expect("open");
+    let store = db.open().await;
     let tenant = store
         .project_find(&client.project)
         .await

@@ -307,11 +307,15 @@ impl Store for SqliteStore {
             Paging::Page { offset, limit } => (offset, limit),
             Paging::All => (0, u64::MAX),
         };
-        // A page is bounded work (an index walk, at most 100 rows): it runs right here, on the
-        // request's thread. Handing it to a blocking thread cost more in context switches than
-        // the query itself (see BENCHMARKS.md). Streams and admin work stay off-thread.
-        let mut conn = self.pool.get().map_err(pool_error)?;
-        page(&mut conn, tenant, query, offset, limit).map_err(classify)
+        // A page is bounded work (an index walk, at most 100 rows): with a connection free it runs
+        // right here, on the request's thread (a hand-off cost more than the query, see
+        // BENCHMARKS.md); when every connection is taken it waits on a blocking thread, never here.
+        if let Some(mut conn) = self.pool.try_get() {
+            return page(&mut conn, tenant, query, offset, limit).map_err(classify);
+        }
+        let (tenant, query) = (tenant.clone(), query.clone());
+        self.blocking(move |c| page(c, &tenant, &query, offset, limit).map_err(classify))
+            .await
     }
 
     async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream> {
@@ -342,30 +346,53 @@ impl Store for SqliteStore {
         ids: &[String],
         depth: Depth,
     ) -> StoreResult<Vec<JobRecord>> {
-        let conn = self.pool.get().map_err(pool_error)?;
-        read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids, depth)).map_err(classify)
+        if let Some(conn) = self.pool.try_get() {
+            return read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids, depth))
+                .map_err(classify);
+        }
+        let (tenant, ids) = (tenant.clone(), ids.to_vec());
+        self.blocking(move |c| {
+            read_snapshot(c, |tx| list_sql::job_get_many(tx, &tenant, &ids, depth))
+                .map_err(classify)
+        })
+        .await
     }
 
     async fn data_version(&self) -> StoreResult<u64> {
-        let conn = self
-            .watcher
-            .lock()
-            .map_err(|_| StoreError::other("watcher lock poisoned"))?;
-        let v: i64 = conn
-            .prepare_cached("PRAGMA data_version")
-            .and_then(|mut s| s.query_row([], |r| r.get(0)))
-            .map_err(classify)?;
-        Ok(v as u64)
+        fn read(conn: &Connection) -> StoreResult<u64> {
+            conn.prepare_cached("PRAGMA data_version")
+                .and_then(|mut s| s.query_row([], |r| r.get::<_, i64>(0)))
+                .map(|v| v as u64)
+                .map_err(classify)
+        }
+        // The watcher is one connection: taken by another request, this one waits off-thread.
+        if let Ok(conn) = self.watcher.try_lock() {
+            return read(&conn);
+        }
+        let watcher = self.watcher.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = watcher
+                .lock()
+                .map_err(|_| StoreError::other("watcher lock poisoned"))?;
+            read(&conn)
+        })
+        .await
+        .map_err(task_failed)?
     }
 
     async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64> {
-        // One indexed row, read on the request's thread like a page.
-        let conn = self.pool.get().map_err(pool_error)?;
-        let v: Option<i64> = conn
-            .prepare_cached("SELECT version FROM project_versions WHERE project_key = ?1")
-            .and_then(|mut s| s.query_row([tenant.key()], |r| r.get(0)).optional())
-            .map_err(classify)?;
-        Ok(v.unwrap_or(0) as u64)
+        fn read(conn: &Connection, key: i64) -> StoreResult<u64> {
+            conn.prepare_cached("SELECT version FROM project_versions WHERE project_key = ?1")
+                .and_then(|mut s| s.query_row([key], |r| r.get::<_, i64>(0)).optional())
+                .map(|v| v.unwrap_or(0) as u64)
+                .map_err(classify)
+        }
+        // One indexed row, read on the request's thread like a page when a connection is free.
+        let key = tenant.key();
+        match self.pool.try_get() {
+            Some(conn) => read(&conn, key),
+            None => self.blocking(move |c| read(c, key)).await,
+        }
     }
 
     async fn identity_version(&self) -> StoreResult<i64> {

@@ -34,6 +34,9 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub authn: Arc<opendrs_server::authn::Authenticator>,
     _dir: tempfile::TempDir,
+    /// A database of its own on PostgreSQL (`OPENDRS_TEST_DATABASE=postgres`); on SQLite the
+    /// data directory's file.
+    _db: Option<opendrs_store::testing::TestDatabase>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -114,6 +117,12 @@ impl TestApp {
             throttle_rate: 0,
             ..Config::default()
         };
+        use opendrs_store::testing::{Engine, TestDatabase};
+        let own_db = match Engine::from_env() {
+            Engine::Sqlite => None,
+            Engine::Postgres => Some(TestDatabase::fresh().await),
+        };
+        config.database_url = own_db.as_ref().map(TestDatabase::url_string);
         tweak(&mut config);
         let app = Application::build(config.clone()).await.expect("build");
         let store = app.store().clone();
@@ -174,8 +183,27 @@ impl TestApp {
             client: reqwest::Client::new(),
             authn,
             _dir: dir,
+            _db: own_db,
             _stop: tx,
         }
+    }
+
+    /// Another instance of the service on the same database, data directory and master key
+    /// (as a second `opendrs serve` behind a load balancer would be); its base URL. It stops
+    /// when the returned sender is dropped.
+    pub async fn peer(
+        &self,
+        tweak: impl FnOnce(&mut Config),
+    ) -> (String, tokio::sync::oneshot::Sender<()>) {
+        let mut config = self.config.clone();
+        tweak(&mut config);
+        let app = Application::build(config).await.expect("build the peer");
+        let base = format!("http://{}", app.local_addr().expect("addr"));
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.run_until(async {
+            let _ = rx.await;
+        }));
+        (base, tx)
     }
 
     /// The data directory.
@@ -226,9 +254,25 @@ impl TestApp {
         body: &[u8],
         signing: Signing<'_>,
     ) -> Answer {
-        let url = format!("{}{}", self.base, path);
+        self.send_to(&self.base, method, path, cred, headers, body, signing)
+            .await
+    }
+
+    /// As [`send_with`](Self::send_with), to the instance at `base` (see [`peer`](Self::peer)).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn send_to(
+        &self,
+        base: &str,
+        method: &str,
+        path: &str,
+        cred: &Cred,
+        headers: &[(&str, &str)],
+        body: &[u8],
+        signing: Signing<'_>,
+    ) -> Answer {
+        let url = format!("{base}{path}");
         let mut h = HeaderMap::new();
-        let host = self.base.trim_start_matches("http://").to_string();
+        let host = base.trim_start_matches("http://").to_string();
         h.insert(
             HeaderName::from_static("host"),
             HeaderValue::from_str(&host).expect("host"),

@@ -4,6 +4,7 @@
 mod auth;
 mod errors;
 mod helpers;
+mod instances;
 mod jobs_batch;
 mod jobs_list;
 mod lifecycle;
