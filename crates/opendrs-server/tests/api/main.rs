@@ -9,5 +9,6 @@ mod jobs_batch;
 mod jobs_list;
 mod lifecycle;
 mod openapi;
+mod outage;
 mod tags;
 mod tokens;
