@@ -1,0 +1,393 @@
+//! The tenant task query on PostgreSQL: a validated `JobQuery` becomes ONE statement giving the
+//! total, the page and a has-children flag per row (one statement is one snapshot). The access
+//! paths mirror the SQLite engine's:
+//! 1. enumerated filters only: the page walks a list index (`jobs_top_by_status` or
+//!    `jobs_top_by_time`) in order; the total is a sum over `job_counts` and the appended
+//!    `job_count_deltas` (kept by triggers): no count over the project;
+//! 2. narrowing filters: a name of 3+ characters (`LIKE` through the trigram GIN index, with `%`,
+//!    `_` and `\` escaped so they are literal), an ID list, tags, instances: the planner starts
+//!    from their indexes; the total counts the (index-narrowed) matches;
+//! 3. a name of 1–2 characters: `strpos` on the folded name (not indexable: the list index is
+//!    walked and each row verified).
+//!
+//! The order is `create_time DESC, id DESC`, `id` being `COLLATE "C"` (byte order, as SQLite).
+
+use crate::{
+    error::classify,
+    rows::{self, get, COLUMNS, COLUMN_COUNT},
+    sql::Sql,
+};
+use deadpool_postgres::ClientWrapper;
+use opendrs_core::{
+    batch::{Depth, JobRecord},
+    caller::Tenant,
+    job::Job,
+    query::{JobQuery, NameFilter},
+    store::StoreResult,
+};
+
+/// Jobs per chunk of the all-items stream.
+pub const STREAM_CHUNK: i64 = 200;
+
+/// Shortest name needle searched through the trigram index.
+const TRIGRAM: usize = 3;
+
+/// The list query's conditions (on alias `j`).
+pub struct Conditions {
+    pub sql: Sql,
+    /// `WHERE …` with the enumerated conditions only (valid on `jobs`, `job_counts` and
+    /// `job_count_deltas`).
+    pub enum_where: String,
+    /// `WHERE …` with every condition (on `jobs`).
+    pub all_where: String,
+    pub enum_only: bool,
+}
+
+/// Whether a text can be stored at all: PostgreSQL text holds no NUL, so a filter value with
+/// one matches nothing.
+fn storable(s: &str) -> bool {
+    !s.contains('\0')
+}
+
+/// Escapes `LIKE` metacharacters so the needle is literal.
+pub fn like_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The conditions of `q`, or `None` when nothing can match (a value holding NUL).
+pub fn conditions(tenant: &Tenant, q: &JobQuery) -> Option<Conditions> {
+    let mut s = Sql::default();
+    s.push(" WHERE j.project_key = ").bind(tenant.key());
+    s.push(" AND j.db_use_type = ")
+        .bind(q.db_use_type.as_str().to_string());
+    match q.status {
+        Some(st) => s.push(" AND j.status = ").bind(st.as_str().to_string()),
+        None => s.push(" AND j.status <> 'DELETED'"),
+    };
+    if let Some(e) = &q.engine_type {
+        if !storable(e) {
+            return None;
+        }
+        s.push(" AND j.engine_type = ").bind(e.clone());
+    }
+    if let Some(n) = q.net_type {
+        s.push(" AND j.net_type = ").bind(n.as_str().to_string());
+    }
+    if let Some(eps) = &q.enterprise_projects {
+        let eps: Vec<String> = eps.iter().filter(|e| storable(e)).cloned().collect();
+        if eps.is_empty() {
+            return None;
+        }
+        s.push(" AND j.enterprise_project_id = ANY(").bind(eps).push(")");
+    }
+    let enum_where = s.text.clone();
+    s.push(" AND j.parent_seq IS NULL");
+    match &q.name {
+        Some(NameFilter::Text(text)) => {
+            if !storable(text) {
+                return None;
+            }
+            s.push(" AND (j.id = ").bind(text.clone());
+            if text.chars().count() >= TRIGRAM {
+                s.push(" OR j.name_fold LIKE ")
+                    .bind(format!("%{}%", like_escape(text)))
+                    .push(" ESCAPE '\\')");
+            } else {
+                s.push(" OR strpos(j.name_fold, ")
+                    .bind(text.clone())
+                    .push(") > 0)");
+            }
+        }
+        Some(NameFilter::Ids(ids)) => {
+            let ids: Vec<String> = ids.iter().filter(|i| storable(i)).cloned().collect();
+            if ids.is_empty() {
+                return None;
+            }
+            s.push(" AND j.id = ANY(").bind(ids).push(")");
+        }
+        None => {}
+    }
+    for (k, v) in &q.tags {
+        if !storable(k) || v.as_deref().is_some_and(|v| !storable(v)) {
+            return None;
+        }
+        s.push(" AND j.seq IN (SELECT job_seq FROM job_tags WHERE project_key = ")
+            .bind(tenant.key())
+            .push(" AND key = ")
+            .bind(k.clone());
+        if let Some(v) = v {
+            s.push(" AND value = ").bind(v.clone());
+        }
+        s.push(")");
+    }
+    if !q.instance_ids.is_empty() {
+        let ids: Vec<String> = q
+            .instance_ids
+            .iter()
+            .filter(|i| storable(i))
+            .cloned()
+            .collect();
+        if ids.is_empty() {
+            return None;
+        }
+        s.push(" AND j.seq IN (SELECT job_seq FROM job_instances WHERE project_key = ")
+            .bind(tenant.key())
+            .push(" AND kind = 'id' AND value = ANY(")
+            .bind(ids)
+            .push("))");
+    }
+    if let Some(ip) = &q.instance_ip {
+        if !storable(ip) {
+            return None;
+        }
+        s.push(" AND j.seq IN (SELECT job_seq FROM job_instances WHERE project_key = ")
+            .bind(tenant.key())
+            .push(" AND kind = 'ip' AND value = ")
+            .bind(ip.clone())
+            .push(")");
+    }
+    let all_where = s.text.clone();
+    Some(Conditions {
+        sql: s,
+        enum_where,
+        all_where,
+        enum_only: q.is_enum_only(),
+    })
+}
+
+/// The scalar query of the total: the counters for enumerated filters, a count otherwise.
+fn total_text(c: &Conditions) -> String {
+    if c.enum_only {
+        format!(
+            "SELECT coalesce(sum(n), 0)::bigint FROM (SELECT n FROM job_counts j{w} \
+             UNION ALL SELECT n FROM job_count_deltas j{w}) x",
+            w = c.enum_where
+        )
+    } else {
+        format!("SELECT count(*) FROM jobs j{}", c.all_where)
+    }
+}
+
+/// The number of top-level jobs matching `q`.
+pub async fn count(client: &ClientWrapper, tenant: &Tenant, q: &JobQuery) -> StoreResult<u64> {
+    let Some(c) = conditions(tenant, q) else {
+        return Ok(0);
+    };
+    let stmt = client
+        .prepare_cached(&total_text(&c))
+        .await
+        .map_err(classify)?;
+    let row = client
+        .query_one(&stmt, &c.sql.refs())
+        .await
+        .map_err(classify)?;
+    let n: i64 = get(&row, 0)?;
+    Ok(n.max(0) as u64)
+}
+
+/// The total and the page `[offset, offset + limit)` (`limit` `None`: every match), children
+/// attached.
+pub async fn page(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: Option<u64>,
+) -> StoreResult<(u64, Vec<Job>)> {
+    let Some(mut c) = conditions(tenant, q) else {
+        return Ok((0, Vec::new()));
+    };
+    let mut text = format!(
+        "SELECT ({}) AS total, {COLUMNS}, EXISTS (SELECT 1 FROM jobs c WHERE c.parent_seq = j.seq) \
+         FROM jobs j{} ORDER BY j.create_time DESC, j.id DESC LIMIT ",
+        total_text(&c),
+        c.all_where
+    );
+    let limit = limit.map(|l| l.min(i64::MAX as u64) as i64);
+    let offset = offset.min(i64::MAX as u64) as i64;
+    c.sql.text.clear();
+    c.sql.bind(limit);
+    text.push_str(&c.sql.text);
+    c.sql.text.clear();
+    c.sql.bind(offset);
+    text.push_str(" OFFSET ");
+    text.push_str(&c.sql.text);
+    let stmt = client.prepare_cached(&text).await.map_err(classify)?;
+    let found = client
+        .query(&stmt, &c.sql.refs())
+        .await
+        .map_err(classify)?;
+    let mut total = None;
+    let mut jobs = Vec::with_capacity(found.len());
+    let mut any_children = false;
+    for row in &found {
+        let t: i64 = get(row, 0)?;
+        total = Some(t.max(0) as u64);
+        jobs.push(rows::job_at(row, 1)?);
+        any_children |= get::<bool>(row, 1 + COLUMN_COUNT)?;
+    }
+    let total = match total {
+        Some(t) => t,
+        // A page past the end: the total alone.
+        None => count(client, tenant, q).await?,
+    };
+    if any_children {
+        attach_children(client, tenant, &mut jobs).await?;
+    }
+    Ok((total, jobs.into_iter().map(|(_, j)| j).collect()))
+}
+
+/// One chunk of the stream: up to [`STREAM_CHUNK`] matches after `after` (create_time, id) in
+/// list order, children attached; with the key of its last row.
+pub async fn chunk(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    q: &JobQuery,
+    after: Option<&(i64, String)>,
+) -> StoreResult<Vec<Job>> {
+    let Some(mut c) = conditions(tenant, q) else {
+        return Ok(Vec::new());
+    };
+    let mut text = format!(
+        "SELECT {COLUMNS}, EXISTS (SELECT 1 FROM jobs c WHERE c.parent_seq = j.seq) FROM jobs j{}",
+        c.all_where
+    );
+    c.sql.text.clear();
+    if let Some((t, id)) = after {
+        c.sql.push(" AND (j.create_time, j.id) < (").bind(*t);
+        c.sql.push(", ").bind(id.clone()).push(")");
+    }
+    c.sql
+        .push(" ORDER BY j.create_time DESC, j.id DESC LIMIT ")
+        .push(&STREAM_CHUNK.to_string());
+    text.push_str(&c.sql.text);
+    let stmt = client.prepare_cached(&text).await.map_err(classify)?;
+    let found = client
+        .query(&stmt, &c.sql.refs())
+        .await
+        .map_err(classify)?;
+    let mut jobs = Vec::with_capacity(found.len());
+    let mut any_children = false;
+    for row in &found {
+        jobs.push(rows::job_at(row, 0)?);
+        any_children |= get::<bool>(row, COLUMN_COUNT)?;
+    }
+    if any_children {
+        attach_children(client, tenant, &mut jobs).await?;
+    }
+    Ok(jobs.into_iter().map(|(_, j)| j).collect())
+}
+
+/// Attaches children to `parents` (by seq), newest first, through the children index.
+pub async fn attach_children(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    parents: &mut [(i64, Job)],
+) -> StoreResult<()> {
+    if parents.is_empty() {
+        return Ok(());
+    }
+    let seqs: Vec<i64> = parents.iter().map(|(seq, _)| *seq).collect();
+    let text = format!(
+        "SELECT j.parent_seq, {COLUMNS} FROM jobs j WHERE j.project_key = $1 \
+         AND j.parent_seq = ANY($2) ORDER BY j.create_time DESC, j.id DESC"
+    );
+    let stmt = client.prepare_cached(&text).await.map_err(classify)?;
+    let found = client
+        .query(&stmt, &[&tenant.key(), &seqs])
+        .await
+        .map_err(classify)?;
+    for row in &found {
+        let parent: i64 = get(row, 0)?;
+        let (_, child) = rows::job_at(row, 1)?;
+        if let Some((_, p)) = parents.iter_mut().find(|(seq, _)| *seq == parent) {
+            p.children.push(child);
+        }
+    }
+    Ok(())
+}
+
+/// Jobs by ID (any status, children too), with parent ID, update time, endpoints and creation
+/// settings; at `Depth::Detail` also their tags and the start and full-transfer times from
+/// their history. One statement (plus one for tags): one snapshot each.
+pub async fn job_get_many(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    ids: &[String],
+    depth: Depth,
+) -> StoreResult<Vec<JobRecord>> {
+    let ids: Vec<String> = ids.iter().filter(|i| storable(i)).cloned().collect();
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let history = if depth == Depth::Detail {
+        "(SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'), \
+         (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq \
+            AND e.from_status = 'FULL_TRANSFER_STARTED' \
+            AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))"
+    } else {
+        "NULL::bigint, NULL::bigint"
+    };
+    let text = format!(
+        "SELECT {COLUMNS}, j.update_time, j.source_endpoint, j.target_endpoint, p.id, j.spec, {history} \
+         FROM jobs j LEFT JOIN jobs p ON p.seq = j.parent_seq \
+         WHERE j.project_key = $1 AND j.id = ANY($2) ORDER BY j.id"
+    );
+    let stmt = client.prepare_cached(&text).await.map_err(classify)?;
+    let found = client
+        .query(&stmt, &[&tenant.key(), &ids])
+        .await
+        .map_err(classify)?;
+    let n = COLUMN_COUNT;
+    let mut out: Vec<(i64, JobRecord)> = Vec::with_capacity(found.len());
+    for r in &found {
+        let (seq, mut job) = rows::job_at(r, 0)?;
+        job.source_endpoint = serde_json::from_str(get(r, n + 1)?).unwrap_or_default();
+        job.target_endpoint = serde_json::from_str(get(r, n + 2)?).unwrap_or_default();
+        out.push((
+            seq,
+            JobRecord {
+                job,
+                parent_id: get(r, n + 3)?,
+                update_time_ms: get(r, n)?,
+                spec: serde_json::from_str(get(r, n + 4)?).unwrap_or_default(),
+                actual_start_ms: get(r, n + 5)?,
+                full_transfer_complete_ms: get(r, n + 6)?,
+            },
+        ));
+    }
+    if out.is_empty() || depth == Depth::Status {
+        return Ok(out.into_iter().map(|(_, r)| r).collect());
+    }
+    let seqs: Vec<i64> = out.iter().map(|(s, _)| *s).collect();
+    let stmt = client
+        .prepare_cached(
+            "SELECT job_seq, key, value FROM job_tags WHERE job_seq = ANY($1) ORDER BY key",
+        )
+        .await
+        .map_err(classify)?;
+    for row in client.query(&stmt, &[&seqs]).await.map_err(classify)? {
+        let seq: i64 = get(&row, 0)?;
+        if let Some((_, rec)) = out.iter_mut().find(|(s, _)| *s == seq) {
+            rec.job.tags.push((get(&row, 1)?, get(&row, 2)?));
+        }
+    }
+    Ok(out.into_iter().map(|(_, r)| r).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_escaped() {
+        assert_eq!(like_escape(r"a%b_c\d"), r"a\%b\_c\\d");
+    }
+}

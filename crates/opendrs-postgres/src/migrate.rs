@@ -1,0 +1,69 @@
+//! Numbered, forward-only migrations (`migrations/NNNN_*.sql`), applied in one transaction under
+//! an advisory lock (two instances starting at once apply them once) and tracked in
+//! `schema_version`. A database newer than this build is refused.
+
+use crate::{error::classify, rows::get, PgStore};
+use opendrs_core::store::{StoreError, StoreResult};
+
+/// The migrations, by number.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_schema.sql"))];
+
+/// The newest schema version this build knows.
+pub const KNOWN_VERSION: u64 = MIGRATIONS.len() as u64;
+
+/// The key of the advisory lock migrations take.
+const MIGRATION_LOCK: i64 = 7_243_301;
+
+/// The message of a database newer than this build.
+pub fn too_new(db: u64) -> String {
+    format!(
+        "the database schema is version {db}, newer than this build of OpenDRS knows \
+         ({KNOWN_VERSION}): upgrade opendrs"
+    )
+}
+
+impl PgStore {
+    /// Applies the migrations the database lacks; refuses a database newer than this build.
+    pub async fn migrate(&self) -> StoreResult<()> {
+        let mut client = self.client().await?;
+        let tx = client.transaction().await.map_err(classify)?;
+        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
+            .await
+            .map_err(classify)?;
+        tx.batch_execute(
+            "CREATE TABLE IF NOT EXISTS schema_version (
+                 version    BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+             )",
+        )
+        .await
+        .map_err(classify)?;
+        let row = tx
+            .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
+            .await
+            .map_err(classify)?;
+        let db: i64 = get(&row, 0)?;
+        if db.max(0) as u64 > KNOWN_VERSION {
+            return Err(StoreError::corrupt(too_new(db as u64)));
+        }
+        for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > db) {
+            tx.batch_execute(sql).await.map_err(classify)?;
+            tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[n])
+                .await
+                .map_err(classify)?;
+            tracing::info!(version = n, "applied a PostgreSQL migration");
+        }
+        tx.commit().await.map_err(classify)
+    }
+
+    /// (the database's schema version, the newest this build knows).
+    pub async fn schema_version_pair(&self) -> StoreResult<(u64, u64)> {
+        let client = self.client().await?;
+        let row = client
+            .query_one("SELECT coalesce(max(version), 0) FROM schema_version", &[])
+            .await
+            .map_err(classify)?;
+        let db: i64 = get(&row, 0)?;
+        Ok((db.max(0) as u64, KNOWN_VERSION))
+    }
+}

@@ -1,0 +1,737 @@
+//! [`JobTx`] on PostgreSQL: the write primitives inside ONE transaction (read committed).
+//!
+//! Locking: a job's lock is the row lock of its top-level job (a child's lock is its
+//! parent's), taken `FOR UPDATE` in `seq` order by `jobs_lock`. The executor claims due
+//! transitions with `FOR UPDATE OF t, j SKIP LOCKED` and purges with `SKIP LOCKED`, so it never
+//! waits for a user's write, and a user's write waits for it only until it commits: no cycle.
+
+use crate::{
+    error::{classify, corrupt},
+    rows::get,
+};
+use deadpool_postgres::Transaction;
+use opendrs_core::{
+    audit::AuditRecord,
+    caller::Tenant,
+    enums::{JobStatus, TaskType},
+    job::{Endpoint, Job},
+    query::fold,
+    store::{Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, StoreResult},
+};
+use tokio_postgres::{types::ToSql, Row};
+
+/// One write transaction.
+pub struct PgTx<'a> {
+    pub tx: Transaction<'a>,
+}
+
+impl PgTx<'_> {
+    async fn query(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<Vec<Row>> {
+        let stmt = self.tx.prepare_cached(sql).await.map_err(classify)?;
+        self.tx.query(&stmt, params).await.map_err(classify)
+    }
+
+    async fn query_opt(
+        &self,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> StoreResult<Option<Row>> {
+        let stmt = self.tx.prepare_cached(sql).await.map_err(classify)?;
+        self.tx.query_opt(&stmt, params).await.map_err(classify)
+    }
+
+    async fn execute(&self, sql: &str, params: &[&(dyn ToSql + Sync)]) -> StoreResult<u64> {
+        let stmt = self.tx.prepare_cached(sql).await.map_err(classify)?;
+        self.tx.execute(&stmt, params).await.map_err(classify)
+    }
+}
+
+/// Inserts jobs of one project as they are, with their tags and instances, in a few
+/// statements per batch (arrays unnested); children follow their parents. Returns the seqs of
+/// `jobs`, in order. A name taken among live top-level jobs is a unique violation.
+pub async fn jobs_insert_batch(
+    tx: &Transaction<'_>,
+    tenant: &Tenant,
+    jobs: &[&Job],
+    parents: &[Option<i64>],
+    spec: &str,
+) -> StoreResult<Vec<i64>> {
+    if jobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut cols: [Vec<String>; 13] = Default::default();
+    let (mut times, mut errors, mut billing, mut framework) = (
+        Vec::with_capacity(jobs.len()),
+        Vec::with_capacity(jobs.len()),
+        Vec::with_capacity(jobs.len()),
+        Vec::with_capacity(jobs.len()),
+    );
+    for job in jobs {
+        let values = [
+            job.id.clone(),
+            job.name.clone(),
+            fold(&job.name),
+            job.status.as_str().to_string(),
+            job.db_use_type.as_str().to_string(),
+            job.engine_type.clone(),
+            job.net_type.as_str().to_string(),
+            job.job_direction.as_str().to_string(),
+            job.task_type.as_str().to_string(),
+            job.description.clone(),
+            job.enterprise_project_id.clone(),
+            serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into()),
+            serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into()),
+        ];
+        for (col, v) in cols.iter_mut().zip(values) {
+            col.push(v);
+        }
+        times.push(job.create_time_ms);
+        errors.push(job.error_msg.clone());
+        billing.push(job.billing_tag);
+        framework.push(job.node_new_framework);
+    }
+    let parents: Vec<Option<i64>> = parents.to_vec();
+    let stmt = tx
+        .prepare_cached(
+            "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
+                engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
+                node_new_framework, enterprise_project_id, create_time, update_time,
+                source_endpoint, target_endpoint, spec)
+             SELECT $1, u.id, u.parent, u.name, u.name_fold, u.status, u.db_use_type, u.engine_type,
+                    u.net_type, u.job_direction, u.task_type, u.description, u.error_msg, u.billing,
+                    u.framework, u.ep, u.t, u.t, u.src, u.dst, $19
+               FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
+                           $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                           $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[])
+                 AS u(id, parent, name, name_fold, status, db_use_type, engine_type, net_type,
+                      job_direction, task_type, description, error_msg, billing, framework, ep, t,
+                      src, dst)
+             RETURNING seq, id",
+        )
+        .await
+        .map_err(classify)?;
+    let [ids, names, folds, statuses, uses, engines, nets, dirs, tasks, descs, eps, srcs, dsts] =
+        &cols;
+    let rows = tx
+        .query(
+            &stmt,
+            &[
+                &tenant.key(),
+                ids,
+                &parents,
+                names,
+                folds,
+                statuses,
+                uses,
+                engines,
+                nets,
+                dirs,
+                tasks,
+                descs,
+                &errors,
+                &billing,
+                &framework,
+                eps,
+                &times,
+                srcs,
+                &spec,
+                dsts,
+            ],
+        )
+        .await
+        .map_err(classify)?;
+    let mut by_id = std::collections::HashMap::with_capacity(rows.len());
+    for r in &rows {
+        by_id.insert(get::<String>(r, 1)?, get::<i64>(r, 0)?);
+    }
+    let seqs: Vec<i64> = ids
+        .iter()
+        .map(|id| {
+            by_id
+                .get(id)
+                .copied()
+                .ok_or_else(|| corrupt(format!("job {id} was not inserted")))
+        })
+        .collect::<StoreResult<_>>()?;
+    // Tags and instances of the whole batch.
+    let (mut tag_seq, mut tag_key, mut tag_value) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut inst_seq, mut inst_kind, mut inst_value) = (Vec::new(), Vec::new(), Vec::new());
+    for (job, seq) in jobs.iter().zip(&seqs) {
+        for (k, v) in &job.tags {
+            tag_seq.push(*seq);
+            tag_key.push(k.clone());
+            tag_value.push(v.clone());
+        }
+        for (kind, value) in instances(&job.source_endpoint, &job.target_endpoint) {
+            inst_seq.push(*seq);
+            inst_kind.push(kind.to_string());
+            inst_value.push(value);
+        }
+    }
+    if !tag_seq.is_empty() {
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO job_tags (job_seq, project_key, key, value)
+                 SELECT s, $1, k, v FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(s, k, v)
+                 ON CONFLICT (job_seq, key) DO NOTHING",
+            )
+            .await
+            .map_err(classify)?;
+        tx.execute(&stmt, &[&tenant.key(), &tag_seq, &tag_key, &tag_value])
+            .await
+            .map_err(classify)?;
+    }
+    if !inst_seq.is_empty() {
+        let stmt = tx
+            .prepare_cached(
+                "INSERT INTO job_instances (project_key, kind, value, job_seq)
+                 SELECT $1, k, v, s FROM unnest($2::bigint[], $3::text[], $4::text[]) AS u(s, k, v)
+                 ON CONFLICT DO NOTHING",
+            )
+            .await
+            .map_err(classify)?;
+        tx.execute(&stmt, &[&tenant.key(), &inst_seq, &inst_kind, &inst_value])
+            .await
+            .map_err(classify)?;
+    }
+    Ok(seqs)
+}
+
+/// The instance IDs and IPs of two endpoints, for the instance filters.
+fn instances(src: &Endpoint, dst: &Endpoint) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for ep in [src, dst] {
+        if let Some(id) = &ep.inst_id {
+            out.push(("id", id.clone()));
+        }
+        if let Some(ip) = &ep.ip {
+            out.push(("ip", ip.clone()));
+        }
+    }
+    out
+}
+
+#[async_trait::async_trait]
+impl JobTx for PgTx<'_> {
+    async fn clock_read(&mut self, start_ms: i64) -> StoreResult<i64> {
+        self.execute(
+            "INSERT INTO executor_clock (id, now_ms) VALUES (1, $1) ON CONFLICT DO NOTHING",
+            &[&start_ms],
+        )
+        .await?;
+        let row = self
+            .query_opt("SELECT now_ms FROM executor_clock WHERE id = 1", &[])
+            .await?
+            .ok_or_else(|| corrupt("the executor clock row is missing"))?;
+        get(&row, 0)
+    }
+
+    async fn clock_set(&mut self, now_ms: i64) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO executor_clock (id, now_ms) VALUES (1, $1)
+             ON CONFLICT (id) DO UPDATE SET now_ms = EXCLUDED.now_ms",
+            &[&now_ms],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn enterprise_project_exists(&mut self, tenant: &Tenant, id: &str) -> StoreResult<bool> {
+        if id.contains('\0') {
+            return Ok(false);
+        }
+        Ok(self
+            .query_opt(
+                "SELECT 1 FROM enterprise_projects WHERE project_key = $1 AND id = $2",
+                &[&tenant.key(), &id],
+            )
+            .await?
+            .is_some())
+    }
+
+    async fn job_insert(
+        &mut self,
+        tenant: &Tenant,
+        job: &Job,
+        spec: &str,
+    ) -> StoreResult<Option<i64>> {
+        let src = serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into());
+        let dst = serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into());
+        let row = self
+            .query_opt(
+                "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
+                    engine_type, net_type, job_direction, task_type, description, error_msg,
+                    billing_tag, node_new_framework, enterprise_project_id, create_time,
+                    update_time, source_endpoint, target_endpoint, spec)
+                 VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                         $16, $16, $17, $18, $19)
+                 ON CONFLICT (project_key, name) WHERE parent_seq IS NULL AND status <> 'DELETED'
+                 DO NOTHING RETURNING seq",
+                &[
+                    &tenant.key(),
+                    &job.id,
+                    &job.name,
+                    &fold(&job.name),
+                    &job.status.as_str(),
+                    &job.db_use_type.as_str(),
+                    &job.engine_type,
+                    &job.net_type.as_str(),
+                    &job.job_direction.as_str(),
+                    &job.task_type.as_str(),
+                    &job.description,
+                    &job.error_msg,
+                    &job.billing_tag,
+                    &job.node_new_framework,
+                    &job.enterprise_project_id,
+                    &job.create_time_ms,
+                    &src,
+                    &dst,
+                    &spec,
+                ],
+            )
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let seq: i64 = get(&row, 0)?;
+        self.tags_put(tenant, seq, &job.tags).await?;
+        for (kind, value) in instances(&job.source_endpoint, &job.target_endpoint) {
+            self.execute(
+                "INSERT INTO job_instances (project_key, kind, value, job_seq) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+                &[&tenant.key(), &kind, &value, &seq],
+            )
+            .await?;
+        }
+        Ok(Some(seq))
+    }
+
+    async fn jobs_lock(&mut self, tenant: &Tenant, ids: &[String]) -> StoreResult<()> {
+        let ids: Vec<&str> = ids
+            .iter()
+            .map(String::as_str)
+            .filter(|i| !i.contains('\0'))
+            .collect();
+        if ids.is_empty() {
+            return Ok(());
+        }
+        // The lock of a child is its parent's; a fixed order: two writers cannot deadlock.
+        self.query(
+            "SELECT seq FROM jobs WHERE seq IN (
+                 SELECT coalesce(parent_seq, seq) FROM jobs WHERE project_key = $1 AND id = ANY($2))
+              ORDER BY seq FOR UPDATE",
+            &[&tenant.key(), &ids],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn job_lock(&mut self, tenant: &Tenant, id: &str) -> StoreResult<Option<JobRow>> {
+        if id.contains('\0') {
+            return Ok(None);
+        }
+        let Some(found) = self
+            .query_opt(
+                "SELECT seq, parent_seq FROM jobs WHERE project_key = $1 AND id = $2",
+                &[&tenant.key(), &id],
+            )
+            .await?
+        else {
+            return Ok(None);
+        };
+        let seq: i64 = get(&found, 0)?;
+        let parent: Option<i64> = get(&found, 1)?;
+        const FIELDS: &str = "SELECT seq, id, status, task_type, db_use_type, engine_type,
+                enterprise_project_id, parent_seq IS NOT NULL FROM jobs WHERE seq = $1";
+        let row = match parent {
+            None => {
+                self.query_opt(&format!("{FIELDS} FOR UPDATE"), &[&seq])
+                    .await?
+            }
+            Some(p) => {
+                if self
+                    .query_opt("SELECT 1 FROM jobs WHERE seq = $1 FOR UPDATE", &[&p])
+                    .await?
+                    .is_none()
+                {
+                    return Ok(None);
+                }
+                self.query_opt(FIELDS, &[&seq]).await?
+            }
+        };
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let (Some(status), Some(task_type)) = (
+            JobStatus::parse(get(&r, 2)?),
+            TaskType::parse(get(&r, 3)?),
+        ) else {
+            return Ok(None);
+        };
+        Ok(Some(JobRow {
+            seq: get(&r, 0)?,
+            id: get(&r, 1)?,
+            status,
+            task_type,
+            db_use_type: get(&r, 4)?,
+            engine_type: get(&r, 5)?,
+            enterprise_project_id: get(&r, 6)?,
+            is_child: get(&r, 7)?,
+        }))
+    }
+
+    async fn job_children(&mut self, parent: i64) -> StoreResult<Vec<(i64, JobStatus)>> {
+        let rows = self
+            .query(
+                "SELECT seq, status FROM jobs WHERE parent_seq = $1
+                  ORDER BY create_time DESC, id DESC",
+                &[&parent],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            if let Some(s) = JobStatus::parse(get(r, 1)?) {
+                out.push((get(r, 0)?, s));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn job_set_status(&mut self, seq: i64, change: &StatusChange<'_>) -> StoreResult<bool> {
+        let n = self
+            .execute(
+                "UPDATE jobs SET status = $2, update_time = $4, error_msg = $5,
+                        deleted_at = CASE WHEN $2 = 'DELETED' THEN $6::bigint ELSE NULL END
+                  WHERE seq = $1 AND status = $3",
+                &[
+                    &seq,
+                    &change.to.as_str(),
+                    &change.from.as_str(),
+                    &change.at,
+                    &change.error_msg,
+                    &change.exec_at,
+                ],
+            )
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn event_append(
+        &mut self,
+        seq: i64,
+        from: Option<JobStatus>,
+        to: JobStatus,
+        cause: &EventCause<'_>,
+    ) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO job_events (job_seq, at, from_status, to_status, cause, request_id, error_msg)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            &[
+                &seq,
+                &cause.at,
+                &from.map(JobStatus::as_str),
+                &to.as_str(),
+                &cause.label,
+                &cause.request_id,
+                &cause.error_msg,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn event_last_from(&mut self, seq: i64, to: JobStatus) -> StoreResult<Option<JobStatus>> {
+        let row = self
+            .query_opt(
+                "SELECT from_status FROM job_events WHERE job_seq = $1 AND to_status = $2
+                  ORDER BY seq DESC LIMIT 1",
+                &[&seq, &to.as_str()],
+            )
+            .await?;
+        Ok(match row {
+            Some(r) => get::<Option<&str>>(&r, 0)?.and_then(JobStatus::parse),
+            None => None,
+        })
+    }
+
+    async fn event_count(&mut self, seq: i64, label: &str) -> StoreResult<u64> {
+        let row = self
+            .query_opt(
+                "SELECT count(*) FROM job_events WHERE job_seq = $1 AND cause = $2",
+                &[&seq, &label],
+            )
+            .await?
+            .ok_or_else(|| corrupt("count returned no row"))?;
+        Ok(get::<i64>(&row, 0)?.max(0) as u64)
+    }
+
+    async fn job_rename(&mut self, _tenant: &Tenant, seq: i64, name: &str) -> StoreResult<bool> {
+        if name.contains('\0') {
+            return Ok(false);
+        }
+        // A failed statement aborts a PostgreSQL transaction: the rename runs in a savepoint.
+        let sp = self.tx.savepoint("job_rename").await.map_err(classify)?;
+        let stmt = sp
+            .prepare_cached("UPDATE jobs SET name = $2, name_fold = $3 WHERE seq = $1")
+            .await
+            .map_err(classify)?;
+        match sp.execute(&stmt, &[&seq, &name, &fold(name)]).await {
+            Ok(_) => {
+                sp.commit().await.map_err(classify)?;
+                Ok(true)
+            }
+            Err(e) if e.code().is_some_and(|c| c.code() == "23505") => {
+                sp.rollback().await.map_err(classify)?;
+                Ok(false)
+            }
+            Err(e) => Err(classify(e)),
+        }
+    }
+
+    async fn job_update(
+        &mut self,
+        tenant: &Tenant,
+        seq: i64,
+        f: &JobFields,
+    ) -> StoreResult<()> {
+        let src = f
+            .source_endpoint
+            .as_ref()
+            .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "{}".into()));
+        let dst = f
+            .target_endpoint
+            .as_ref()
+            .map(|e| serde_json::to_string(e).unwrap_or_else(|_| "{}".into()));
+        self.execute(
+            "UPDATE jobs SET description = coalesce($2, description),
+                    task_type = coalesce($3, task_type), net_type = coalesce($4, net_type),
+                    job_direction = coalesce($5, job_direction),
+                    source_endpoint = coalesce($6, source_endpoint),
+                    target_endpoint = coalesce($7, target_endpoint),
+                    spec = coalesce($8, spec), update_time = $9
+              WHERE seq = $1",
+            &[
+                &seq,
+                &f.description,
+                &f.task_type.map(|t| t.as_str()),
+                &f.net_type,
+                &f.job_direction,
+                &src,
+                &dst,
+                &f.spec,
+                &f.update_time,
+            ],
+        )
+        .await?;
+        if src.is_some() || dst.is_some() {
+            self.execute("DELETE FROM job_instances WHERE job_seq = $1", &[&seq])
+                .await?;
+            let row = self
+                .query_opt(
+                    "SELECT source_endpoint, target_endpoint FROM jobs WHERE seq = $1",
+                    &[&seq],
+                )
+                .await?
+                .ok_or_else(|| corrupt("an updated job vanished"))?;
+            let src: Endpoint = serde_json::from_str(get(&row, 0)?).unwrap_or_default();
+            let dst: Endpoint = serde_json::from_str(get(&row, 1)?).unwrap_or_default();
+            for (kind, value) in instances(&src, &dst) {
+                self.execute(
+                    "INSERT INTO job_instances (project_key, kind, value, job_seq) VALUES ($1, $2, $3, $4)
+                     ON CONFLICT DO NOTHING",
+                    &[&tenant.key(), &kind, &value, &seq],
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn job_spec(&mut self, seq: i64) -> StoreResult<String> {
+        let row = self
+            .query_opt("SELECT spec FROM jobs WHERE seq = $1", &[&seq])
+            .await?
+            .ok_or_else(|| corrupt("no such job"))?;
+        get(&row, 0)
+    }
+
+    async fn tags_of(&mut self, seq: i64) -> StoreResult<Vec<(String, String)>> {
+        let rows = self
+            .query(
+                "SELECT key, value FROM job_tags WHERE job_seq = $1 ORDER BY key",
+                &[&seq],
+            )
+            .await?;
+        rows.iter().map(|r| Ok((get(r, 0)?, get(r, 1)?))).collect()
+    }
+
+    async fn tags_put(
+        &mut self,
+        tenant: &Tenant,
+        seq: i64,
+        tags: &[(String, String)],
+    ) -> StoreResult<()> {
+        for (k, v) in tags {
+            self.execute(
+                "INSERT INTO job_tags (job_seq, project_key, key, value) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (job_seq, key) DO UPDATE SET value = EXCLUDED.value",
+                &[&seq, &tenant.key(), k, v],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn tags_remove(
+        &mut self,
+        seq: i64,
+        tags: &[(String, Option<String>)],
+    ) -> StoreResult<()> {
+        for (k, v) in tags {
+            if k.contains('\0') || v.as_deref().is_some_and(|v| v.contains('\0')) {
+                continue;
+            }
+            self.execute(
+                "DELETE FROM job_tags WHERE job_seq = $1 AND key = $2
+                    AND ($3::text IS NULL OR value = $3)",
+                &[&seq, k, v],
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    async fn transition_replace(&mut self, seq: i64, next: Option<&Scheduled>) -> StoreResult<()> {
+        match next {
+            None => {
+                self.execute("DELETE FROM job_transitions WHERE job_seq = $1", &[&seq])
+                    .await?;
+            }
+            Some(s) => {
+                self.execute(
+                    "INSERT INTO job_transitions (job_seq, from_status, to_status, step, due_at, scheduled_at)
+                     VALUES ($1, $2, $3, $4, $5, $6)
+                     ON CONFLICT (job_seq) DO UPDATE SET from_status = EXCLUDED.from_status,
+                        to_status = EXCLUDED.to_status, step = EXCLUDED.step,
+                        due_at = EXCLUDED.due_at, scheduled_at = EXCLUDED.scheduled_at",
+                    &[
+                        &seq,
+                        &s.transition.from.as_str(),
+                        &s.transition.to.as_str(),
+                        &s.transition.step.as_str(),
+                        &s.due_at,
+                        &s.scheduled_at,
+                    ],
+                )
+                .await?;
+            }
+        }
+        Ok(())
+    }
+
+    async fn transition_pending(&mut self, seq: i64) -> StoreResult<Option<(String, String)>> {
+        let row = self
+            .query_opt(
+                "SELECT from_status, step FROM job_transitions WHERE job_seq = $1",
+                &[&seq],
+            )
+            .await?;
+        row.map(|r| Ok((get(&r, 0)?, get(&r, 1)?))).transpose()
+    }
+
+    async fn transition_retarget(&mut self, seq: i64, to: JobStatus) -> StoreResult<()> {
+        self.execute(
+            "UPDATE job_transitions SET to_status = $2 WHERE job_seq = $1",
+            &[&seq, &to.as_str()],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn transitions_claim(&mut self, now: i64, limit: usize) -> StoreResult<Vec<Claimed>> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        // Locks the transition rows AND their jobs, skipping any a writer holds: several
+        // executors each claim distinct rows, and none waits for a user's write.
+        let rows = self
+            .query(
+                "SELECT t.job_seq, t.from_status, t.to_status, t.step, t.due_at, j.id, j.status, j.task_type
+                   FROM job_transitions t JOIN jobs j ON j.seq = t.job_seq
+                  WHERE t.due_at <= $1 ORDER BY t.due_at, t.job_seq LIMIT $2
+                    FOR UPDATE OF t, j SKIP LOCKED",
+                &[&now, &limit],
+            )
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(Claimed {
+                seq: get(r, 0)?,
+                from: get(r, 1)?,
+                to: get(r, 2)?,
+                step: get(r, 3)?,
+                due_at: get(r, 4)?,
+                job_id: get(r, 5)?,
+                status: get(r, 6)?,
+                task_type: get(r, 7)?,
+            });
+        }
+        if !out.is_empty() {
+            let seqs: Vec<i64> = out.iter().map(|c| c.seq).collect();
+            self.execute(
+                "DELETE FROM job_transitions WHERE job_seq = ANY($1)",
+                &[&seqs],
+            )
+            .await?;
+        }
+        Ok(out)
+    }
+
+    async fn transitions_next_due(&mut self) -> StoreResult<Option<i64>> {
+        let row = self
+            .query_opt("SELECT min(due_at) FROM job_transitions", &[])
+            .await?
+            .ok_or_else(|| corrupt("min returned no row"))?;
+        get(&row, 0)
+    }
+
+    async fn deleted_purge(&mut self, cutoff: i64, limit: usize) -> StoreResult<usize> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        // SKIP LOCKED: a job a writer holds (it names a deleted job) waits for the next run.
+        let rows = self
+            .query(
+                "SELECT seq FROM jobs WHERE deleted_at IS NOT NULL AND deleted_at < $1
+                    AND parent_seq IS NULL
+                  ORDER BY deleted_at LIMIT $2 FOR UPDATE SKIP LOCKED",
+                &[&cutoff, &limit],
+            )
+            .await?;
+        let seqs: Vec<i64> = rows.iter().map(|r| get(r, 0)).collect::<StoreResult<_>>()?;
+        if seqs.is_empty() {
+            return Ok(0);
+        }
+        self.execute("DELETE FROM jobs WHERE parent_seq = ANY($1)", &[&seqs])
+            .await?;
+        self.execute("DELETE FROM jobs WHERE seq = ANY($1)", &[&seqs])
+            .await?;
+        Ok(seqs.len())
+    }
+
+    async fn audit_append(&mut self, r: &AuditRecord) -> StoreResult<()> {
+        let ids = serde_json::to_string(&r.job_ids).unwrap_or_else(|_| "[]".into());
+        self.execute(
+            "INSERT INTO audit_log (at, project_id, user_id, action, job_ids, request_id, outcome, detail)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            &[
+                &r.at_ms,
+                &r.project_id,
+                &r.user_id,
+                &r.action,
+                &ids,
+                &r.request_id,
+                &r.outcome.as_str(),
+                &r.detail,
+            ],
+        )
+        .await?;
+        Ok(())
+    }
+}
