@@ -512,10 +512,7 @@ impl AdminStore for PgStore {
             .collect()
     }
 
-    async fn audit_list(
-        &self,
-        f: &AuditFilter,
-    ) -> StoreResult<Vec<(AuditRecord, Option<String>)>> {
+    async fn audit_list(&self, f: &AuditFilter) -> StoreResult<Vec<(AuditRecord, Option<String>)>> {
         let client = self.client().await?;
         let limit = f.limit.clamp(1, i64::MAX as usize) as i64;
         let rows = client

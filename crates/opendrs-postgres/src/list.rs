@@ -85,7 +85,9 @@ pub fn conditions(tenant: &Tenant, q: &JobQuery) -> Option<Conditions> {
         if eps.is_empty() {
             return None;
         }
-        s.push(" AND j.enterprise_project_id = ANY(").bind(eps).push(")");
+        s.push(" AND j.enterprise_project_id = ANY(")
+            .bind(eps)
+            .push(")");
     }
     let enum_where = s.text.clone();
     s.push(" AND j.parent_seq IS NULL");
@@ -220,10 +222,7 @@ pub async fn page(
     text.push_str(" OFFSET ");
     text.push_str(&c.sql.text);
     let stmt = client.prepare_cached(&text).await.map_err(classify)?;
-    let found = client
-        .query(&stmt, &c.sql.refs())
-        .await
-        .map_err(classify)?;
+    let found = client.query(&stmt, &c.sql.refs()).await.map_err(classify)?;
     let mut total = None;
     let mut jobs = Vec::with_capacity(found.len());
     let mut any_children = false;
@@ -269,10 +268,7 @@ pub async fn chunk(
         .push(&STREAM_CHUNK.to_string());
     text.push_str(&c.sql.text);
     let stmt = client.prepare_cached(&text).await.map_err(classify)?;
-    let found = client
-        .query(&stmt, &c.sql.refs())
-        .await
-        .map_err(classify)?;
+    let found = client.query(&stmt, &c.sql.refs()).await.map_err(classify)?;
     let mut jobs = Vec::with_capacity(found.len());
     let mut any_children = false;
     for row in &found {

@@ -43,7 +43,10 @@ mod tests {
     #[test]
     fn parameters_are_numbered_in_order() {
         let mut s = Sql::default();
-        s.push("a = ").bind(1i64).push(" AND b = ").bind("x".to_string());
+        s.push("a = ")
+            .bind(1i64)
+            .push(" AND b = ")
+            .bind("x".to_string());
         assert_eq!(s.text, "a = $1 AND b = $2");
         assert_eq!(s.refs().len(), 2);
     }

@@ -90,10 +90,7 @@ impl PgStore {
             .prepare_cached(&format!("SELECT count(*){}", m.text))
             .await
             .map_err(classify)?;
-        let row = client
-            .query_one(&stmt, &m.refs())
-            .await
-            .map_err(classify)?;
+        let row = client.query_one(&stmt, &m.refs()).await.map_err(classify)?;
         Ok(get::<i64>(&row, 0)?.max(0) as u64)
     }
 }

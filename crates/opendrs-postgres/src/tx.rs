@@ -362,10 +362,9 @@ impl JobTx for PgTx<'_> {
         let Some(r) = row else {
             return Ok(None);
         };
-        let (Some(status), Some(task_type)) = (
-            JobStatus::parse(get(&r, 2)?),
-            TaskType::parse(get(&r, 3)?),
-        ) else {
+        let (Some(status), Some(task_type)) =
+            (JobStatus::parse(get(&r, 2)?), TaskType::parse(get(&r, 3)?))
+        else {
             return Ok(None);
         };
         Ok(Some(JobRow {
@@ -488,12 +487,7 @@ impl JobTx for PgTx<'_> {
         }
     }
 
-    async fn job_update(
-        &mut self,
-        tenant: &Tenant,
-        seq: i64,
-        f: &JobFields,
-    ) -> StoreResult<()> {
+    async fn job_update(&mut self, tenant: &Tenant, seq: i64, f: &JobFields) -> StoreResult<()> {
         let src = f
             .source_endpoint
             .as_ref()
