@@ -24,8 +24,8 @@ impl Engine {
     }
 }
 
-/// A fresh, empty database for one test; it goes away with this value (the SQLite file with
-/// its directory; a PostgreSQL database is dropped with its cluster).
+/// A fresh, empty database for one test; it goes away with this value (the SQLite file with its
+/// directory) or with the throwaway cluster (a PostgreSQL database).
 pub struct TestDatabase {
     pub url: DatabaseUrl,
     _dir: tempfile::TempDir,
@@ -69,5 +69,17 @@ async fn postgres_database() -> String {
              scripts/pg.sh start DIR)"
         )
     });
-    panic!("PostgreSQL is not wired into the test factory yet ({admin})")
+    let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let (client, connection) = tokio_postgres::connect(&admin, tokio_postgres::NoTls)
+        .await
+        .unwrap_or_else(|e| panic!("cannot reach the test cluster {admin}: {e}"));
+    tokio::spawn(connection);
+    client
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .await
+        .unwrap_or_else(|e| panic!("cannot create a test database on {admin}: {e}"));
+    match admin.rsplit_once('/') {
+        Some((server, _)) => format!("{server}/{name}"),
+        None => panic!("OPENDRS_TEST_PG_URL must name a database: postgres://USER@HOST:PORT/DB"),
+    }
 }

@@ -95,9 +95,12 @@ pub async fn open(url: &DatabaseUrl, options: OpenOptions) -> StoreResult<Arc<dy
             .map_err(|e| StoreError::other(e.to_string()))??;
             Ok(Arc::new(store))
         }
-        DatabaseUrl::Postgres(_) => Err(StoreError::unavailable(
-            "PostgreSQL support is not built into this binary yet",
-        )),
+        DatabaseUrl::Postgres(url) => {
+            let store =
+                opendrs_postgres::PgStore::connect(url, options.connections.max(1) as usize)
+                    .await?;
+            Ok(Arc::new(store))
+        }
     }
 }
 

@@ -88,12 +88,16 @@ async fn with_the_database_gone_calls_answer_503_quickly_and_service_resumes_whe
         "job_direction": "up", "net_type": "vpc", "customize_sutnet_id": "subnet-1",
         "source_endpoint": {}, "target_endpoint": {}});
     let body = json!({ "jobs": [item] }).to_string();
-    let created = app.send("POST", &path, &app.admin, &[], body.as_bytes()).await;
+    let created = app
+        .send("POST", &path, &app.admin, &[], body.as_bytes())
+        .await;
     assert_eq!(created.status, 202, "{}", created.text);
 
     proxy.cut().await;
     let started = Instant::now();
-    let a = app.list(json!({"db_use_type": "migration", "name": "outage"})).await;
+    let a = app
+        .list(json!({"db_use_type": "migration", "name": "outage"}))
+        .await;
     let took = started.elapsed();
     assert_eq!(a.status, 503, "{}", a.text);
     assert!(a.code().starts_with("DRS."), "{}", a.text);
@@ -110,7 +114,12 @@ async fn with_the_database_gone_calls_answer_503_quickly_and_service_resumes_whe
         let a = app.list(json!({"db_use_type": "migration"})).await;
         status = a.status;
         if status == 200 {
-            assert_eq!(a.total(), 1, "the job acknowledged before the outage: {}", a.text);
+            assert_eq!(
+                a.total(),
+                1,
+                "the job acknowledged before the outage: {}",
+                a.text
+            );
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
