@@ -14,4 +14,4 @@ echo "== cargo test"
 cargo test --workspace
 echo "== Python SDK end-to-end suite"
 cargo build --quiet --bin opendrs
-OPENDRS_BIN="$PWD/target/debug/opendrs" scripts/sdk-tests.sh
+OPENDRS_BIN="${CARGO_TARGET_DIR:-$PWD/target}/debug/opendrs" scripts/sdk-tests.sh
