@@ -32,6 +32,7 @@ OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test re
 
 echo "== Python SDK end-to-end suite (SQLite)"
 cargo build --quiet --bin opendrs
-OPENDRS_BIN="$PWD/target/debug/opendrs" scripts/sdk-tests.sh
+bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/opendrs"
+OPENDRS_BIN="$bin" scripts/sdk-tests.sh
 echo "== Python SDK end-to-end suite (PostgreSQL)"
-OPENDRS_TEST_DATABASE=postgres OPENDRS_BIN="$PWD/target/debug/opendrs" scripts/sdk-tests.sh
+OPENDRS_TEST_DATABASE=postgres OPENDRS_BIN="$bin" scripts/sdk-tests.sh

@@ -48,6 +48,10 @@ pub enum Error {
     /// No or bad credentials (`APIGW.0301`).
     #[error("unauthenticated: {reason}")]
     Unauthenticated { reason: String },
+    /// More than one credential: two `Authorization` or `X-Auth-Token` headers, or both kinds
+    /// at once (`APIGW.0301`, 401). Which one counts would be a guess, so none does.
+    #[error("ambiguous credentials: {0:?}")]
+    AmbiguousCredentials(Ambiguity),
     /// A token past its expiry (`APIGW.0307`).
     #[error("token expired")]
     TokenExpired,
@@ -69,6 +73,15 @@ pub enum Error {
     /// The request was not received and answered within the time limit (`APIGW.0201`, 408).
     #[error("request timeout")]
     RequestTimeout { secs: u64 },
+    /// The request line's URI is longer than allowed (`APIGW.0201`, 414).
+    #[error("URI too long")]
+    UriTooLong { limit: usize },
+    /// The request's headers are larger than allowed (`APIGW.0201`, 431).
+    #[error("headers too large")]
+    HeadersTooLarge { limit: usize },
+    /// The project already runs as many all-items streams as allowed (`APIGW.0308`, 429).
+    #[error("too many streams")]
+    TooManyStreams { max: usize },
     /// The per-project rate limit is exhausted (`APIGW.0308`).
     #[error("throttled")]
     Throttled { retry_after: Duration },
@@ -126,13 +139,16 @@ impl Error {
             Error::TagKeyDuplicate => "DRS.M00269",
             Error::TagTooLong => "DRS.M00270",
             Error::TooManyTags { .. } => "DRS.M00271",
-            Error::Unauthenticated { .. } => "APIGW.0301",
+            Error::Unauthenticated { .. } | Error::AmbiguousCredentials(_) => "APIGW.0301",
             Error::TokenExpired => "APIGW.0307",
             Error::ProjectMismatch => "DRS.M00261",
             Error::Forbidden => "DRS.M00102",
             Error::RouteNotFound | Error::MethodNotAllowed => "APIGW.0101",
-            Error::BodyTooLarge { .. } | Error::RequestTimeout { .. } => "APIGW.0201",
-            Error::Throttled { .. } => "APIGW.0308",
+            Error::BodyTooLarge { .. }
+            | Error::RequestTimeout { .. }
+            | Error::UriTooLong { .. }
+            | Error::HeadersTooLarge { .. } => "APIGW.0201",
+            Error::Throttled { .. } | Error::TooManyStreams { .. } => "APIGW.0308",
             Error::Unavailable(_) | Error::Internal(_) => "DRS.M00004",
         }
     }
@@ -158,6 +174,23 @@ pub enum Reason {
     TooMany(usize),
     /// The same item twice.
     Duplicate,
+    /// Longer than this many characters.
+    TooLong(usize),
+    /// A control character (U+0000–U+001F, U+007F–U+009F) where text is expected.
+    ControlCharacter,
+    /// A number outside `min..=max`.
+    OutOfRange { min: i64, max: i64 },
+}
+
+/// Which credentials made a request ambiguous.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ambiguity {
+    /// Two or more `Authorization` headers.
+    TwoSignatures,
+    /// Two or more `X-Auth-Token` headers.
+    TwoTokens,
+    /// An `X-Auth-Token` and an `Authorization` header.
+    TokenAndSignature,
 }
 
 /// Why the paging parameters are invalid.

@@ -28,7 +28,8 @@ pub struct UserEntry {
     pub domain_name: String,
     pub password_hash: String,
     pub enabled: bool,
-    /// Bumped when the password changes: older tokens stop working.
+    /// Bumped when the password changes and when the user is disabled: older tokens stop
+    /// working, and stay invalid after the user is enabled again.
     pub password_epoch: i64,
     /// Roles by project ID.
     pub roles: HashMap<String, Vec<Role>>,
@@ -169,7 +170,7 @@ pub fn token_caller(
         })?;
     if user.password_epoch != claims.password_epoch {
         return Err(Error::Unauthenticated {
-            reason: "the token was revoked by a password change".into(),
+            reason: "the token was revoked (password change or user disabled)".into(),
         });
     }
     if now >= claims.expires_at {

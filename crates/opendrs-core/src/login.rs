@@ -132,14 +132,32 @@ fn iso(t: i64) -> String {
         .unwrap_or_default()
 }
 
+/// Who a login names, as the failed-login throttle counts it: the user ID, or the account and
+/// user name as given (so that an unknown name is counted, and locked, like a known one).
+/// `None` when the body names no user (it fails validation before any password is checked).
+pub fn login_subject(req: &TokenRequest) -> Option<String> {
+    let user = &req.auth.identity.password.as_ref()?.user;
+    match (&user.id, &user.name, &user.domain) {
+        (Some(id), _, _) => Some(format!("id:{id}")),
+        (None, Some(name), Some(d)) => {
+            let domain = d.name.as_deref().or(d.id.as_deref())?;
+            Some(format!("name:{domain}/{name}"))
+        }
+        _ => None,
+    }
+}
+
 /// Verifies a password login against the snapshot and returns the claims to seal and the token
-/// object. Unknown account, unknown user, wrong password and disabled user all get the same
-/// answer. Argon2 makes this deliberately slow: call it off the async threads.
+/// object. Unknown account, unknown user, wrong password, disabled user and a subject that is
+/// `locked` (by the failed-login throttle) all get the same answer after one Argon2
+/// verification, so neither the answer nor its timing tells them apart. Argon2 makes this
+/// deliberately slow: call it off the async threads.
 pub fn password_login(
     snap: &IdentitySnapshot,
     req: &TokenRequest,
     now: i64,
     ttl_secs: i64,
+    locked: bool,
 ) -> Result<(TokenClaims, TokenBody)> {
     let auth = &req.auth;
     if !auth.identity.methods.iter().any(|m| m == "password") {
@@ -169,6 +187,10 @@ pub fn password_login(
         (None, Some(_), None) => return Err(Error::empty("auth.identity.password.user.domain")),
         (None, None, _) => return Err(Error::empty("auth.identity.password.user.name")),
     };
+    if locked {
+        verify_password(password, DUMMY_HASH);
+        return Err(bad_credentials());
+    }
     let Some(user) = user.filter(|u| verify_password(password, &u.password_hash) && u.enabled)
     else {
         if user.is_none() {
@@ -286,6 +308,7 @@ mod tests {
             &req("alice", "pw", serde_json::json!({"name": "cn-north-4"})),
             1000,
             86400,
+            false,
         )
         .expect("login");
         assert_eq!(claims.project_id, "p1");
@@ -297,16 +320,32 @@ mod tests {
     #[test]
     fn the_project_can_be_named_by_id() {
         let r = req("alice", "pw", serde_json::json!({"id": "p1"}));
-        assert!(password_login(&snap(), &r, 0, 10).is_ok());
+        assert!(password_login(&snap(), &r, 0, 10, false).is_ok());
     }
 
     #[test]
     fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
         let p = serde_json::json!({"id": "p1"});
-        let a = password_login(&snap(), &req("alice", "nope", p.clone()), 0, 10).err();
-        let b = password_login(&snap(), &req("bob", "pw", p), 0, 10).err();
+        let a = password_login(&snap(), &req("alice", "nope", p.clone()), 0, 10, false).err();
+        let b = password_login(&snap(), &req("bob", "pw", p), 0, 10, false).err();
         assert_eq!(a, b);
         assert_eq!(a.map(|e| e.code()), Some("APIGW.0301"));
+    }
+
+    #[test]
+    fn a_locked_subject_is_refused_even_with_the_right_password() {
+        let r = req("alice", "pw", serde_json::json!({"id": "p1"}));
+        let locked = password_login(&snap(), &r, 0, 10, true).err();
+        let wrong = password_login(
+            &snap(),
+            &req("alice", "nope", serde_json::json!({"id": "p1"})),
+            0,
+            10,
+            false,
+        )
+        .err();
+        assert_eq!(locked, wrong);
+        assert_eq!(login_subject(&r).as_deref(), Some("name:acme/alice"));
     }
 
     #[test]
@@ -317,7 +356,7 @@ mod tests {
         }
         let r = req("alice", "pw", serde_json::json!({"id": "p1"}));
         assert_eq!(
-            password_login(&s, &r, 0, 10).err().map(|e| e.code()),
+            password_login(&s, &r, 0, 10, false).err().map(|e| e.code()),
             Some("APIGW.0301")
         );
     }
@@ -335,7 +374,7 @@ mod tests {
         );
         let r = req("alice", "pw", serde_json::json!({"id": "p2"}));
         assert_eq!(
-            password_login(&s, &r, 0, 10).err().map(|e| e.code()),
+            password_login(&s, &r, 0, 10, false).err().map(|e| e.code()),
             Some("APIGW.0301")
         );
     }
@@ -346,7 +385,9 @@ mod tests {
             "password": {"user": {"name": "alice", "password": "pw", "domain": {"name": "acme"}}}}}}))
         .expect("request");
         assert_eq!(
-            password_login(&snap(), &r, 0, 10).err().map(|e| e.code()),
+            password_login(&snap(), &r, 0, 10, false)
+                .err()
+                .map(|e| e.code()),
             Some("DRS.M00201")
         );
     }

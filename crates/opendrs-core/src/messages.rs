@@ -2,7 +2,7 @@
 //! One exhaustive `match` per language: a new error variant does not compile until both have text.
 
 use crate::{
-    error::{Error, PageProblem, Reason},
+    error::{Ambiguity, Error, PageProblem, Reason},
     lang::Lang,
 };
 
@@ -49,6 +49,16 @@ fn english(err: &Error) -> String {
         Error::Unauthenticated { reason } => {
             format!("Incorrect IAM authentication information: {reason}")
         }
+        Error::AmbiguousCredentials(a) => format!(
+            "Incorrect IAM authentication information: {}; send exactly one credential.",
+            match a {
+                Ambiguity::TwoSignatures =>
+                    "the request carries more than one Authorization header",
+                Ambiguity::TwoTokens => "the request carries more than one X-Auth-Token header",
+                Ambiguity::TokenAndSignature =>
+                    "the request carries both an X-Auth-Token and an Authorization header",
+            }
+        ),
         Error::TokenExpired => "The token must be updated.".into(),
         Error::ProjectMismatch => "Invalid project ID.".into(),
         Error::Forbidden => "You do not have sufficient permissions.".into(),
@@ -64,6 +74,16 @@ fn english(err: &Error) -> String {
         Error::RequestTimeout { secs } => {
             format!("API request error: the request was not completed within {secs} s.")
         }
+        Error::UriTooLong { limit } => {
+            format!("Request-URI too long: the URI must not exceed {limit} bytes.")
+        }
+        Error::HeadersTooLarge { limit } => {
+            format!("Request header fields too large: the headers must not exceed {limit} bytes.")
+        }
+        Error::TooManyStreams { max } => format!(
+            "The throttling threshold has been reached: the project already runs {max} \
+             all-items (cur_page 0) queries; retry after 1 s."
+        ),
         Error::Throttled { retry_after } => format!(
             "The throttling threshold has been reached: retry after {} s.",
             retry_after.as_secs().max(1)
@@ -99,6 +119,14 @@ fn chinese(err: &Error) -> String {
         Error::TagTooLong => "标签键或值超过允许的最大长度。".into(),
         Error::TooManyTags { max } => format!("标签数量已达上限：一个任务最多{max}个标签。"),
         Error::Unauthenticated { reason } => format!("IAM认证信息错误：{reason}"),
+        Error::AmbiguousCredentials(a) => format!(
+            "IAM认证信息错误：{}，请只发送一种凭证。",
+            match a {
+                Ambiguity::TwoSignatures => "请求包含多个Authorization头",
+                Ambiguity::TwoTokens => "请求包含多个X-Auth-Token头",
+                Ambiguity::TokenAndSignature => "请求同时包含X-Auth-Token头和Authorization头",
+            }
+        ),
         Error::TokenExpired => "Token需要更新。".into(),
         Error::ProjectMismatch => "项目ID无效。".into(),
         Error::Forbidden => "用户权限不足。".into(),
@@ -106,6 +134,11 @@ fn chinese(err: &Error) -> String {
         Error::MethodNotAllowed => "API不存在：该路径不支持此方法。".into(),
         Error::BodyTooLarge { limit } => format!("请求体过大：不能超过{limit}字节。"),
         Error::RequestTimeout { secs } => format!("请求超时：未能在{secs}秒内完成。"),
+        Error::UriTooLong { limit } => format!("请求URI过长：不能超过{limit}字节。"),
+        Error::HeadersTooLarge { limit } => format!("请求头过大：不能超过{limit}字节。"),
+        Error::TooManyStreams { max } => format!(
+            "已达到流控阈值：该项目已有{max}个查询全部任务（cur_page为0）的请求在执行，请在1秒后重试。"
+        ),
         Error::Throttled { retry_after } => {
             format!(
                 "已达到流控阈值：请在{}秒后重试。",
@@ -125,6 +158,9 @@ fn reason_en(r: &Reason) -> String {
         Reason::Empty => "must not be empty".into(),
         Reason::TooMany(n) => format!("at most {n} items are allowed"),
         Reason::Duplicate => "an item appears twice".into(),
+        Reason::TooLong(n) => format!("at most {n} characters are allowed"),
+        Reason::ControlCharacter => "control characters are not allowed".into(),
+        Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
     }
 }
 
@@ -136,6 +172,9 @@ fn reason_zh(r: &Reason) -> String {
         Reason::Empty => "不能为空".into(),
         Reason::TooMany(n) => format!("最多允许{n}项"),
         Reason::Duplicate => "存在重复项".into(),
+        Reason::TooLong(n) => format!("最多允许{n}个字符"),
+        Reason::ControlCharacter => "不允许包含控制字符".into(),
+        Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
     }
 }
 
@@ -191,6 +230,15 @@ mod tests {
             Error::TagTooLong,
             Error::TooManyTags { max: 20 },
             Error::TokenExpired,
+            Error::AmbiguousCredentials(Ambiguity::TwoSignatures),
+            Error::AmbiguousCredentials(Ambiguity::TwoTokens),
+            Error::AmbiguousCredentials(Ambiguity::TokenAndSignature),
+            Error::UriTooLong { limit: 8192 },
+            Error::HeadersTooLarge { limit: 16384 },
+            Error::TooManyStreams { max: 4 },
+            Error::invalid_with("name", Reason::TooLong(50)),
+            Error::invalid_with("description", Reason::ControlCharacter),
+            Error::invalid_with("period_num", Reason::OutOfRange { min: 1, max: 9 }),
             Error::ProjectMismatch,
             Error::Forbidden,
             Error::RouteNotFound,

@@ -101,9 +101,40 @@ pub fn check_name(name: &str, field: &str) -> Result<()> {
     Ok(())
 }
 
-/// A description: at most 256 characters, none of `!<>&'"\`.
+/// Longest ID-like field (subnet, availability zone, enterprise project, product): the
+/// original's IDs are UUIDs (36 characters); 64 leaves room without allowing abuse.
+pub const MAX_ID_CHARS: usize = 64;
+/// Longest endpoint `ip` (a cluster's addresses separated by commas).
+pub const MAX_IP_CHARS: usize = 1024;
+/// Longest other endpoint text (user, database, instance name, topic, …).
+pub const MAX_ENDPOINT_TEXT_CHARS: usize = 255;
+/// Longest description.
+pub const MAX_DESCRIPTION_CHARS: usize = 256;
+/// Longest string anywhere in `alarm_notify` (phone numbers, e-mail addresses).
+pub const MAX_ALARM_TEXT_CHARS: usize = 255;
+/// Longest password read (and dropped).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+/// Whether `c` is a control character (C0, DEL or C1).
+pub fn is_control(c: char) -> bool {
+    c.is_control()
+}
+
+/// Text of at most `max` characters without control characters.
+pub fn check_text(value: &str, field: &str, max: usize) -> Result<()> {
+    if value.chars().count() > max {
+        return Err(Error::invalid_with(field, Reason::TooLong(max)));
+    }
+    if value.chars().any(is_control) {
+        return Err(Error::invalid_with(field, Reason::ControlCharacter));
+    }
+    Ok(())
+}
+
+/// A description: at most 256 characters, none of `!<>&'"\`, no control characters.
 pub fn check_description(d: &str, field: &str) -> Result<()> {
-    if d.chars().count() > 256 || d.chars().any(|c| "!<>&'\"\\".contains(c)) {
+    check_text(d, field, MAX_DESCRIPTION_CHARS)?;
+    if d.chars().any(|c| "!<>&'\"\\".contains(c)) {
         return Err(Error::invalid(field));
     }
     Ok(())
@@ -129,7 +160,49 @@ pub fn check_tags(tags: &[ResourceTag]) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-fn check_endpoint(e: &Endpoint, field: &str) -> Result<()> {
+fn check_endpoint(e: &EndpointReq, field: &str) -> Result<()> {
+    for (name, value) in [
+        ("db_password", &e.db_password),
+        ("ssl_cert_password", &e.ssl_cert_password),
+    ] {
+        if value
+            .as_deref()
+            .is_some_and(|v| v.chars().count() > MAX_PASSWORD_CHARS)
+        {
+            return Err(Error::invalid_with(
+                format!("{field}.{name}"),
+                Reason::TooLong(MAX_PASSWORD_CHARS),
+            ));
+        }
+    }
+    let e = &e.endpoint;
+    let ids = [
+        ("inst_id", &e.inst_id),
+        ("region", &e.region),
+        ("az_code", &e.az_code),
+        ("vpc_id", &e.vpc_id),
+        ("subnet_id", &e.subnet_id),
+        ("security_group_id", &e.security_group_id),
+        ("project_id", &e.project_id),
+    ];
+    let texts = [
+        ("db_user", &e.db_user),
+        ("db_name", &e.db_name),
+        ("inst_name", &e.inst_name),
+        ("mongo_ha_mode", &e.mongo_ha_mode),
+        ("topic", &e.topic),
+        ("cluster_mode", &e.cluster_mode),
+    ];
+    let bounded = ids
+        .iter()
+        .map(|(n, v)| (*n, *v, MAX_ID_CHARS))
+        .chain(texts.iter().map(|(n, v)| (*n, *v, MAX_ENDPOINT_TEXT_CHARS)))
+        .chain([("ip", &e.ip, MAX_IP_CHARS)]);
+    for (name, value, max) in bounded {
+        if let Some(v) = value {
+            check_text(v, &format!("{field}.{name}"), max)?;
+        }
+    }
     if let Some(t) = e.db_type.as_deref() {
         if !DB_TYPES.contains(&t) {
             return Err(Error::invalid_with(
@@ -281,29 +354,43 @@ impl CreateJobReq {
             }
         };
         let subnet = required(&self.customize_sutnet_id, &f("customize_sutnet_id"))?.to_string();
+        check_text(&subnet, &f("customize_sutnet_id"), MAX_ID_CHARS)?;
         let source = self
             .source_endpoint
-            .ok_or_else(|| Error::empty(f("source_endpoint")))?
-            .endpoint;
+            .ok_or_else(|| Error::empty(f("source_endpoint")))?;
         let target = self
             .target_endpoint
-            .ok_or_else(|| Error::empty(f("target_endpoint")))?
-            .endpoint;
+            .ok_or_else(|| Error::empty(f("target_endpoint")))?;
         check_endpoint(&source, &f("source_endpoint"))?;
         check_endpoint(&target, &f("target_endpoint"))?;
+        let (source, target) = (source.endpoint, target.endpoint);
         let description = self.description.unwrap_or_default();
         check_description(&description, &f("description"))?;
         if net_type == NetType::Eip && self.bind_eip != Some(true) {
             return Err(Error::invalid(f("bind_eip")));
         }
         if self.node_num.is_some_and(|n| !(1..=32).contains(&n)) {
-            return Err(Error::invalid(f("node_num")));
+            return Err(Error::invalid_with(
+                f("node_num"),
+                Reason::OutOfRange { min: 1, max: 32 },
+            ));
+        }
+        for (name, value) in [
+            ("master_az", &self.master_az),
+            ("slave_az", &self.slave_az),
+            ("product_id", &self.product_id),
+        ] {
+            if let Some(v) = value {
+                check_text(v, &f(name), MAX_ID_CHARS)?;
+            }
         }
         let tags = check_tags(self.tags.as_deref().unwrap_or_default())?;
         let mut enterprise_project_id = "0".to_string();
         for t in self.sys_tags.as_deref().unwrap_or_default() {
             match (t.key.as_deref(), t.value.as_deref()) {
-                (Some("_sys_enterprise_project_id"), Some(v)) if !v.trim().is_empty() => {
+                (Some("_sys_enterprise_project_id"), Some(v))
+                    if !v.trim().is_empty() && v.chars().count() <= MAX_ID_CHARS =>
+                {
                     enterprise_project_id = v.trim().to_string();
                 }
                 _ => return Err(Error::invalid(f("sys_tags"))),
@@ -331,10 +418,18 @@ impl CreateJobReq {
         };
         if let Some(p) = &self.period_order {
             let ok = matches!(p.period_type, Some(2 | 3))
-                && p.period_num.is_some_and(|n| n >= 1)
+                && p.period_num.is_some()
                 && matches!(p.is_auto_renew, None | Some(0 | 1));
             if !ok {
                 return Err(Error::invalid(f("period_order")));
+            }
+            // Months 1–9, years 1–3, as Huawei Cloud's yearly/monthly orders allow.
+            let max = if p.period_type == Some(2) { 9 } else { 3 };
+            if p.period_num.is_some_and(|n| !(1..=max).contains(&n)) {
+                return Err(Error::invalid_with(
+                    f("period_order.period_num"),
+                    Reason::OutOfRange { min: 1, max },
+                ));
             }
         } else if charging_mode.is_some() {
             return Err(Error::empty(f("period_order")));
@@ -394,6 +489,22 @@ pub struct DeleteJobReq {
     pub job_id: Option<String>,
     pub delete_type: Option<String>,
     pub is_show_breakpoint_position: Option<bool>,
+}
+
+/// Every string inside `v` (a free-form JSON value) is bounded text; nesting is bounded too.
+fn check_strings(v: &Value, field: &str, depth: usize) -> Result<()> {
+    match v {
+        Value::String(s) => check_text(s, field, MAX_ALARM_TEXT_CHARS),
+        _ if depth > 8 => Err(Error::invalid(field)),
+        Value::Array(items) => items
+            .iter()
+            .try_for_each(|i| check_strings(i, field, depth + 1)),
+        Value::Object(map) => map.iter().try_for_each(|(k, i)| {
+            check_text(k, field, MAX_ALARM_TEXT_CHARS)?;
+            check_strings(i, field, depth + 1)
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// One job of `batch-modification` (the SDK's `ModifyJobReq`).
@@ -466,7 +577,7 @@ impl ModifyJobReq {
             check_alarm(a, &f("alarm_notify"))?;
         }
         let endpoint = |e: Option<EndpointReq>, field: &str| -> Result<Option<Endpoint>> {
-            e.map(|e| check_endpoint(&e.endpoint, &f(field)).map(|_| e.endpoint))
+            e.map(|e| check_endpoint(&e, &f(field)).map(|_| e.endpoint))
                 .transpose()
         };
         let node_type = match self.node_type.as_deref() {
@@ -510,6 +621,7 @@ fn check_alarm(a: &Value, field: &str) -> Result<()> {
     let Some(obj) = a.as_object() else {
         return Err(Error::invalid_with(field, Reason::WrongType));
     };
+    check_strings(a, field, 0)?;
     for key in ["delay_time", "rto_delay", "rpo_delay"] {
         if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
             if !v.as_i64().is_some_and(|n| (1..=3600).contains(&n)) {

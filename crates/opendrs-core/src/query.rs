@@ -15,6 +15,16 @@ pub const MAX_NAME_IDS: usize = 100;
 pub const MAX_TAGS: usize = 20;
 /// Most `instance_ids` a query may filter on.
 pub const MAX_INSTANCE_IDS: usize = 10;
+/// Longest job ID (the original's IDs have 36 characters).
+pub const MAX_JOB_ID_CHARS: usize = 36;
+/// Longest `name` filter: 100 IDs, each followed by a comma and a space — long enough for
+/// any ID list, and no longer (a job name has at most 50 characters).
+pub const MAX_NAME_FILTER_CHARS: usize = MAX_NAME_IDS * (MAX_JOB_ID_CHARS + 2);
+/// Longest enterprise project ID, instance ID or instance IP in a query.
+pub const MAX_FILTER_ID_CHARS: usize = 64;
+/// Longest tag key and value in a query (as the tag APIs allow).
+pub const MAX_TAG_KEY_CHARS: usize = 128;
+pub const MAX_TAG_VALUE_CHARS: usize = 255;
 /// Largest `per_page`.
 pub const MAX_PER_PAGE: i64 = 100;
 
@@ -108,6 +118,27 @@ pub struct JobQuery {
 }
 
 impl JobQuery {
+    /// Approximately how many bytes this query occupies (its own size and its strings), for
+    /// caches that bound their memory.
+    pub fn weight(&self) -> usize {
+        let strings = |v: &[String]| v.iter().map(|s| s.len() + 24).sum::<usize>();
+        std::mem::size_of::<Self>()
+            + self.engine_type.as_ref().map_or(0, String::len)
+            + self.enterprise_projects.as_deref().map_or(0, strings)
+            + match &self.name {
+                Some(NameFilter::Ids(ids)) => strings(ids),
+                Some(NameFilter::Text(t)) => t.len(),
+                None => 0,
+            }
+            + self
+                .tags
+                .iter()
+                .map(|(k, v)| k.len() + v.as_ref().map_or(0, String::len) + 48)
+                .sum::<usize>()
+            + strings(&self.instance_ids)
+            + self.instance_ip.as_ref().map_or(0, String::len)
+    }
+
     /// Whether the total can be computed from per-status counters alone (no text, tag or
     /// instance filter).
     pub fn is_enum_only(&self) -> bool {
@@ -161,6 +192,7 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 impl QueryJobsReq {
     /// Validates the body for `caller` (whose enterprise-project limits narrow the query).
     pub fn validate(&self, caller: &Caller) -> Result<JobQuery> {
+        self.check_lengths()?;
         let paging = paging(self.cur_page, self.per_page)?;
         let db_use_type = one_of::<DbUseType>(non_empty(&self.db_use_type), "db_use_type")?
             .ok_or_else(|| Error::empty("db_use_type"))?;
@@ -193,6 +225,65 @@ impl QueryJobsReq {
                 .map(str::to_string),
             paging,
         })
+    }
+}
+
+impl QueryJobsReq {
+    /// Every text field within its bound, so that no query (nor a cache key) is larger than
+    /// a few KB: `name` [`MAX_NAME_FILTER_CHARS`], IDs and IPs [`MAX_FILTER_ID_CHARS`], tags as
+    /// the tag APIs allow; no control characters in `name`.
+    fn check_lengths(&self) -> Result<()> {
+        let too_long =
+            |field: &str, max: usize| Err(Error::invalid_with(field, Reason::TooLong(max)));
+        let over =
+            |v: &Option<String>, max: usize| v.as_deref().is_some_and(|s| s.chars().count() > max);
+        if over(&self.name, MAX_NAME_FILTER_CHARS) {
+            return too_long("name", MAX_NAME_FILTER_CHARS);
+        }
+        if self
+            .name
+            .as_deref()
+            .is_some_and(|n| n.chars().any(char::is_control))
+        {
+            return Err(Error::invalid_with("name", Reason::ControlCharacter));
+        }
+        for (field, value) in [
+            ("db_use_type", &self.db_use_type),
+            ("engine_type", &self.engine_type),
+            ("enterprise_project_id", &self.enterprise_project_id),
+            ("net_type", &self.net_type),
+            ("service_name", &self.service_name),
+            ("status", &self.status),
+            ("instance_ip", &self.instance_ip),
+        ] {
+            if over(value, MAX_FILTER_ID_CHARS) {
+                return too_long(field, MAX_FILTER_ID_CHARS);
+            }
+        }
+        let ids = self.instance_ids.as_deref().unwrap_or_default();
+        if ids.iter().any(|i| i.chars().count() > MAX_FILTER_ID_CHARS) {
+            return too_long("instance_ids", MAX_FILTER_ID_CHARS);
+        }
+        let pairs: Vec<(&str, Option<&str>)> = match &self.tags {
+            None => Vec::new(),
+            Some(TagsInput::Map(m)) => m
+                .iter()
+                .map(|(k, v)| (k.as_str(), Some(v.as_str())))
+                .collect(),
+            Some(TagsInput::List(l)) => l
+                .iter()
+                .map(|t| (t.key.as_str(), t.value.as_deref()))
+                .collect(),
+        };
+        for (k, v) in pairs {
+            if k.chars().count() > MAX_TAG_KEY_CHARS {
+                return too_long("tags.key", MAX_TAG_KEY_CHARS);
+            }
+            if v.is_some_and(|v| v.chars().count() > MAX_TAG_VALUE_CHARS) {
+                return too_long("tags.value", MAX_TAG_VALUE_CHARS);
+            }
+        }
+        Ok(())
     }
 }
 

@@ -19,10 +19,7 @@ use crate::{
     query::{parse_body, JobQuery, Paging},
     store::{JobStream, JobWrite, Store},
 };
-use std::{
-    num::NonZeroUsize,
-    sync::{Arc, Mutex},
-};
+use std::sync::{Arc, Mutex};
 
 /// The answer to a list query: one page, already rendered as JSON, or every match streamed.
 pub enum JobListing {
@@ -33,9 +30,26 @@ pub enum JobListing {
 /// Rendered pages by (project, validated query), each labelled with the store's data version
 /// and the project's version when it was read: an entry is served while the data version is
 /// unchanged, or — after writes elsewhere — while its project's version is unchanged. Versions
-/// are read before the page, so a label is never newer than its page.
+/// are read before the page, so a label is never newer than its page. Bounded in entries and in
+/// bytes (keys, pages and bookkeeping counted), least recently used first out.
 struct PageCache {
-    entries: Mutex<lru::LruCache<PageKey, Labelled>>,
+    entries: Mutex<Weighed>,
+}
+
+/// The entries and their total weight.
+struct Weighed {
+    lru: lru::LruCache<PageKey, Labelled>,
+    bytes: usize,
+    max_entries: usize,
+    max_bytes: usize,
+}
+
+/// Bookkeeping per entry besides the key's and the page's own bytes (LRU links, hash slot,
+/// labels, the page's `Arc` header).
+const ENTRY_OVERHEAD: usize = 128;
+
+fn weight(key: &PageKey, entry: &Labelled) -> usize {
+    key.1.weight() + entry.page.len() + ENTRY_OVERHEAD
 }
 
 /// (project key, validated query).
@@ -50,16 +64,54 @@ struct Labelled {
 }
 
 impl PageCache {
+    /// `None` when either bound is 0 (no cache).
+    fn new(max_entries: usize, max_bytes: usize) -> Option<Arc<Self>> {
+        (max_entries > 0 && max_bytes > 0).then(|| {
+            Arc::new(PageCache {
+                entries: Mutex::new(Weighed {
+                    lru: lru::LruCache::unbounded(),
+                    bytes: 0,
+                    max_entries,
+                    max_bytes,
+                }),
+            })
+        })
+    }
+
     fn get(&self, key: &PageKey) -> Option<Labelled> {
-        self.entries.lock().ok()?.get(key).cloned()
+        self.entries.lock().ok()?.lru.get(key).cloned()
     }
 
     fn put(&self, key: PageKey, entry: Labelled) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.put(key, entry);
+        let Ok(mut w) = self.entries.lock() else {
+            return;
+        };
+        let added = weight(&key, &entry);
+        if let Some(old) = w.lru.pop(&key) {
+            w.bytes = w.bytes.saturating_sub(weight(&key, &old));
         }
+        if added > w.max_bytes {
+            return;
+        }
+        while w.lru.len() >= w.max_entries || w.bytes + added > w.max_bytes {
+            let Some((k, v)) = w.lru.pop_lru() else { break };
+            w.bytes = w.bytes.saturating_sub(weight(&k, &v));
+        }
+        w.lru.put(key, entry);
+        w.bytes += added;
+    }
+
+    /// (entries, bytes) held.
+    #[cfg(test)]
+    fn size(&self) -> (usize, usize) {
+        self.entries
+            .lock()
+            .map_or((0, 0), |w| (w.lru.len(), w.bytes))
     }
 }
+
+/// Default byte bound of the page cache.
+pub const DEFAULT_PAGE_CACHE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Called after a write that may have scheduled transitions (wakes the executor).
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
@@ -74,19 +126,23 @@ pub struct Jobs {
 }
 
 impl Jobs {
-    /// `cached_pages`: how many rendered pages to keep (0: no cache).
+    /// `cached_pages`: how many rendered pages to keep (0: no cache), within
+    /// [`DEFAULT_PAGE_CACHE_BYTES`] (see [`Jobs::with_page_cache`]).
     pub fn new(store: Arc<dyn Store>, cached_pages: usize) -> Self {
-        let cache = NonZeroUsize::new(cached_pages).map(|n| {
-            Arc::new(PageCache {
-                entries: Mutex::new(lru::LruCache::new(n)),
-            })
-        });
+        let cache = PageCache::new(cached_pages, DEFAULT_PAGE_CACHE_BYTES);
         Jobs {
             store,
             cache,
             settings: ExecutorSettings::default(),
             wake: None,
         }
+    }
+
+    /// A new, empty page cache of at most `max_entries` pages and `max_bytes` bytes, keys
+    /// included (either 0: no cache).
+    pub fn with_page_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
+        self.cache = PageCache::new(max_entries, max_bytes);
+        self
     }
 
     /// How writes schedule the transitions that follow them, and whom to wake after one.
@@ -408,5 +464,46 @@ mod tests {
         store.project[0].fetch_add(1, SeqCst);
         list(0).expect("after its own write");
         assert_eq!(store.pages.load(SeqCst), 2, "read again");
+    }
+
+    #[test]
+    fn the_page_cache_holds_no_more_bytes_than_its_bound_keys_included() {
+        let cache = PageCache::new(1000, 64 * 1024).expect("cache");
+        let body = br#"{"db_use_type":"migration","name":"xyz"}"#;
+        let query = crate::query::parse_body(body)
+            .and_then(|q| q.validate(&caller(0)))
+            .map(|mut q| {
+                // Test a key of 20 KB whatever the name limit is.
+                q.name = Some(crate::query::NameFilter::Text("x".repeat(20_000)));
+                q
+            })
+            .expect("query");
+        for project in 0..50 {
+            cache.put(
+                (project, query.clone()),
+                Labelled {
+                    data_version: 0,
+                    project_version: 0,
+                    page: Arc::from(vec![b' '; 1000]),
+                },
+            );
+            let (entries, bytes) = cache.size();
+            assert!(bytes <= 64 * 1024, "{bytes} bytes in {entries} entries");
+        }
+        let (entries, _) = cache.size();
+        assert!(
+            (2..=3).contains(&entries),
+            "{entries} entries of ~21 KB fit"
+        );
+        let big = Labelled {
+            data_version: 0,
+            project_version: 0,
+            page: Arc::from(vec![b' '; 100_000]),
+        };
+        cache.put((99, query), big);
+        assert!(
+            cache.size().1 <= 64 * 1024,
+            "an entry over the bound is not kept"
+        );
     }
 }

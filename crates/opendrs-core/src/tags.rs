@@ -37,6 +37,8 @@ const RESOURCE_TYPES: &[&str] = &[
     "backupMigration",
     "replay",
 ];
+/// Longest `matches` value (the longest job name).
+pub const MAX_MATCH_CHARS: usize = 255;
 /// The only `matches` key.
 const MATCH_KEYS: &[&str] = &["resource_name"];
 
@@ -391,7 +393,13 @@ impl QueryInstanceByTagReq {
                 if key.is_empty() {
                     return Err(Error::invalid_with("tags", Reason::Empty));
                 }
+                if key.chars().count() > MAX_KEY_CHARS {
+                    return Err(Error::TagTooLong);
+                }
                 let mut values = t.values.clone().unwrap_or_default();
+                if values.iter().any(|v| v.chars().count() > MAX_VALUE_CHARS) {
+                    return Err(Error::TagTooLong);
+                }
                 if values.len() > MAX_FILTER_VALUES {
                     return Err(Error::invalid_with(
                         "values",
@@ -411,7 +419,15 @@ impl QueryInstanceByTagReq {
         for m in self.matches.as_deref().unwrap_or_default() {
             match m.key.as_deref() {
                 Some("resource_name") => {
-                    let text = fold(m.value.as_deref().unwrap_or_default());
+                    let value = m.value.as_deref().unwrap_or_default();
+                    // Job names have at most 50 characters; anything far longer matches nothing.
+                    if value.chars().count() > MAX_MATCH_CHARS {
+                        return Err(Error::invalid_with(
+                            "matches",
+                            Reason::TooLong(MAX_MATCH_CHARS),
+                        ));
+                    }
+                    let text = fold(value);
                     if !text.is_empty() {
                         name_contains.push(text);
                     }

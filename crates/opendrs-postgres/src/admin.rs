@@ -337,8 +337,11 @@ impl AdminStore for PgStore {
     async fn user_set_enabled(&self, account: &str, user: &str, enabled: bool) -> StoreResult<()> {
         admin_tx!(self, client, tx);
         let k = user_key(&tx, account, user).await?;
+        // Disabling bumps the password epoch: tokens issued before stay invalid after a re-enable.
         tx.execute(
-            "UPDATE users SET enabled = $1 WHERE key = $2",
+            "UPDATE users SET enabled = $1,
+                    password_epoch = password_epoch + CASE WHEN $1 THEN 0 ELSE 1 END
+              WHERE key = $2",
             &[&enabled, &k],
         )
         .await

@@ -90,16 +90,8 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        use axum::serve::ListenerExt;
-        // No Nagle delay: a streamed answer's last small chunk would otherwise wait for an ACK.
-        let listener = self.listener.tap_io(|tcp| {
-            if let Err(e) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %e, "TCP_NODELAY not set");
-            }
-        });
-        let served = axum::serve(listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let limits = crate::serve::Limits::of(self.authn.config());
+        let served = crate::serve::serve(self.listener, self.router, limits, shutdown).await;
         if let Some(executor) = self.executor {
             executor.abort();
         }

@@ -38,9 +38,45 @@ pub struct Config {
     /// Accept unauthenticated requests as an administrator of the path's project
     /// (`auth_disabled`, `OPENDRS_AUTH_DISABLED`). For benchmarks and throwaway experiments only.
     pub auth_disabled: bool,
-    /// Rendered list pages kept in memory, served while the data is unchanged; 0 disables
-    /// (`page_cache_entries`, `OPENDRS_PAGE_CACHE_ENTRIES`).
+    /// Most rendered list pages kept in memory, served while the data is unchanged; 0 disables
+    /// (`page_cache_entries`, `OPENDRS_PAGE_CACHE_ENTRIES`). `page_cache_bytes` bounds them too.
     pub page_cache_entries: usize,
+    /// Most bytes the page cache holds, keys and rendered pages together; 0 disables
+    /// (`page_cache_bytes`, `OPENDRS_PAGE_CACHE_BYTES`).
+    pub page_cache_bytes: usize,
+    /// Password checks (Argon2, ~19 MiB each) run at once; 0: one per CPU
+    /// (`login_concurrency`, `OPENDRS_LOGIN_CONCURRENCY`).
+    pub login_concurrency: usize,
+    /// How long a login waits for a free password check before 429 `APIGW.0308`, ms
+    /// (`login_queue_ms`, `OPENDRS_LOGIN_QUEUE_MS`).
+    pub login_queue_ms: u64,
+    /// Failed logins of one user within `login_failure_window_secs` that lock it; 0 disables
+    /// (`login_max_failures`, `OPENDRS_LOGIN_MAX_FAILURES`).
+    pub login_max_failures: u32,
+    /// Failed logins from one client address within the window that lock the address; 0 disables
+    /// (`login_address_max_failures`, `OPENDRS_LOGIN_ADDRESS_MAX_FAILURES`).
+    pub login_address_max_failures: u32,
+    /// The window failed logins are counted in, seconds
+    /// (`login_failure_window_secs`, `OPENDRS_LOGIN_FAILURE_WINDOW_SECS`).
+    pub login_failure_window_secs: u64,
+    /// How long a locked user or address stays locked, seconds
+    /// (`login_lockout_secs`, `OPENDRS_LOGIN_LOCKOUT_SECS`).
+    pub login_lockout_secs: u64,
+    /// Most open client connections; further ones wait in the listen backlog
+    /// (`max_connections`, `OPENDRS_MAX_CONNECTIONS`).
+    pub max_connections: usize,
+    /// Time a client has to send a request's headers, seconds
+    /// (`header_read_timeout_secs`, `OPENDRS_HEADER_READ_TIMEOUT_SECS`).
+    pub header_read_timeout_secs: u64,
+    /// An idle keep-alive connection is closed after this many seconds
+    /// (`idle_timeout_secs`, `OPENDRS_IDLE_TIMEOUT_SECS`).
+    pub idle_timeout_secs: u64,
+    /// Concurrent `cur_page: 0` (all items) lists per project; more get 429
+    /// (`max_streams_per_project`, `OPENDRS_MAX_STREAMS_PER_PROJECT`).
+    pub max_streams_per_project: usize,
+    /// A streamed list whose client takes longer than this to accept the next chunk is
+    /// ended, seconds (`stream_write_timeout_secs`, `OPENDRS_STREAM_WRITE_TIMEOUT_SECS`).
+    pub stream_write_timeout_secs: u64,
     /// Longest time to receive and answer a request, seconds (`request_timeout_secs`,
     /// `OPENDRS_REQUEST_TIMEOUT_SECS`); a streamed answer only needs to start within it.
     pub request_timeout_secs: u64,
@@ -101,6 +137,18 @@ impl Default for Config {
             identity_refresh_ms: 1000,
             auth_disabled: false,
             page_cache_entries: 256,
+            page_cache_bytes: 16 * 1024 * 1024,
+            login_concurrency: 0,
+            login_queue_ms: 2000,
+            login_max_failures: 5,
+            login_address_max_failures: 30,
+            login_failure_window_secs: 900,
+            login_lockout_secs: 900,
+            max_connections: 1024,
+            header_read_timeout_secs: 10,
+            idle_timeout_secs: 60,
+            max_streams_per_project: 4,
+            stream_write_timeout_secs: 30,
             request_timeout_secs: 60,
             executor_enabled: true,
             executor_clock: ExecutorClock::Wall,
@@ -135,6 +183,18 @@ struct FileConfig {
     identity_refresh_ms: Option<u64>,
     auth_disabled: Option<bool>,
     page_cache_entries: Option<usize>,
+    page_cache_bytes: Option<usize>,
+    login_concurrency: Option<usize>,
+    login_queue_ms: Option<u64>,
+    login_max_failures: Option<u32>,
+    login_address_max_failures: Option<u32>,
+    login_failure_window_secs: Option<u64>,
+    login_lockout_secs: Option<u64>,
+    max_connections: Option<usize>,
+    header_read_timeout_secs: Option<u64>,
+    idle_timeout_secs: Option<u64>,
+    max_streams_per_project: Option<usize>,
+    stream_write_timeout_secs: Option<u64>,
     request_timeout_secs: Option<u64>,
     executor_enabled: Option<bool>,
     executor_clock: Option<ExecutorClock>,
@@ -212,6 +272,18 @@ impl Config {
         f.identity_refresh_ms = number(&parse, "OPENDRS_IDENTITY_REFRESH_MS")?;
         f.auth_disabled = number(&parse, "OPENDRS_AUTH_DISABLED")?;
         f.page_cache_entries = number(&parse, "OPENDRS_PAGE_CACHE_ENTRIES")?;
+        f.page_cache_bytes = number(&parse, "OPENDRS_PAGE_CACHE_BYTES")?;
+        f.login_concurrency = number(&parse, "OPENDRS_LOGIN_CONCURRENCY")?;
+        f.login_queue_ms = number(&parse, "OPENDRS_LOGIN_QUEUE_MS")?;
+        f.login_max_failures = number(&parse, "OPENDRS_LOGIN_MAX_FAILURES")?;
+        f.login_address_max_failures = number(&parse, "OPENDRS_LOGIN_ADDRESS_MAX_FAILURES")?;
+        f.login_failure_window_secs = number(&parse, "OPENDRS_LOGIN_FAILURE_WINDOW_SECS")?;
+        f.login_lockout_secs = number(&parse, "OPENDRS_LOGIN_LOCKOUT_SECS")?;
+        f.max_connections = number(&parse, "OPENDRS_MAX_CONNECTIONS")?;
+        f.header_read_timeout_secs = number(&parse, "OPENDRS_HEADER_READ_TIMEOUT_SECS")?;
+        f.idle_timeout_secs = number(&parse, "OPENDRS_IDLE_TIMEOUT_SECS")?;
+        f.max_streams_per_project = number(&parse, "OPENDRS_MAX_STREAMS_PER_PROJECT")?;
+        f.stream_write_timeout_secs = number(&parse, "OPENDRS_STREAM_WRITE_TIMEOUT_SECS")?;
         f.request_timeout_secs = number(&parse, "OPENDRS_REQUEST_TIMEOUT_SECS")?;
         f.executor_enabled = number(&parse, "OPENDRS_EXECUTOR_ENABLED")?;
         if let Some(v) = parse("OPENDRS_EXECUTOR_CLOCK") {
@@ -305,7 +377,19 @@ impl Config {
             step_release_ms,
             fail_start_fraction,
             fail_transfer_fraction,
-            deleted_retention_secs
+            deleted_retention_secs,
+            page_cache_bytes,
+            login_concurrency,
+            login_queue_ms,
+            login_max_failures,
+            login_address_max_failures,
+            login_failure_window_secs,
+            login_lockout_secs,
+            max_connections,
+            header_read_timeout_secs,
+            idle_timeout_secs,
+            max_streams_per_project,
+            stream_write_timeout_secs
         );
     }
 
@@ -356,6 +440,24 @@ impl Config {
         )
         .await
         .map_err(|e| anyhow::anyhow!("cannot open the database {}: {e}", url.display()))
+    }
+
+    /// What the failed-login throttle enforces.
+    pub fn lockout_policy(&self) -> crate::authn::lockout::Policy {
+        crate::authn::lockout::Policy {
+            max_failures: self.login_max_failures,
+            address_max_failures: self.login_address_max_failures,
+            window: std::time::Duration::from_secs(self.login_failure_window_secs),
+            lock: std::time::Duration::from_secs(self.login_lockout_secs),
+        }
+    }
+
+    /// Password checks that may run at once: `login_concurrency`, or one per CPU.
+    pub fn login_slots(&self) -> usize {
+        match self.login_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
     }
 }
 

@@ -136,16 +136,10 @@ fn read_file(dir: &Path) -> Option<DemoInfo> {
     serde_json::from_slice(&std::fs::read(dir.join("demo.json")).ok()?).ok()
 }
 
-/// Writes `demo.json` atomically (temp file, then rename), readable by the owner only.
+/// Writes `demo.json` atomically (a temp file created with mode 0600 and synced, then
+/// renamed), readable by the owner only from its first byte.
 pub fn write_file(dir: &Path, info: &DemoInfo) -> anyhow::Result<()> {
-    let tmp = dir.join("demo.json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(info)?)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
-    }
-    std::fs::rename(&tmp, dir.join("demo.json"))?;
+    crate::secret_file::replace(&dir.join("demo.json"), &serde_json::to_vec_pretty(info)?)?;
     Ok(())
 }
 

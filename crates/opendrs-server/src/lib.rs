@@ -10,6 +10,8 @@ pub mod demo;
 pub mod executor;
 pub mod http;
 pub mod lifecycle_admin;
+pub mod secret_file;
+pub mod serve;
 pub mod telemetry;
 
 pub use app::Application;

@@ -212,7 +212,10 @@ pub fn user_set_enabled(
 ) -> rusqlite::Result<()> {
     let k = user_key(conn, domain, name)?;
     conn.execute(
-        "UPDATE users SET enabled = ?1 WHERE key = ?2",
+        // Disabling bumps the password epoch: tokens issued before stay invalid after a re-enable.
+        "UPDATE users SET enabled = ?1,
+                password_epoch = password_epoch + CASE WHEN ?1 THEN 0 ELSE 1 END
+          WHERE key = ?2",
         params![enabled, k],
     )?;
     Ok(())

@@ -1,8 +1,12 @@
 //! Authentication of DRS requests: an IAM token (`X-Auth-Token`) or an AK/SK signature
 //! (`Authorization: SDK-HMAC-SHA256 …`), checked against an in-memory identity snapshot that
 //! follows the store's identity version, so no request waits on the database to authenticate.
-//! Then the per-project rate limit.
+//! Authentication comes first: a request whose one credential does not verify is 401 whatever
+//! else is wrong with it; `X-Project-Id`, roles and the per-project rate limit come after.
+//! Password logins are bounded (a few Argon2 checks at once) and throttled per user and per
+//! client address (`lockout`).
 
+pub mod lockout;
 pub mod master_key;
 pub mod throttle;
 
@@ -11,13 +15,15 @@ use axum::http::request::Parts;
 use opendrs_core::{
     caller::Caller,
     crypto::MasterKey,
+    error::Ambiguity,
     identity::{token_caller, token_issue, token_open, IdentitySnapshot, TokenClaims},
-    login::{password_login, TokenBody, TokenRequest},
+    login::{login_subject, password_login, TokenBody, TokenRequest},
     signing,
     store::Store,
     Error,
 };
 use std::{
+    net::IpAddr,
     sync::{Arc, Mutex, RwLock},
     time::{Duration, Instant},
 };
@@ -45,6 +51,19 @@ pub struct Authenticator {
     /// revocation checks (user, password epoch, expiry, project) still run on every request.
     /// Read with `peek` under a read lock, so concurrent requests do not queue on it.
     opened: RwLock<lru::LruCache<String, TokenClaims>>,
+    /// Password checks running at once (each Argon2 verification holds ~19 MiB).
+    login_slots: Arc<tokio::sync::Semaphore>,
+    /// How long a login waits for a slot before 429.
+    login_queue: Duration,
+    lockout: lockout::Lockout,
+    /// The configuration it was built with (the serving loop reads its connection limits).
+    config: Arc<Config>,
+}
+
+/// The one credential a request carries.
+enum Credential<'a> {
+    Token(&'a str),
+    Signature(&'a str),
 }
 
 fn unauthenticated(reason: impl Into<String>) -> Error {
@@ -58,13 +77,15 @@ fn now_unix() -> i64 {
 }
 
 impl Authenticator {
-    /// Loads the first snapshot.
+    /// Loads the first snapshot. Refuses to start when the master key is not the one the
+    /// database's secrets were sealed with (see [`master_key::check_against`]).
     pub async fn new(
         store: Arc<dyn Store>,
         master: MasterKey,
         config: &Config,
-    ) -> Result<Self, Error> {
+    ) -> anyhow::Result<Self> {
         let mut snapshot = store.identity_snapshot().await?;
+        master_key::check_against(&snapshot, &master, config)?;
         let dropped = snapshot.open_secrets(&master);
         if dropped > 0 {
             tracing::warn!(
@@ -89,7 +110,16 @@ impl Authenticator {
             opened: RwLock::new(lru::LruCache::new(
                 std::num::NonZeroUsize::MIN.saturating_add(4095),
             )),
+            login_slots: Arc::new(tokio::sync::Semaphore::new(config.login_slots())),
+            login_queue: Duration::from_millis(config.login_queue_ms),
+            lockout: lockout::Lockout::new(config.lockout_policy()),
+            config: Arc::new(config.clone()),
         })
+    }
+
+    /// The configuration the service was started with.
+    pub fn config(&self) -> &Config {
+        &self.config
     }
 
     fn snapshot(&self) -> Arc<IdentitySnapshot> {
@@ -136,35 +166,56 @@ impl Authenticator {
         });
     }
 
-    /// Authenticates a request to `/v3/{project_id}/…` and applies the rate limit.
+    /// Authenticates a request to `/v3/{project_id}/…`, then checks `X-Project-Id`, the
+    /// caller's role on the path's project, and the rate limit — in that order, so that
+    /// credentials that do not verify are 401 whatever else is wrong.
     pub async fn authenticate(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Error> {
         let path_project = path_project(parts).unwrap_or_default();
+        let caller = if self.disabled {
+            None
+        } else {
+            Some(match credential(parts)? {
+                Credential::Token(token) => {
+                    let claims = self.token_claims(token)?;
+                    let snap = self.snapshot();
+                    let user = verified_token_user(&snap, &claims, now_unix())?;
+                    (snap, user, Some(claims.project_id))
+                }
+                Credential::Signature(auth) => {
+                    let (snap, user) = self.signed(parts, auth, body).await?;
+                    (snap, user, None)
+                }
+            })
+        };
         if let Some(pid) = header(parts, "x-project-id")? {
             if pid != path_project {
                 return Err(Error::ProjectMismatch);
             }
         }
-        let caller = if self.disabled {
-            self.anonymous(path_project)?
-        } else if let Some(token) = header(parts, "x-auth-token")? {
-            let claims = self.token_claims(token)?;
-            token_caller(&self.snapshot(), &claims, now_unix(), path_project)?
-        } else if let Some(auth) = header(parts, "authorization")? {
-            self.signed(parts, auth, body, path_project).await?
-        } else {
-            return Err(unauthenticated("no X-Auth-Token or Authorization header"));
+        let caller = match caller {
+            None => self.anonymous(path_project)?,
+            Some((snap, user_id, scope)) => {
+                if scope.is_some_and(|p| p != path_project) {
+                    return Err(Error::ProjectMismatch);
+                }
+                let user = snap
+                    .users
+                    .get(&user_id)
+                    .ok_or_else(|| unauthenticated("the user no longer exists"))?;
+                snap.caller(user, path_project)?
+            }
         };
         self.throttle.check(caller.tenant.key())?;
         Ok(caller)
     }
 
+    /// Verifies an AK/SK signature; the snapshot it was checked against and the key's user.
     async fn signed(
         &self,
         parts: &Parts,
         auth: &str,
         body: &[u8],
-        path_project: &str,
-    ) -> Result<Caller, Error> {
+    ) -> Result<(Arc<IdentitySnapshot>, String), Error> {
         let parsed =
             signing::parse_authorization(auth).map_err(|e| unauthenticated(e.to_string()))?;
         let date = signing::sdk_date(&parts.headers).map_err(|e| unauthenticated(e.to_string()))?;
@@ -193,7 +244,11 @@ impl Authenticator {
             .users
             .get(&key.user_id)
             .ok_or_else(|| unauthenticated("Get secretKey failed"))?;
-        snap.caller(user, path_project)
+        if !user.enabled {
+            return Err(unauthenticated("the user is disabled"));
+        }
+        let user_id = user.id.clone();
+        Ok((snap, user_id))
     }
 
     fn token_claims(&self, token: &str) -> Result<TokenClaims, Error> {
@@ -234,15 +289,87 @@ impl Authenticator {
         due
     }
 
-    /// `POST /v3/auth/tokens`: checks the password and seals a token.
-    pub async fn token_issue(&self, req: TokenRequest) -> Result<(String, TokenBody), Error> {
+    /// `POST /v3/auth/tokens`: checks the password and seals a token. At most
+    /// `login_concurrency` checks run at once; a login that waits longer than `login_queue_ms`
+    /// for one is 429. A locked subject gets the same answer as a wrong password, after the same
+    /// work; a locked client address gets it at once (that says nothing about any user).
+    pub async fn token_issue(
+        &self,
+        req: TokenRequest,
+        address: Option<IpAddr>,
+    ) -> Result<(String, TokenBody), Error> {
+        let subject = login_subject(&req);
+        if self.lockout.address_locked(address, Instant::now()) {
+            return Err(unauthenticated(
+                "the account, user name or password is incorrect",
+            ));
+        }
+        let slot = tokio::time::timeout(self.login_queue, self.login_slots.clone().acquire_owned())
+            .await
+            .map_err(|_| Error::Throttled {
+                retry_after: Duration::from_secs(1),
+            })?
+            .map_err(Error::internal)?;
+        let locked = self
+            .lockout
+            .subject_locked(subject.as_deref(), Instant::now());
         let snap = self.snapshot();
         let ttl = self.token_ttl;
-        let (claims, body): (TokenClaims, TokenBody) =
-            tokio::task::spawn_blocking(move || password_login(&snap, &req, now_unix(), ttl))
-                .await
-                .map_err(Error::internal)??;
-        Ok((token_issue(&self.master, &claims), body))
+        let outcome = tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            password_login(&snap, &req, now_unix(), ttl, locked)
+        })
+        .await
+        .map_err(Error::internal)?;
+        match outcome {
+            Ok((claims, body)) => {
+                self.lockout.succeeded(subject.as_deref());
+                Ok((token_issue(&self.master, &claims), body))
+            }
+            Err(e) => {
+                if matches!(e, Error::Unauthenticated { .. }) {
+                    self.lockout
+                        .failed(subject.as_deref(), address, Instant::now());
+                }
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A token's user, if the token is still valid (the user exists and is enabled, the password
+/// epoch matches, not expired). The project is checked later, with the roles.
+fn verified_token_user(
+    snap: &IdentitySnapshot,
+    claims: &TokenClaims,
+    now: i64,
+) -> Result<String, Error> {
+    // `token_caller` checks the user, epoch and expiry before the project: with the token's
+    // own project it can fail only on those, or on a role removed since.
+    match token_caller(snap, claims, now, &claims.project_id) {
+        Ok(_) | Err(Error::ProjectMismatch) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(claims.user_id.clone())
+}
+
+/// The request's one credential. Two of a kind, or one of each, is 401: the answer must not
+/// depend on which one a proxy or the server happens to read.
+fn credential(parts: &Parts) -> Result<Credential<'_>, Error> {
+    let tokens = parts.headers.get_all("x-auth-token").iter().count();
+    let signatures = parts.headers.get_all("authorization").iter().count();
+    let ambiguous = |a| Err(Error::AmbiguousCredentials(a));
+    match (tokens, signatures) {
+        (2.., _) => ambiguous(Ambiguity::TwoTokens),
+        (_, 2..) => ambiguous(Ambiguity::TwoSignatures),
+        (1, 1) => ambiguous(Ambiguity::TokenAndSignature),
+        (1, 0) => header(parts, "x-auth-token")?
+            .map(Credential::Token)
+            .ok_or_else(|| unauthenticated("the X-Auth-Token header is empty")),
+        (0, 1) => header(parts, "authorization")?
+            .map(Credential::Signature)
+            .ok_or_else(|| unauthenticated("the Authorization header is empty")),
+        _ => Err(unauthenticated("no X-Auth-Token or Authorization header")),
     }
 }
 

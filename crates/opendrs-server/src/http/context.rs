@@ -41,6 +41,51 @@ pub async fn deadline(
     }
 }
 
+/// Longest request URI (path and query) answered; longer is 414 `APIGW.0201`.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Largest request head (header names and values) answered; larger is 431 `APIGW.0201`.
+/// Heads past hyper's own limit (about 400 KB, or more than 100 headers) are refused by hyper
+/// before this code runs (`docs/decisions.md`).
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Middleware: an over-long URI or over-large headers get an answer in the DRS error format
+/// (with `request_id`) instead of reaching a handler.
+pub async fn limits(req: Request, next: Next) -> Response {
+    let lang = || {
+        opendrs_core::lang::Lang::parse(
+            req.headers()
+                .get("x-language")
+                .and_then(|v| v.to_str().ok()),
+        )
+        .unwrap_or_default()
+    };
+    let uri = req.uri().path_and_query().map_or(0, |p| p.as_str().len());
+    if uri > MAX_URI_BYTES {
+        return super::error::ApiError::new(
+            opendrs_core::Error::UriTooLong {
+                limit: MAX_URI_BYTES,
+            },
+            lang(),
+        )
+        .into_response();
+    }
+    let head: usize = req
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if head > MAX_HEADER_BYTES {
+        return super::error::ApiError::new(
+            opendrs_core::Error::HeadersTooLarge {
+                limit: MAX_HEADER_BYTES,
+            },
+            lang(),
+        )
+        .into_response();
+    }
+    next.run(req).await
+}
+
 /// Middleware: see the module docs.
 pub async fn request_context(mut req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().simple().to_string();

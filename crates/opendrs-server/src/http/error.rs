@@ -37,13 +37,17 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::TagTooLong
         | Error::TooManyTags { .. } => StatusCode::BAD_REQUEST,
         Error::NameTaken => StatusCode::UNPROCESSABLE_ENTITY,
-        Error::Unauthenticated { .. } | Error::TokenExpired => StatusCode::UNAUTHORIZED,
+        Error::Unauthenticated { .. } | Error::AmbiguousCredentials(_) | Error::TokenExpired => {
+            StatusCode::UNAUTHORIZED
+        }
+        Error::UriTooLong { .. } => StatusCode::URI_TOO_LONG,
+        Error::HeadersTooLarge { .. } => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
         Error::ProjectMismatch | Error::Forbidden => StatusCode::FORBIDDEN,
         Error::RouteNotFound => StatusCode::NOT_FOUND,
         Error::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
         Error::BodyTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         Error::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
-        Error::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
+        Error::Throttled { .. } | Error::TooManyStreams { .. } => StatusCode::TOO_MANY_REQUESTS,
         Error::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         Error::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
     }
@@ -88,7 +92,12 @@ impl IntoResponse for ApiError {
             request_id: None,
         };
         let mut res = json_error(status, &body);
-        if let Error::Throttled { retry_after } = &self.error {
+        let retry_after = match &self.error {
+            Error::Throttled { retry_after } => Some(*retry_after),
+            Error::TooManyStreams { .. } => Some(std::time::Duration::from_secs(1)),
+            _ => None,
+        };
+        if let Some(retry_after) = retry_after {
             let secs = retry_after.as_secs().max(1).to_string();
             if let Ok(v) = HeaderValue::from_str(&secs) {
                 res.headers_mut().insert(header::RETRY_AFTER, v);
@@ -124,6 +133,13 @@ mod tests {
             (Error::request("x"), 400),
             (Error::Unauthenticated { reason: "r".into() }, 401),
             (Error::TokenExpired, 401),
+            (
+                Error::AmbiguousCredentials(opendrs_core::error::Ambiguity::TwoTokens),
+                401,
+            ),
+            (Error::UriTooLong { limit: 1 }, 414),
+            (Error::HeadersTooLarge { limit: 1 }, 431),
+            (Error::TooManyStreams { max: 1 }, 429),
             (Error::ProjectMismatch, 403),
             (Error::Forbidden, 403),
             (Error::RouteNotFound, 404),

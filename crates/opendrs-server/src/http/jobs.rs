@@ -1,8 +1,13 @@
 //! Job routes. Handlers stay thin: extract (authenticated), one core call, render.
 
-use super::{error::ApiError, extract::DrsRequest, AppState};
+use super::{
+    error::ApiError,
+    extract::DrsRequest,
+    streams::{pumped, StreamGate, StreamPermit},
+    AppState,
+};
 use axum::{
-    body::{Body, Bytes},
+    body::Bytes,
     extract::State,
     http::{header, HeaderValue},
     response::{IntoResponse, Response},
@@ -13,6 +18,7 @@ use opendrs_core::{
     service::JobListing,
     store::JobStream,
 };
+use std::{sync::Arc, time::Duration};
 
 /// Querying Tasks of a Tenant.
 ///
@@ -33,10 +39,15 @@ use opendrs_core::{
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
         (status = 401, description = "Unauthenticated", body = super::error::ErrorBody),
         (status = 403, description = "Forbidden", body = super::error::ErrorBody),
+        (status = 429, description = "Throttled, or too many all-items streams", body = super::error::ErrorBody),
     ),
     security(("aksk" = []), ("token" = []))
 )]
-pub async fn job_list(State(app): State<AppState>, req: DrsRequest) -> Result<Response, ApiError> {
+pub async fn job_list(
+    State(app): State<AppState>,
+    axum::Extension(gate): axum::Extension<Arc<StreamGate>>,
+    req: DrsRequest,
+) -> Result<Response, ApiError> {
     let listing = app
         .jobs
         .job_list(&req.caller, &req.body)
@@ -51,12 +62,19 @@ pub async fn job_list(State(app): State<AppState>, req: DrsRequest) -> Result<Re
             Bytes::from_owner(bytes),
         )
             .into_response(),
-        JobListing::All(stream) => streamed(stream),
+        JobListing::All(stream) => {
+            let permit = gate
+                .enter(req.caller.tenant.key())
+                .map_err(|e| ApiError::new(e, req.lang))?;
+            let timeout = Duration::from_secs(app.config.stream_write_timeout_secs.max(1));
+            streamed(stream, permit, timeout)
+        }
     })
 }
 
-/// `{"total_record":N,"jobs":[…]}` written chunk by chunk as the store produces rows.
-fn streamed(stream: JobStream) -> Response {
+/// `{"total_record":N,"jobs":[…]}` written chunk by chunk as the store produces rows, holding a
+/// stream slot of the project until it ends.
+fn streamed(stream: JobStream, permit: StreamPermit, write_timeout: Duration) -> Response {
     let head = Bytes::from(format!("{{\"total_record\":{},\"jobs\":[", stream.total));
     let mut first = true;
     let body = stream.chunks.map(move |chunk| {
@@ -81,7 +99,7 @@ fn streamed(stream: JobStream) -> Response {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         )],
-        Body::from_stream(all),
+        pumped(all, permit, write_timeout),
     )
         .into_response()
 }

@@ -8,6 +8,7 @@ pub mod job_writes;
 pub mod jobs;
 pub mod meta;
 pub mod openapi;
+pub mod streams;
 pub mod tags;
 pub mod tokens;
 
@@ -31,6 +32,14 @@ pub struct AppState {
 
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
+    let streams = streams::StreamGate::new(state.config.max_streams_per_project);
+    let state = AppState {
+        jobs: state.jobs.clone().with_page_cache(
+            state.config.page_cache_entries,
+            state.config.page_cache_bytes,
+        ),
+        ..state
+    };
     Router::new()
         .route("/v3/auth/tokens", post(tokens::token_create))
         .route("/v3/{project_id}/jobs", post(jobs::job_list))
@@ -76,6 +85,8 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             context::deadline,
         ))
+        .layer(axum::Extension(streams))
+        .layer(middleware::from_fn(context::limits))
         .layer(middleware::from_fn(context::request_context))
         .with_state(state)
 }

@@ -31,6 +31,7 @@ use opendrs_core::{
         (status = 201, description = "Created; the token is in X-Subject-Token", body = TokenResponse),
         (status = 400, description = "Bad Request", body = super::error::ErrorBody),
         (status = 401, description = "Wrong account, user name or password", body = super::error::ErrorBody),
+        (status = 429, description = "Too many logins at once; retry after Retry-After", body = super::error::ErrorBody),
     )
 )]
 pub async fn token_create(State(app): State<AppState>, req: Request) -> Result<Response, ApiError> {
@@ -51,9 +52,13 @@ pub async fn token_create(State(app): State<AppState>, req: Request) -> Result<R
                     lang,
                 )
             })?;
+    let address = parts
+        .extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
     let (token, mut body) = app
         .authn
-        .token_issue(request)
+        .token_issue(request, address)
         .await
         .map_err(|e| ApiError::new(e, lang))?;
     let nocatalog = parts.uri.query().unwrap_or_default().split('&').any(|kv| {

@@ -435,3 +435,193 @@ async fn a_viewer_is_refused_every_tag_write_and_may_make_every_tag_read() {
         }
     }
 }
+
+/// Sends `body` to `path` with exactly the headers given (repeats kept), signing first with
+/// `sign` (AK, SK) if any.
+async fn send_raw(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    sign: Option<(&str, &str)>,
+    extra: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, serde_json::Value) {
+    use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+    let mut h = HeaderMap::new();
+    let host = app.base.trim_start_matches("http://").to_string();
+    h.insert("host", HeaderValue::from_str(&host).expect("host"));
+    h.insert("content-type", HeaderValue::from_static("application/json"));
+    if let Some((ak, sk)) = sign {
+        opendrs_core::signing::sign_request(
+            ak,
+            sk.as_bytes(),
+            method,
+            path,
+            None,
+            &mut h,
+            body,
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("sign");
+    }
+    for (k, v) in extra {
+        h.append(
+            HeaderName::from_bytes(k.as_bytes()).expect("name"),
+            HeaderValue::from_str(v).expect("value"),
+        );
+    }
+    let res = app
+        .client
+        .request(
+            method.parse().expect("method"),
+            format!("{}{path}", app.base),
+        )
+        .headers(h)
+        .body(body.to_vec())
+        .send()
+        .await
+        .expect("send");
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn credentials_that_do_not_verify_are_401_even_with_another_project_id_on_every_route() {
+    let app = seeded().await;
+    let Cred::Key { ak, sk } = app.admin.clone() else {
+        panic!("admin has a key")
+    };
+    let stale = time::OffsetDateTime::now_utc() - time::Duration::minutes(30);
+    let every = routes(&app)
+        .into_iter()
+        .chain(write_routes(&app))
+        .chain(tag_routes(&app));
+    let foreign = [("x-project-id", app.p2.project_id())];
+    for (method, path, body) in every {
+        let cases: Vec<(&str, Cred)> = vec![
+            ("no credentials", Cred::None),
+            ("a garbage token", Cred::Token("garbage".into())),
+            (
+                "an unknown AK",
+                Cred::Key {
+                    ak: "UNKNOWNAK0000000000A".into(),
+                    sk: sk.clone(),
+                },
+            ),
+            (
+                "a bad signature",
+                Cred::Key {
+                    ak: ak.clone(),
+                    sk: format!("{sk}x"),
+                },
+            ),
+        ];
+        for (what, cred) in cases {
+            let a = app.send(method, &path, &cred, &foreign, &body).await;
+            assert_eq!(
+                (a.status, a.code()),
+                (401, "APIGW.0301"),
+                "{what} on {path}: {}",
+                a.text
+            );
+        }
+        let a = app
+            .send_with(
+                method,
+                &path,
+                &app.admin,
+                &foreign,
+                &body,
+                Signing {
+                    signed_body: &body,
+                    at: stale,
+                },
+            )
+            .await;
+        assert_eq!(a.status, 401, "a stale date on {path}: {}", a.text);
+    }
+}
+
+#[tokio::test]
+async fn more_than_one_credential_is_refused_on_every_route_with_a_message_saying_so() {
+    let app = seeded().await;
+    let token = app.token("admin", app.p1.project_id()).await;
+    let Cred::Key { ak, sk } = app.admin.clone() else {
+        panic!("admin has a key")
+    };
+    let bad_sk = format!("{sk}x");
+    let every = routes(&app)
+        .into_iter()
+        .chain(write_routes(&app))
+        .chain(tag_routes(&app));
+    for (method, path, body) in every {
+        let signed = send_raw(&app, method, &path, Some((&ak, &sk)), &[], &body).await;
+        assert!(signed.0 < 300, "one signature on {path}: {}", signed.1);
+        let two_auth = send_raw(
+            &app,
+            method,
+            &path,
+            Some((&ak, &sk)),
+            &[(
+                "authorization",
+                "SDK-HMAC-SHA256 Access=X, SignedHeaders=host, Signature=00",
+            )],
+            &body,
+        )
+        .await;
+        let two_tokens = send_raw(
+            &app,
+            method,
+            &path,
+            None,
+            &[("x-auth-token", &token), ("x-auth-token", &token)],
+            &body,
+        )
+        .await;
+        let both = send_raw(
+            &app,
+            method,
+            &path,
+            Some((&ak, &bad_sk)),
+            &[("x-auth-token", &token)],
+            &body,
+        )
+        .await;
+        for ((status, body), says) in [
+            (two_auth, "more than one Authorization"),
+            (two_tokens, "more than one X-Auth-Token"),
+            (both, "both an X-Auth-Token and an Authorization"),
+        ] {
+            assert_eq!(
+                (status, body["error_code"].as_str()),
+                (401, Some("APIGW.0301")),
+                "{path}: {body}"
+            );
+            assert!(
+                body["error_msg"].as_str().is_some_and(|m| m.contains(says)),
+                "{path}: {body}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_token_issued_before_a_disable_stays_invalid_after_re_enabling() {
+    let app = seeded().await;
+    let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    let body = json!({"db_use_type": "migration"});
+    assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 200);
+    admin::user_set_enabled(&*app.store, crate::helpers::ACCOUNT, "admin", false)
+        .await
+        .expect("disable");
+    app.authn.refresh().await.expect("refresh");
+    assert_eq!(app.list_as(&app.p1, &token, body.clone()).await.status, 401);
+    admin::user_set_enabled(&*app.store, crate::helpers::ACCOUNT, "admin", true)
+        .await
+        .expect("enable");
+    app.authn.refresh().await.expect("refresh");
+    let a = app.list_as(&app.p1, &token, body.clone()).await;
+    assert_eq!((a.status, a.code()), (401, "APIGW.0301"), "{}", a.text);
+    let fresh = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    assert_eq!(app.list_as(&app.p1, &fresh, body).await.status, 200);
+}

@@ -1,6 +1,7 @@
 //! The service's integration tests, one binary: each test starts a real server on port 0 with
 //! its own fresh data directory and talks to it over HTTP.
 
+mod abuse;
 mod auth;
 mod errors;
 mod helpers;
