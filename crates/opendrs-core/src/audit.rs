@@ -36,6 +36,16 @@ impl Outcome {
         }
     }
 
+    /// The stored form read back (anything unknown reads as `Refused`).
+    pub fn parse(s: &str) -> Outcome {
+        match s {
+            "success" => Outcome::Success,
+            "partial" => Outcome::Partial,
+            "failure" => Outcome::Failure,
+            _ => Outcome::Refused,
+        }
+    }
+
     /// The outcome of a batch whose items failed with these codes (`None`: the item succeeded).
     pub fn of_items<'a>(codes: impl IntoIterator<Item = Option<&'a str>>) -> Outcome {
         let (mut ok, mut failed) = (0usize, 0usize);

@@ -158,15 +158,6 @@ pub async fn snapshot(client: &mut deadpool_postgres::Object) -> StoreResult<Ide
     Ok(snap)
 }
 
-fn outcome(s: &str) -> Outcome {
-    match s {
-        "success" => Outcome::Success,
-        "partial" => Outcome::Partial,
-        "failure" => Outcome::Failure,
-        _ => Outcome::Refused,
-    }
-}
-
 /// A transaction on a pooled connection, for one administration call.
 macro_rules! admin_tx {
     ($store:expr, $client:ident, $tx:ident) => {
@@ -544,7 +535,7 @@ impl AdminStore for PgStore {
                         action: get(r, 3)?,
                         job_ids: serde_json::from_str(ids).unwrap_or_default(),
                         request_id: get(r, 5)?,
-                        outcome: outcome(get(r, 6)?),
+                        outcome: Outcome::parse(get(r, 6)?),
                         detail: get(r, 7)?,
                     },
                     get(r, 8)?,

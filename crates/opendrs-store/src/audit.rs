@@ -23,15 +23,6 @@ pub fn insert(conn: &Connection, r: &AuditRecord) -> rusqlite::Result<()> {
     Ok(())
 }
 
-fn outcome(s: &str) -> Outcome {
-    match s {
-        "success" => Outcome::Success,
-        "partial" => Outcome::Partial,
-        "failure" => Outcome::Failure,
-        _ => Outcome::Refused,
-    }
-}
-
 /// Records matching `f`, oldest first (the newest `f.limit` of them), each with its user's
 /// `account/name` when the user still exists.
 pub fn list(
@@ -60,7 +51,7 @@ pub fn list(
                 action: row.get(3)?,
                 job_ids: serde_json::from_str(&ids).unwrap_or_default(),
                 request_id: row.get(5)?,
-                outcome: outcome(&out),
+                outcome: Outcome::parse(&out),
                 detail: row.get(7)?,
             };
             Ok((record, row.get(8)?))
