@@ -231,7 +231,7 @@ impl QueryJobsReq {
 impl QueryJobsReq {
     /// Every text field within its bound, so that no query (nor a cache key) is larger than
     /// a few KB: `name` [`MAX_NAME_FILTER_CHARS`], IDs and IPs [`MAX_FILTER_ID_CHARS`], tags as
-    /// the tag APIs allow; no control characters in `name`.
+    /// the tag APIs allow; no control characters inside `name` (surrounding whitespace is trimmed).
     fn check_lengths(&self) -> Result<()> {
         let too_long =
             |field: &str, max: usize| Err(Error::invalid_with(field, Reason::TooLong(max)));
@@ -240,11 +240,12 @@ impl QueryJobsReq {
         if over(&self.name, MAX_NAME_FILTER_CHARS) {
             return too_long("name", MAX_NAME_FILTER_CHARS);
         }
-        if self
-            .name
-            .as_deref()
-            .is_some_and(|n| n.chars().any(char::is_control))
-        {
+        // Surrounding whitespace (tabs, newlines) is trimmed, from the value and from each ID.
+        let inner_control = |n: &str| {
+            n.split(',')
+                .any(|part| part.trim().chars().any(char::is_control))
+        };
+        if self.name.as_deref().is_some_and(inner_control) {
             return Err(Error::invalid_with("name", Reason::ControlCharacter));
         }
         for (field, value) in [
