@@ -37,8 +37,6 @@ use std::{path::Path, time::Duration};
 
 /// Jobs per chunk of the all-items stream.
 const STREAM_CHUNK: usize = 200;
-/// Chunks buffered ahead of a slow reader: the stream's memory bound.
-const STREAM_BUFFER: usize = 2;
 
 type Pool = r2d2::Pool<SqliteConnectionManager>;
 pub(crate) type PooledConn = r2d2::PooledConnection<SqliteConnectionManager>;
@@ -247,52 +245,6 @@ fn page(
     })
 }
 
-/// Streams every match in chunks over `tx`, in one read snapshot; stops when the reader is gone.
-fn stream_all(
-    conn: &mut Connection,
-    tenant: &Tenant,
-    q: &JobQuery,
-    total_tx: tokio::sync::oneshot::Sender<StoreResult<u64>>,
-    tx: tokio::sync::mpsc::Sender<StoreResult<Vec<Job>>>,
-) {
-    let run = || -> rusqlite::Result<()> {
-        let db = conn.transaction()?;
-        let total = list_sql::count(&db, tenant, q)?;
-        if total_tx.send(Ok(total)).is_err() {
-            return Ok(());
-        }
-        let mut chunk: Vec<(i64, Job)> = Vec::with_capacity(STREAM_CHUNK);
-        let mut failed: Option<rusqlite::Error> = None;
-        let mut open = true;
-        list_sql::rows(&db, tenant, q, 0, None, |seq, job| {
-            chunk.push((seq, job));
-            if chunk.len() == STREAM_CHUNK {
-                if let Err(e) = list_sql::attach_children(&db, tenant, &mut chunk) {
-                    failed = Some(e);
-                    return false;
-                }
-                let full = std::mem::replace(&mut chunk, Vec::with_capacity(STREAM_CHUNK));
-                open = tx
-                    .blocking_send(Ok(full.into_iter().map(|(_, j)| j).collect()))
-                    .is_ok();
-            }
-            open
-        })?;
-        if let Some(e) = failed {
-            return Err(e);
-        }
-        if open && !chunk.is_empty() {
-            list_sql::attach_children(&db, tenant, &mut chunk)?;
-            let _ = tx.blocking_send(Ok(chunk.into_iter().map(|(_, j)| j).collect()));
-        }
-        db.commit()
-    };
-    if let Err(e) = run() {
-        tracing::error!(error = %e, "streaming the job list failed");
-        let _ = tx.blocking_send(Err(classify(e)));
-    }
-}
-
 #[async_trait::async_trait]
 impl AuditLog for SqliteStore {
     async fn audit_append(&self, record: AuditRecord) -> StoreResult<()> {
@@ -319,21 +271,45 @@ impl Store for SqliteStore {
     }
 
     async fn job_list_all(&self, tenant: &Tenant, query: &JobQuery) -> StoreResult<JobStream> {
-        let (tenant, query) = (tenant.clone(), query.clone());
-        let (total_tx, total_rx) = tokio::sync::oneshot::channel();
-        let (tx, rx) = tokio::sync::mpsc::channel(STREAM_BUFFER);
-        let pool = self.pool.clone();
-        tokio::task::spawn_blocking(move || match pool.get() {
-            Ok(mut conn) => stream_all(&mut conn, &tenant, &query, total_tx, tx),
-            Err(e) => {
-                let _ = total_tx.send(Err(pool_error(e)));
+        // The total, then each chunk by keyset on a connection taken for that chunk alone: a slow
+        // reader holds no connection, no read transaction and no thread between chunks (each
+        // chunk shows the data as of its own read).
+        let (t, q) = (tenant.clone(), query.clone());
+        let total = self
+            .blocking(move |c| list_sql::count(c, &t, &q).map_err(classify))
+            .await?;
+        let (store, tenant, query) = (self.clone(), tenant.clone(), query.clone());
+        let chunks = futures::stream::unfold(Some(None), move |state| {
+            let (store, tenant, query) = (store.clone(), tenant.clone(), query.clone());
+            async move {
+                let after: Option<(i64, String)> = state?;
+                let read = store
+                    .blocking(move |c| {
+                        list_sql::chunk_after(
+                            c,
+                            &tenant,
+                            &query,
+                            after.as_ref(),
+                            STREAM_CHUNK as u64,
+                        )
+                        .map_err(classify)
+                    })
+                    .await;
+                match read {
+                    Ok(chunk) if chunk.is_empty() => None,
+                    Ok(chunk) => {
+                        let next = (chunk.len() == STREAM_CHUNK)
+                            .then(|| chunk.last().map(|(_, j)| (j.create_time_ms, j.id.clone())));
+                        let jobs: Vec<Job> = chunk.into_iter().map(|(_, j)| j).collect();
+                        Some((Ok(jobs), next))
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "streaming the job list failed");
+                        Some((Err(e), None))
+                    }
+                }
             }
         });
-        let total = total_rx
-            .await
-            .map_err(|_| StoreError::other("the list stream ended before its total"))??;
-        let chunks =
-            futures::stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|c| (c, rx)) });
         Ok(JobStream {
             total,
             chunks: chunks.boxed(),

@@ -268,6 +268,39 @@ pub fn rows(
     Ok(())
 }
 
+/// Up to `limit` matches of `q` that come after the job `after` (its create time and ID) in list
+/// order, or the first ones: one chunk of the all-items stream, read by keyset so that each
+/// chunk is a short query of its own.
+pub fn chunk_after(
+    conn: &Connection,
+    tenant: &Tenant,
+    q: &JobQuery,
+    after: Option<&(i64, String)>,
+    limit: u64,
+) -> rusqlite::Result<Vec<(i64, Job)>> {
+    let mut fw = from_where(tenant, q);
+    if let Some((time, id)) = after {
+        fw.from
+            .push(" AND (j.create_time < ")
+            .bind(*time)
+            .push(" OR (j.create_time = ")
+            .bind(*time)
+            .push(" AND j.id < ")
+            .bind(id.clone())
+            .push("))");
+    }
+    let mut s = select(rows::COLUMNS, fw, " ORDER BY j.create_time DESC, j.id DESC");
+    s.push(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+    let mut stmt = conn.prepare_cached(&s.text)?;
+    let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
+    let mut out = Vec::new();
+    while let Some(row) = rs.next()? {
+        out.push(rows::job(row)?);
+    }
+    attach_children(conn, tenant, &mut out)?;
+    Ok(out)
+}
+
 /// The children of the jobs with these seqs, newest first, each row led by its parent's seq.
 fn children_sql(tenant: &Tenant, seqs: &[i64]) -> Sql {
     let mut s = Sql::default();

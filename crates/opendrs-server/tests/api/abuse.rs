@@ -342,3 +342,86 @@ async fn a_master_key_that_does_not_match_the_database_stops_the_start() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn twenty_slow_stream_readers_do_not_slow_another_tenants_requests() {
+    use opendrs_core::enums::{DbUseType::Migration, JobStatus::Configuration};
+    // Twenty streams, more than the pool's connections (4): a stream that held a connection
+    // or a read transaction while its client does not read would starve everyone else.
+    let app = TestApp::spawn_with(|c| {
+        c.db_connections = 4;
+        c.max_streams_per_project = 32;
+        c.stream_write_timeout_secs = 60;
+    })
+    .await;
+    let jobs: Vec<_> = (0..3_000)
+        .map(|i| {
+            let mut j = crate::helpers::job(
+                &format!("slow-{i:05}"),
+                &format!("a job with a long enough name to fill the socket buffers {i}"),
+                Migration,
+                Configuration,
+                i,
+            );
+            // About 12 MB a stream: more than the socket buffers hold, so the server must wait.
+            j.description = "x".repeat(4_000);
+            j
+        })
+        .collect();
+    app.seed(&app.p1, &jobs).await;
+    let body = json!({"db_use_type": "migration", "cur_page": 0});
+    let mut readers = Vec::new();
+    for _ in 0..20 {
+        // A raw connection that sends the request and then reads nothing.
+        let path = format!("/v3/{}/jobs", app.p1.project_id());
+        let text = body.to_string();
+        let mut headers = reqwest::header::HeaderMap::new();
+        let host = app.base.trim_start_matches("http://").to_string();
+        headers.insert("host", host.parse().expect("host"));
+        headers.insert("content-type", "application/json".parse().expect("ct"));
+        let Cred::Key { ak, sk } = &app.admin else {
+            panic!("the admin signs with a key")
+        };
+        opendrs_core::signing::sign_request(
+            ak,
+            sk.as_bytes(),
+            "POST",
+            &path,
+            None,
+            &mut headers,
+            text.as_bytes(),
+            time::OffsetDateTime::now_utc(),
+        )
+        .expect("sign");
+        let mut raw = format!("POST {path} HTTP/1.1\r\ncontent-length: {}\r\n", text.len());
+        for (k, v) in &headers {
+            raw.push_str(&format!("{k}: {}\r\n", v.to_str().expect("ascii")));
+        }
+        raw.push_str("\r\n");
+        raw.push_str(&text);
+        let mut s = tokio::net::TcpStream::connect(&host)
+            .await
+            .expect("connect");
+        s.write_all(raw.as_bytes()).await.expect("send");
+        let mut first = [0u8; 12];
+        s.read_exact(&mut first).await.expect("the answer starts");
+        assert_eq!(&first, b"HTTP/1.1 200", "a stream was refused");
+        readers.push(s);
+    }
+    // Another tenant's requests answer as usual meanwhile.
+    let mut slowest = Duration::ZERO;
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        let a = app
+            .list_as(&app.p2, &app.other, json!({"db_use_type": "migration"}))
+            .await;
+        slowest = slowest.max(started.elapsed());
+        assert_eq!(a.status, 200, "{}", a.text);
+    }
+    assert!(
+        slowest < Duration::from_secs(2),
+        "another tenant waited {slowest:?} behind the slow readers"
+    );
+    eprintln!("slowest request of another tenant: {slowest:?}");
+    drop(readers);
+}
