@@ -485,3 +485,56 @@ fn the_audit_trail_is_shown_and_filtered_by_project_and_time() {
     let bad = opendrs(dir.path(), &["admin", "audit", "--since", "yesterday"]);
     assert!(!bad.status.success());
 }
+
+#[test]
+fn migrate_brings_a_database_to_this_builds_schema_and_says_so() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = opendrs(dir.path(), &["admin", "migrate"]);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (v, known) = (
+        text.split("schema version ")
+            .nth(1)
+            .and_then(|t| t.split(' ').next()),
+        text.split("knows ")
+            .nth(1)
+            .and_then(|t| t.split(')').next()),
+    );
+    assert!(v.is_some() && v == known, "{text}");
+    assert!(text.contains("opendrs.db"), "{text}");
+}
+
+#[test]
+fn list_projects_shows_generated_projects_too() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = opendrs(
+        dir.path(),
+        &[
+            "admin",
+            "generate",
+            "--jobs",
+            "30",
+            "--projects",
+            "3",
+            "--big-project-jobs",
+            "10",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let listed = json(dir.path(), &["admin", "list", "projects", "--json"]);
+    let names: Vec<&str> = listed
+        .as_array()
+        .expect("an array")
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert_eq!(names, ["gen-project-0", "gen-project-1", "gen-project-2"]);
+}
