@@ -8,12 +8,14 @@ log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" | tee -a "$LOG" >&2; }
 SERVER_PID=""
 SAMPLER_PID=""
 BG_PID=""
+PG_DIR=""   # set by pg_start: the throwaway PostgreSQL cluster this script started
 cleanup() {
   local pid
   for pid in "$SAMPLER_PID" "$BG_PID"; do
     if [[ -n "$pid" ]]; then kill "$pid" 2>/dev/null || true; fi
   done
   if [[ -n "$SERVER_PID" ]]; then kill -TERM "$SERVER_PID" 2>/dev/null || true; fi
+  pg_stop
 }
 trap cleanup EXIT
 
@@ -62,4 +64,47 @@ start_ref() {
   BIND=127.0.0.1:$REF_PORT "$REF" >>"$1" 2>&1 &
   SERVER_PID=$!
   wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
+}
+
+# The binaries: CARGO_TARGET_DIR is honoured (default: the work tree's target/).
+TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
+# Keep CARGO_TARGET_DIR relative paths meaningful whatever the current directory.
+[[ $TARGET_DIR == /* ]] || TARGET_DIR=$REPO/$TARGET_DIR
+
+# build_binaries LOGFILE: opendrs and the shared ref-axum, release, into TARGET_DIR.
+build_binaries() {
+  cargo build --release --bin opendrs --manifest-path "$REPO/Cargo.toml" \
+    --target-dir "$TARGET_DIR" 2>>"$1"
+  cargo build --release --manifest-path "$SHARED/ref-axum/Cargo.toml" \
+    --target-dir "$TARGET_DIR/ref-axum" 2>>"$1"
+}
+
+# ensure_wrk: Debian's wrk, installed when missing and we are root.
+ensure_wrk() {
+  command -v wrk >/dev/null && return 0
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null; then
+    log "installing wrk from Debian"
+    apt-get update -qq && apt-get install -y -qq wrk >/dev/null
+  fi
+  command -v wrk >/dev/null || { log "wrk is required (Debian: apt-get install -y wrk)"; exit 1; }
+}
+
+# PostgreSQL: a throwaway cluster (scripts/pg.sh: loopback, trust, fsync off) in DIR, started by
+# the script and stopped on exit. PG_ADMIN_URL is its admin URL; pg_url NAME a database's URL.
+PG_ADMIN_URL=""
+pg_start() { # DIR
+  PG_ADMIN_URL=$(bash "$REPO/scripts/pg.sh" start "$1") || { log "PostgreSQL did not start"; exit 1; }
+  PG_DIR=$1
+  log "PostgreSQL cluster in $1: $PG_ADMIN_URL ($(psql "$PG_ADMIN_URL" -Atc 'SHOW server_version' 2>/dev/null))"
+}
+pg_stop() {
+  [[ -n "$PG_DIR" ]] || return 0
+  bash "$REPO/scripts/pg.sh" stop "$PG_DIR" >/dev/null 2>&1 || true
+  PG_DIR=""
+}
+pg_url() { printf '%s/%s' "${PG_ADMIN_URL%/*}" "$1"; }
+pg_has_db() { [[ $(psql "$PG_ADMIN_URL" -Atc "SELECT 1 FROM pg_database WHERE datname = '$1'") == 1 ]]; }
+pg_recreate_db() { # NAME: drop (if any) and create an empty database
+  psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "DROP DATABASE IF EXISTS \"$1\" WITH (FORCE)" \
+    -c "CREATE DATABASE \"$1\"" >/dev/null
 }

@@ -36,6 +36,10 @@
 #      slows the server); only the syscall counts per request are used.
 #
 # Knobs (defaults in brackets):
+#   ENGINES ["sqlite postgres"]  storage engines; with more than one, the script runs itself once
+#                         per engine, into BENCH_OUT/<engine>/. On postgres the stores are
+#                         databases lc_create and lc_mixed (recreated each run) in a throwaway
+#                         cluster (scripts/pg.sh, in PG_BENCH_DIR [bench/out/pg], stopped at the end)
 #   PORT [28083]          opendrs port; ref-axum uses 28080 (as in the shared README)
 #   CONNS ["4 16"]        wrk -c for the creation step (and its references)
 #   MIX_CONNS [16]        wrk -c for the mixed step
@@ -53,14 +57,25 @@
 #   SKIP_BUILD [0]        1: use the binaries already built
 #   OPENDRS_BIN           use this opendrs binary (e.g. a pinned copy) instead of target/release
 #   BENCH_OUT [bench/out/lifecycle]
+#   CARGO_TARGET_DIR [target]   where the binaries are built and looked for
 set -euo pipefail
+ENGINES=${ENGINES:-"sqlite postgres"}
+if [[ $(wc -w <<<"$ENGINES") -gt 1 ]]; then
+  base=${BENCH_OUT:-$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/out/lifecycle}
+  rc=0
+  for e in $ENGINES; do
+    ENGINES=$e BENCH_OUT=$base/$e bash "${BASH_SOURCE[0]}" || rc=$?
+    export SKIP_BUILD=1 # built by the first
+  done
+  exit $rc
+fi
+ENGINE=$ENGINES
+[[ $ENGINE == sqlite || $ENGINE == postgres ]] || { echo "unknown engine $ENGINE" >&2; exit 1; }
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SHARED=${SHARED_BENCH:-$(cd "$REPO/.." && pwd)/shared/bench}
 BENCH=$REPO/bench
 OUT=${BENCH_OUT:-$BENCH/out/lifecycle}
-SRC_BIN=${OPENDRS_BIN:-$REPO/target/release/opendrs}
-REF=$REPO/target/ref-axum/release/ref-axum
 POST_LUA=$BENCH/wrk/post.lua
 CREATE_LUA=$BENCH/wrk/create.lua
 MIXED_LUA=$BENCH/wrk/mixed.lua
@@ -90,21 +105,34 @@ LOG=$OUT/run.log
 # Logging, process tracking and cleanup, ports, stopping servers, ref-axum: shared with the
 # other benchmark script.
 source "$BENCH/lib.sh"
+SRC_BIN=${OPENDRS_BIN:-$TARGET_DIR/release/opendrs}
+REF=$TARGET_DIR/ref-axum/release/ref-axum
+
+# store_args DATA_DIR: the store's --data-dir (and on PostgreSQL --database-url lc_<name>).
+store_args() {
+  if [[ $ENGINE == postgres ]]; then
+    echo "--data-dir $1 --database-url $(pg_url "lc_$(basename "$1")")"
+  else
+    echo "--data-dir $1"
+  fi
+}
 
 # start_opendrs DATA_DIR LOGFILE [CACHE_ENTRIES]: unauthenticated, cache off unless given, no
 # throttle, executor defaults.
 start_opendrs() {
-  local dir=$1 logf=$2 cache=${3:-0}
+  local dir=$1 logf=$2 cache=${3:-0} args
+  read -r -a args <<<"$(store_args "$dir")"
   if port_in_use "$PORT"; then log "port $PORT is busy; set PORT"; exit 1; fi
   env -u OPENDRS_PAGE_CACHE_ENTRIES -u OPENDRS_EXECUTOR_ENABLED -u OPENDRS_EXECUTOR_CLOCK \
     -u OPENDRS_EXECUTOR_POLL_MS -u OPENDRS_STEP_CREATE_MS -u OPENDRS_STEP_START_MS \
     -u OPENDRS_STEP_FULL_TRANSFER_MS -u OPENDRS_STEP_RELEASE_MS -u OPENDRS_DB_CONNECTIONS \
+    -u OPENDRS_DATABASE_URL -u OPENDRS_MASTER_KEY \
     NO_COLOR=1 OPENDRS_LOG_LEVEL=warn OPENDRS_THROTTLE_RATE=0 OPENDRS_AUTH_DISABLED=true \
     OPENDRS_PAGE_CACHE_ENTRIES="$cache" \
-    "$BIN" serve --data-dir "$dir" --listen "127.0.0.1:$PORT" >"$logf" 2>&1 &
+    "$BIN" serve "${args[@]}" --listen "127.0.0.1:$PORT" >"$logf" 2>&1 &
   SERVER_PID=$!
   if ! wait_port "$PORT" 120; then log "opendrs did not start: $(tail -5 "$logf")"; exit 1; fi
-  log "opendrs ($(basename "$dir") store) pid $SERVER_PID"
+  log "opendrs ($ENGINE, $(basename "$dir") store) pid $SERVER_PID"
 }
 
 jq_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$1" "$2"; }
@@ -186,15 +214,14 @@ probe() { # NAME PROJECT: one probe run into $OUT/probe/NAME.json
 }
 
 # ---------------------------------------------------------------------------------------------
-log "=== OpenDRS lifecycle benchmark; output in $OUT"
+log "=== OpenDRS lifecycle benchmark ($ENGINE); output in $OUT"
+ensure_wrk
 for c in curl python3 wrk; do command -v $c >/dev/null || { log "$c is required"; exit 1; }; done
 [[ -f $SHARED/ref-axum/Cargo.toml ]] || { log "missing $SHARED (the shared yardsticks)"; exit 1; }
 
 if [[ ${SKIP_BUILD:-0} != 1 ]]; then
   log "building opendrs and ref-axum (release)"
-  cargo build --release --bin opendrs --manifest-path "$REPO/Cargo.toml" 2>>"$OUT/build.log"
-  cargo build --release --manifest-path "$SHARED/ref-axum/Cargo.toml" \
-    --target-dir "$REPO/target/ref-axum" 2>>"$OUT/build.log"
+  build_binaries "$OUT/build.log"
 fi
 mkdir -p "$OUT/bin" "$OUT/wrk" "$OUT/probe"
 rm -f "$OUT"/wrk/* "$OUT"/probe/* "$OUT"/*.log.server
@@ -203,6 +230,7 @@ BIN=$OUT/bin/opendrs
 
 {
   echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "engine: $ENGINE"
   echo "nproc: $(nproc)"
   echo "cpu: $(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)"
   echo "kernel: $(uname -r)"
@@ -224,11 +252,14 @@ log "$(tail -1 "$OUT/dsync.txt")"
 
 # 1. Stores (always fresh: the steps below add jobs to them).
 STORES="create mixed"; [[ $ONLY_MIXED == 1 ]] && STORES=mixed
+[[ $ENGINE == postgres ]] && pg_start "${PG_BENCH_DIR:-$BENCH/out/pg}"
 for s in $STORES; do
   rm -rf "$OUT/data/$s"
   mkdir -p "$OUT/data/$s"
+  [[ $ENGINE == postgres ]] && pg_recreate_db "lc_$s"
   jobs=10000 big=1000; [[ $s == mixed ]] && jobs=$MIX_JOBS big=$MIX_BIG_JOBS
-  "$BIN" admin generate --data-dir "$OUT/data/$s" --jobs "$jobs" --projects 100 \
+  read -r -a SARGS <<<"$(store_args "$OUT/data/$s")"
+  "$BIN" admin generate "${SARGS[@]}" --jobs "$jobs" --projects 100 \
     --big-project-jobs "$big" --seed "$SEED" >"$OUT/data/$s/generate.json" 2>"$OUT/generate-$s.log"
   log "store $s generated: $(tr -d '\n ' <"$OUT/data/$s/generate.json")"
 done

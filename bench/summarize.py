@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Turns the raw outputs of bench/run.sh (bench/out/) into a markdown summary on stdout.
 
-    summarize.py OUT_DIR WRK_SIZE "SIZES"
+    summarize.py OUT_DIR WRK_SIZE "STORES"
+
+STORES: store keys, SIZE (SQLite) or pg-SIZE (PostgreSQL).
 
 Cache-off figures are the figures of record for server time and memory (the engine's real
 cost); cache-on figures are shown beside them.
@@ -54,7 +56,7 @@ p("")
 # 1. Stores -----------------------------------------------------------------------------------
 p("## 1. Stores (`opendrs admin generate`, seed 1)")
 p("")
-p("| store | jobs | projects | big project jobs | small project jobs | generation s | jobs/s | data dir MiB |")
+p("| store | jobs | projects | big project jobs | small project jobs | generation s | jobs/s | data dir (PostgreSQL: database) MiB |")
 p("|---|---:|---:|---:|---:|---:|---:|---:|")
 for size in SIZES:
     d = os.path.join(OUT, "data", size)
@@ -65,7 +67,7 @@ for size in SIZES:
         mib = int(open(os.path.join(d, "size-bytes.txt")).read()) / MIB / MIB
     except (OSError, ValueError):
         mib = None
-    big = {"10k": 1000, "1m": 100000}.get(size)
+    big = {"10k": 1000, "1m": 100000}.get(size.removeprefix("pg-"))
     p(f"| {size} | {fmt(g['jobs'])} | {fmt(g['projects'])} | {fmt(big)} | {fmt(g['small_project_jobs'])} "
       f"| {fmt(t and t['seconds'])} | {fmt(t and t['jobs_per_second'], 0)} | {fmt(mib, 0)} |")
 p("")
@@ -159,9 +161,27 @@ cases = [
     ("opendrs-token-cache-off", "opendrs page, small project, token", "off"),
     ("opendrs-big-filtered-cache-off", "opendrs filtered page, big project, token", "off"),
     ("opendrs-big-filtered-cache-on", "opendrs filtered page, big project, token", "on"),
+    ("pg-unauth-cache-off", "PostgreSQL: page, small project, no auth", "off"),
+    ("pg-unauth-cache-on", "PostgreSQL: page, small project, no auth", "on"),
+    ("pg-big-filtered-cache-off", "PostgreSQL: filtered page, big project, token", "off"),
+    ("pg-big-filtered-cache-on", "PostgreSQL: filtered page, big project, token", "on"),
     ("ref-fixed-end", "ref-axum, fixed response, again at the end (drift check)", "–"),
+    ("mix-ref", "random mixed load: ref-axum (fixed response)", "–"),
+    ("mix-sqlite", "random mixed load: SQLite, no auth", "on (misses)"),
+    ("mix-pg", "random mixed load: PostgreSQL, no auth", "on (misses)"),
 ]
-med = {}
+RL = re.compile(r"^RL,(.*)$", re.M)
+
+
+def rl_runs(name):
+    out = []
+    for f in sorted(glob.glob(os.path.join(OUT, "wrk", f"{name}-[0-9].txt"))):
+        m = RL.search(open(f).read())
+        if m:
+            out.append({k: int(v) for k, v in (kv.split("=") for kv in m.group(1).split(","))})
+    return out
+
+med, p99s = {}, {}
 for name, label, cache in cases:
     runs = [r for r in wrk_runs(name) if r]
     if not runs:
@@ -174,7 +194,11 @@ for name, label, cache in cases:
     sock = int(sum(r["errors_connect"] + r["errors_read"] + r["errors_write"] + r["errors_timeout"] for r in runs))
     if non2xx or sock:
         problems.append(f"wrk {name}: non-2xx {non2xx}, socket errors {sock}")
+    for r in rl_runs(name):
+        if r["not_200"]:
+            problems.append(f"wrk {name}: {r['not_200']} answers not 200 out of {r['answers']}")
     med[name] = rps
+    p99s[name] = p99
     p(f"| {label} | {cache} | {' / '.join(format(r['rps'], ',.0f') for r in runs)} | {rps:,.0f} | {p50:.2f} | {p99:.2f} | {non2xx} | {sock} |")
 p("")
 
@@ -192,6 +216,20 @@ for cache in ("on", "off"):
     ratios[f"signed / unauth (cache {cache})"] = ratio(f"opendrs-signed-cache-{cache}", f"opendrs-unauth-cache-{cache}")
     ratios[f"token / unauth (cache {cache})"] = ratio(f"opendrs-token-cache-{cache}", f"opendrs-unauth-cache-{cache}")
 ratios["ref-axum end / ref-axum start (drift)"] = ratio("ref-fixed-end", "ref-fixed")
+for cache in ("on", "off"):
+    ratios[f"PostgreSQL / SQLite, small page no auth (cache {cache})"] = ratio(f"pg-unauth-cache-{cache}", f"opendrs-unauth-cache-{cache}")
+    ratios[f"PostgreSQL / SQLite, big filtered token (cache {cache})"] = ratio(f"pg-big-filtered-cache-{cache}", f"opendrs-big-filtered-cache-{cache}")
+ratios["random mix: SQLite / ref-axum"] = ratio("mix-sqlite", "mix-ref")
+ratios["random mix: PostgreSQL / ref-axum"] = ratio("mix-pg", "mix-ref")
+ratios["random mix: PostgreSQL / SQLite"] = ratio("mix-pg", "mix-sqlite")
+mixes = [(n, rl_runs(n)) for n in ("mix-ref", "mix-sqlite", "mix-pg")]
+if any(r for _, r in mixes):
+    p("Random mixed load (`bench/wrk/random.lua`), requests by filter kind and answers not 200, per run:")
+    p("")
+    for n, rs in mixes:
+        for r in rs:
+            p(f"- {n}: " + ", ".join(f"{k}={v:,}" for k, v in r.items()))
+    p("")
 p("| ratio of median req/s | value |")
 p("|---|---:|")
 for k, v in ratios.items():
@@ -207,12 +245,12 @@ proc = {"unauth": "own process", "signed": "shared with token (runs first)", "to
         "big-filtered": "own, fresh process"}
 mem = {}
 for name, label, cache in cases:
-    if not name.startswith("opendrs-"):
+    if not name.startswith(("opendrs-", "pg-", "mix-sqlite", "mix-pg")):
         continue
     rss, hwm = mem_samples(name)
     if rss:
         mem[name] = (max(rss) / MIB, max(hwm) / MIB)
-        who = name[len("opendrs-"):].rsplit("-cache-", 1)[0]
+        who = name.split("-", 1)[1].rsplit("-cache-", 1)[0]
         p(f"| {label} | {cache} | {proc.get(who, '')} | {len(rss)} | {max(rss) / MIB:.1f} | {max(hwm) / MIB:.1f} |")
 p("")
 sm, sc = load(os.path.join(OUT, "wrk", "stream-mem.json")), load(os.path.join(OUT, "wrk", "stream-curl.json"))
@@ -272,6 +310,17 @@ for cache in ("on", "off"):
     target(f"signed ≥ 90 % of unauthenticated (cache {cache})", r and r * 100, 90, "%", le=False, nd=1)
     r = ratios[f"token / unauth (cache {cache})"]
     target(f"token ≥ 90 % of unauthenticated (cache {cache})", r and r * 100, 90, "%", le=False, nd=1)
+target("PostgreSQL: filtered page, 100k project, server p50 ≤ 1 ms, cache off",
+       server_p50(("pg-1m", "big", "filtered")), 1.0, "ms")
+target("PostgreSQL: name search `orders-1`, 100k project, server p50 ≤ 5 ms, cache off", server_p50(("pg-1m", "big", "name")), 5.0, "ms")
+target("PostgreSQL: name search `payments`, 100k project, server p50 ≤ 5 ms, cache off", server_p50(("pg-1m", "big", "name-broad")), 5.0, "ms")
+r = ratios["PostgreSQL / SQLite, small page no auth (cache off)"]
+target("PostgreSQL small-project page (no auth, cache off) ≥ 60 % of SQLite's", r and r * 100, 60, "%", le=False, nd=1)
+r = ratios["random mix: SQLite / ref-axum"]
+target("random mix: SQLite ≥ 30 % of ref-axum", r and r * 100, 30, "%", le=False, nd=1)
+target("random mix: SQLite p99 ≤ 10 ms (median of runs)", p99s.get("mix-sqlite"), 10, "ms", nd=2)
+r = ratios["random mix: PostgreSQL / SQLite"]
+target("random mix: PostgreSQL ≥ 50 % of SQLite", r and r * 100, 50, "%", le=False, nd=1)
 p("")
 
 # 6. Problems ---------------------------------------------------------------------------------
