@@ -326,9 +326,13 @@ async fn every_access_path_of_the_list_answers_as_the_model_in_order() {
         serde_json::json!({"db_use_type": "migration", "tags": [{"key": "team"}], "per_page": 100}),
         serde_json::json!({"db_use_type": "migration", "instance_ids": ["inst-3", "inst-5"]}),
         serde_json::json!({"db_use_type": "migration", "instance_ip": "10.0.0.2", "name": "orders"}),
-        serde_json::json!({"db_use_type": "migration", "name": "a\u{0}b"}),
         serde_json::json!({"db_use_type": "migration", "cur_page": 1000}),
     ];
+    // A NUL (PostgreSQL text cannot hold one) never reaches a store: validation refuses it.
+    let nul = serde_json::json!({"db_use_type": "migration", "name": "a\u{0}b"});
+    assert!(parse_body(nul.to_string().as_bytes())
+        .and_then(|b| b.validate(&caller(&tenant)))
+        .is_err());
     for body in bodies {
         let q = query(&tenant, body.clone());
         let all = model(&jobs, &q);
