@@ -1,4 +1,9 @@
-//! The `opendrs` command line: `serve` (with `--demo`), `admin generate`, `openapi`.
+//! The `opendrs` command line: `serve` (with `--demo`), `admin …`, `sign`, `openapi`, and the client
+//! (`jobs …`, `configure`, `completions`).
+
+// The client lives in `src/client/`; it is mounted here, under the command line that runs it.
+#[path = "client/mod.rs"]
+pub mod client;
 
 use crate::{app::shutdown_signal, config::Config, demo, telemetry, Application};
 use clap::{Args, Parser, Subcommand};
@@ -29,6 +34,16 @@ pub enum Command {
     Openapi,
     /// Sign a request with AK/SK (SDK-HMAC-SHA256) and print the headers to send, for curl or wrk.
     Sign(SignArgs),
+    /// Jobs on an OpenDRS (or DRS-compatible) endpoint: list, show, status, create, start, pause, resume,
+    /// modify, terminate, delete, tag. Signed with AK/SK as the SDKs sign.
+    Jobs(client::JobsArgs),
+    /// Write a named profile (endpoint, AK, SK, project) for `opendrs jobs`.
+    Configure(client::ConfigureArgs),
+    /// Print a shell completion script (bash, zsh, fish, …).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -359,6 +374,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Admin(cmd) => admin_command(cmd).await,
         Command::Sign(args) => sign(args),
+        Command::Jobs(args) => client::run(args).await,
+        Command::Configure(args) => client::configure(args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "opendrs", &mut script);
+            client::output::emit(String::from_utf8_lossy(&script).trim_end())
+        }
         Command::Openapi => {
             print!("{}", crate::http::openapi::document_json());
             Ok(())
