@@ -1,11 +1,7 @@
 //! The `opendrs` command line: `serve` (with `--demo`), `admin …`, `sign`, `openapi`, and the client
 //! (`jobs …`, `configure`, `completions`).
 
-// The client lives in `src/client/`; it is mounted here, under the command line that runs it.
-#[path = "client/mod.rs"]
-pub mod client;
-
-use crate::{app::shutdown_signal, config::Config, demo, telemetry, Application};
+use crate::{app::shutdown_signal, client, config::Config, demo, telemetry, Application};
 use clap::{Args, Parser, Subcommand};
 use opendrs_core::store::Backend;
 use opendrs_store::generate;

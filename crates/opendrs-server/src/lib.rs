@@ -1,10 +1,11 @@
 //! The OpenDRS service: configuration, the HTTP edge (`http`), authentication (`authn`),
-//! demo data, and the `opendrs` command line (`cli`).
+//! demo data, the `opendrs` command line (`cli`) and its DRS client (`client`).
 
 pub mod admin;
 pub mod app;
 pub mod authn;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod executor;
