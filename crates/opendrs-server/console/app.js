@@ -483,7 +483,7 @@ function renderList(params) {
       h("td", { "data-label": t("created") }, formatTime(job.create_time)),
       h("td", { "data-label": t("description"), class: "desc" }, job.description || t("none")),
     ];
-    if (canWrite()) cells.push(h("td", { "data-label": t("operation"), class: "ops" }, operationButtons(job, () => load())));
+    if (canWrite()) cells.push(h("td", { "data-label": t("operation"), class: "ops-cell" }, h("div", { class: "ops" }, operationButtons(job, () => { shown = null; load(); }))));
     return h("tr", { "data-testid": "job-row", "data-job": job.id, "data-status": job.status }, cells);
   }
 
