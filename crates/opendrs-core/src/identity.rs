@@ -104,6 +104,25 @@ impl IdentitySnapshot {
         })
     }
 
+    /// The projects `user_id` holds a role in, by name (then ID): `(project ID, name, domain ID)`.
+    /// A disabled or unknown user has none.
+    pub fn projects_of_user(&self, user_id: &str) -> Vec<(String, String, Option<String>)> {
+        let Some(user) = self.users.get(user_id).filter(|u| u.enabled) else {
+            return Vec::new();
+        };
+        let mut found: Vec<_> = user
+            .roles
+            .iter()
+            .filter(|(_, roles)| !roles.is_empty())
+            .filter_map(|(pid, _)| {
+                let p = self.projects.get(pid)?;
+                Some((pid.clone(), p.name.clone(), p.domain_id.clone()))
+            })
+            .collect();
+        found.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        found
+    }
+
     /// Finds a user by domain (name or ID) and user name.
     pub fn user_by_name(&self, domain: &str, name: &str) -> Option<&UserEntry> {
         self.users

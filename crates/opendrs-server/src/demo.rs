@@ -151,6 +151,8 @@ OpenDRS demo is running at {ep}
   account {dom}: project {pid} (cn-north-4, {n} jobs), project {oid} (eu-west-101, {m} jobs)
   admin user {user} / {pw}, AK {ak}; credentials in demo.json
 
+Web console: {ep}/console/  (account {dom}, user {user}, project {pname})
+
 Try it — get a token, then list tasks:
   TOKEN=$(curl -si -X POST {ep}/v3/auth/tokens -H 'Content-Type: application/json' \
     -d '{{"auth":{{"identity":{{"methods":["password"],"password":{{"user":{{"name":"{user}","password":"{pw}","domain":{{"name":"{dom}"}}}}}}}},"scope":{{"project":{{"id":"{pid}"}}}}}}}}' \
@@ -167,6 +169,7 @@ Try it — get a token, then list tasks:
 "#,
         ep = info.endpoint,
         dom = info.domain,
+        pname = info.project_name,
         pid = info.project_id,
         oid = info.other_project_id,
         n = info.jobs,

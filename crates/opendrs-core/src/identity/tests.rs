@@ -148,3 +148,27 @@ fn users_and_projects_are_found_by_name() {
         Some(2)
     );
 }
+
+#[test]
+fn a_user_lists_only_the_projects_it_holds_a_role_in() {
+    let mut s = snapshot();
+    assert_eq!(
+        s.projects_of_user("u1"),
+        vec![(
+            "p1".to_string(),
+            "name-p1".to_string(),
+            Some("d".to_string())
+        )]
+    );
+    if let Some(u) = s.users.get_mut("u1") {
+        u.roles.insert("p2".into(), vec![Role::Admin]);
+        u.roles.insert("gone".into(), vec![Role::Admin]);
+    }
+    let ids: Vec<String> = s.projects_of_user("u1").into_iter().map(|p| p.0).collect();
+    assert_eq!(ids, ["p1", "p2"]);
+    assert!(s.projects_of_user("nobody").is_empty());
+    if let Some(u) = s.users.get_mut("u1") {
+        u.enabled = false;
+    }
+    assert!(s.projects_of_user("u1").is_empty());
+}

@@ -209,6 +209,21 @@ impl Authenticator {
         Ok(caller)
     }
 
+    /// `GET /v3/auth/projects`: the projects the token's user holds a role in, as
+    /// `(project ID, name, domain ID)`. Only a token (an unexpired, unrevoked one) is accepted.
+    pub fn token_projects(
+        &self,
+        parts: &Parts,
+    ) -> Result<Vec<(String, String, Option<String>)>, Error> {
+        let Credential::Token(token) = credential(parts)? else {
+            return Err(unauthenticated("this call takes an X-Auth-Token"));
+        };
+        let claims = self.token_claims(token)?;
+        let snap = self.snapshot();
+        let user = verified_token_user(&snap, &claims, now_unix())?;
+        Ok(snap.projects_of_user(&user))
+    }
+
     /// Verifies an AK/SK signature; the snapshot it was checked against and the key's user.
     async fn signed(
         &self,

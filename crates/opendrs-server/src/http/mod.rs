@@ -1,6 +1,7 @@
 //! The HTTP edge: the one table of routes, shared state, and the layers every request
 //! passes through. Only this module (and `authn`) knows the web framework.
 
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod extract;
@@ -42,6 +43,7 @@ pub fn router(state: AppState) -> Router {
     };
     Router::new()
         .route("/v3/auth/tokens", post(tokens::token_create))
+        .route("/v3/auth/projects", get(tokens::auth_projects))
         .route("/v3/{project_id}/jobs", post(jobs::job_list))
         .route(
             "/v3/{project_id}/jobs/batch-status",
@@ -79,6 +81,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/openapi.json", get(meta::openapi))
+        .route("/console", get(console::console_redirect))
+        .route("/console/", get(console::console_index))
+        .route("/console/{file}", get(console::console_file))
         .fallback(meta::not_found)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(middleware::from_fn_with_state(

@@ -14,6 +14,7 @@ use utoipa::{
         super::jobs::job_batch_status,
         super::jobs::job_batch_detail,
         super::tokens::token_create,
+        super::tokens::auth_projects,
         super::job_writes::job_create,
         super::job_writes::job_start,
         super::job_writes::job_pause,

@@ -1,5 +1,6 @@
 //! `POST /v3/auth/tokens`: IAM-style password login. Needs no prior credentials; an
 //! `Authorization` or `X-Sdk-Date` header (the IAM SDK signs every call) is ignored.
+//! `GET /v3/auth/projects`: the projects a token's user may switch to (as Keystone has it).
 
 use super::{
     error::ApiError,
@@ -89,4 +90,38 @@ pub async fn token_create(State(app): State<AppState>, req: Request) -> Result<R
         HeaderValue::from_str(&token).map_err(|e| ApiError::new(Error::internal(e), lang))?;
     res.headers_mut().insert("x-subject-token", value);
     Ok(res)
+}
+
+/// Listing the projects a token's user holds a role in.
+///
+/// As Keystone's `GET /v3/auth/projects`: authenticated by `X-Auth-Token` only; the console's
+/// project switcher reads it.
+#[utoipa::path(
+    get,
+    path = "/v3/auth/projects",
+    operation_id = "KeystoneListAuthProjects",
+    tag = "auth",
+    responses(
+        (status = 200, description = "The projects, by name", body = Object),
+        (status = 401, description = "No valid token", body = super::error::ErrorBody),
+    ),
+    security(("token" = []))
+)]
+pub async fn auth_projects(
+    State(app): State<AppState>,
+    req: Request,
+) -> Result<Response, ApiError> {
+    let (parts, _) = req.into_parts();
+    let lang = lenient_lang(&parts);
+    let projects = app
+        .authn
+        .token_projects(&parts)
+        .map_err(|e| ApiError::new(e, lang))?;
+    let projects: Vec<serde_json::Value> = projects
+        .into_iter()
+        .map(|(id, name, domain_id)| {
+            serde_json::json!({"id": id, "name": name, "domain_id": domain_id, "enabled": true})
+        })
+        .collect();
+    Ok(Json(serde_json::json!({ "projects": projects })).into_response())
 }

@@ -162,3 +162,33 @@ async fn a_malformed_login_is_a_clear_400() {
         .await;
     assert_eq!((a.status, a.code()), (400, "DRS.M00202"), "{}", a.text);
 }
+
+#[tokio::test]
+async fn a_token_lists_the_projects_its_user_holds_a_role_in_and_nothing_else_does() {
+    let app = TestApp::spawn().await;
+    let token = app.token("viewer", app.p1.project_id()).await;
+    let a = app
+        .send("GET", "/v3/auth/projects", &Cred::Token(token), &[], b"")
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(
+        a.body["projects"],
+        json!([{"id": app.p1.project_id(), "name": "cn-north-4",
+                "domain_id": a.body["projects"][0]["domain_id"], "enabled": true}])
+    );
+    let other = app.token("other", app.p2.project_id()).await;
+    let b = app
+        .send("GET", "/v3/auth/projects", &Cred::Token(other), &[], b"")
+        .await;
+    assert_eq!(b.body["projects"][0]["id"], app.p2.project_id());
+    assert_eq!(b.body["projects"].as_array().map(Vec::len), Some(1));
+
+    for cred in [
+        Cred::None,
+        Cred::Token("MIIforged".into()),
+        app.admin.clone(),
+    ] {
+        let refused = app.send("GET", "/v3/auth/projects", &cred, &[], b"").await;
+        assert_eq!(refused.status, 401, "{}", refused.text);
+    }
+}

@@ -1,0 +1,275 @@
+"""The web console in a real browser: sign-in, filters, paging, a task's detail, operations and their
+refusals, languages, the viewer's read-only view, and the way back to sign-in when the token fails."""
+
+from __future__ import annotations
+
+import os
+import re
+
+from selenium.webdriver.common.by import By
+
+RUNNING = {
+    "STARTJOBING", "FULL_TRANSFER_STARTED", "FULL_TRANSFER_COMPLETE", "INCRE_TRANSFER_STARTED",
+    "REBUILD_NODE_STARTED", "CHANGE_JOB_STARTED", "CHILD_TRANSFER_STARTING", "CHILD_TRANSFER_STARTED",
+}
+
+
+def job_with(console, status_filter: str, op: str):
+    """Filters the migration list by `status_filter` and returns the ID of a row offering `op`."""
+    console.open(f"#/list?scenario=migration&status={status_filter}&size=100")
+    console.rows()
+    buttons = console.all(f"op-{op}")
+    assert buttons, f"no migration task in {status_filter} offers {op}"
+    return buttons[0].get_attribute("data-job")
+
+
+def show_only(console, job_id: str):
+    """The list narrowed to one task by its ID, through the search box."""
+    console.open("#/list?scenario=migration")
+    console.rows()
+    console.select("filter-status", "")
+    console.type("filter-q", job_id)
+    console.click("filter-apply")
+    console.wait(lambda d: [j for j, _ in (console._settled_rows() or [])] == [job_id],
+                 message=f"the list never showed only {job_id}")
+
+
+def status_of(console, job_id: str) -> str | None:
+    rows = console._settled_rows() or []
+    return next((s for j, s in rows if j == job_id), None)
+
+
+def test_an_admin_signs_in_and_sees_a_page_of_migration_tasks_with_the_total(console):
+    rows = console.sign_in_and_list()
+    assert len(rows) == 10
+    assert re.search(r"\d+", console.text("total"))
+    total = int(re.search(r"\d+", console.text("total")).group())
+    assert total > 10
+    assert console.find("tab-migration").get_attribute("aria-current") == "page"
+    headers = [th.text for th in console.d.find_elements(By.CSS_SELECTOR, "table.tasks th")]
+    assert headers[:2] == ["Task Name/ID", "Status"] and "Created" in headers and "Operation" in headers
+    created = console.d.find_element(By.CSS_SELECTOR, "[data-testid='job-row'] td[data-label='Created']").text
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT[+-]\d\d:\d\d", created), created
+
+
+def test_a_wrong_password_is_refused_in_words_on_the_sign_in_form(console):
+    console.sign_in(password="not-the-password")
+    error = console.find("signin-error")
+    console.wait(lambda d: error.text.strip() != "", message="no sign-in error shown")
+    assert "incorrect" in error.text
+
+
+def test_filters_narrow_the_list_live_in_the_url_and_survive_a_reload(console):
+    console.sign_in_and_list()
+    console.click("tab-sync")
+    console.wait(lambda d: "scenario=sync" in console.hash())
+    console.select("filter-status", "g:running")
+    console.select("filter-net", "vpc")
+    console.click("filter-apply")
+    console.wait(lambda d: "status=g%3Arunning" in console.hash() and "net=vpc" in console.hash())
+    rows = console.rows()
+    assert rows, "no running VPC sync task in the demo data"
+    assert all(status in RUNNING for _, status in rows), rows
+    nets = [td.text for td in console.d.find_elements(By.CSS_SELECTOR, "td[data-label='Network type']")]
+    assert set(nets) == {"VPC"}, nets
+
+    bookmark = console.hash()
+    console.d.refresh()
+    console.find("task-table")
+    assert console.hash() == bookmark
+    assert console.rows() == rows
+    assert console.find("filter-status").get_attribute("value") == "g:running"
+
+    console.click("filter-reset")
+    console.wait(lambda d: "status" not in console.hash())
+
+
+def test_the_name_search_finds_a_task_by_its_id(console):
+    rows = console.sign_in_and_list()
+    wanted = rows[3][0]
+    console.type("filter-q", wanted)
+    console.click("filter-apply")
+    console.wait(lambda d: [j for j, _ in (console._settled_rows() or [])] == [wanted])
+    assert console.text("total").endswith("1")
+
+
+def test_pages_and_page_sizes_move_through_the_list(console):
+    first = console.sign_in_and_list()
+    console.click("page-2")
+    second = console.wait_rows_change(first)
+    assert len(second) == 10 and not set(second) & set(first)
+    assert "page=2" in console.hash()
+    assert console.find("page-2").get_attribute("aria-current") == "page"
+    console.select("page-size", "20")
+    twenty = console.wait_rows_change(second)
+    assert len(twenty) == 20
+    assert "size=20" in console.hash() and "page=1" in console.hash()
+
+
+def test_a_task_starts_from_the_list_and_its_status_moves_without_a_manual_refresh(console):
+    console.sign_in_and_list()
+    job = job_with(console, "CONFIGURATION", "START")
+    show_only(console, job)
+    assert status_of(console, job) == "CONFIGURATION"
+    console.click("op-START", job)
+    console.find("start-dialog")
+    console.click("dialog-ok")
+    console.wait(lambda d: "accepted" in console.text("flash"), message="no confirmation of the start")
+    console.wait(lambda d: status_of(console, job) == "STARTJOBING", message="never STARTJOBING")
+    console.wait(lambda d: status_of(console, job) in RUNNING - {"STARTJOBING"},
+                 message="the list did not move on from STARTJOBING by itself")
+
+    console.click("job-link")
+    console.find("detail")
+    assert console.text("detail-id") == job
+    console.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='detail-status'] .badge")
+                 .get_attribute("data-status") in RUNNING, message="the detail does not show a running status")
+    history = console.text("history")
+    assert "Created" in history and "Started" in history
+    assert "password" not in console.text("detail").lower()
+
+
+def test_pause_stop_and_delete_ask_first_and_move_the_task_to_its_end(console):
+    console.sign_in_and_list()
+    job = job_with(console, "INCRE_TRANSFER_STARTED", "PAUSE")
+    show_only(console, job)
+
+    console.click("op-PAUSE", job)
+    console.find("confirm-dialog")
+    console.click("dialog-cancel")
+    console.wait(lambda d: not console.all("confirm-dialog"))
+    assert status_of(console, job) == "INCRE_TRANSFER_STARTED"
+
+    console.click("op-PAUSE", job)
+    console.click("dialog-ok")
+    console.wait(lambda d: status_of(console, job) == "PAUSING", message="never paused")
+
+    console.click("op-STOP_JOB", job)
+    console.click("dialog-ok")
+    console.wait(lambda d: status_of(console, job) == "RELEASE_RESOURCE_COMPLETE", message="never completed")
+
+    console.click("op-DELETE", job)
+    console.click("dialog-ok")
+    console.find("no-tasks")
+
+
+def test_a_refused_operation_is_explained_in_words(console):
+    console.sign_in_and_list()
+    job = job_with(console, "CONFIGURATION", "START")
+    show_only(console, job)
+    # Behind the console's back the task is started; the row still offers Start.
+    answer = console.api("POST", f"/v3/{console.demo['project_id']}/jobs/batch-starting", {"jobs": [{"job_id": job}]})
+    assert answer["results"][0]["status"] == "success"
+    console.click("op-START", job)
+    console.click("dialog-ok")
+    console.wait(lambda d: "refused" in console.text("flash"), message="the refusal was not shown")
+    assert "flash-error" in console.find("flash").get_attribute("class")
+    message = console.text("flash")
+    assert "STARTJOBING" in message or "status" in message.lower(), message
+
+
+def test_a_task_is_renamed_described_and_tagged_on_its_detail_page(console):
+    rows = console.sign_in_and_list()
+    job = rows[0][0]
+    console.open(f"#/task?id={job}&scenario=migration")
+    console.find("detail")
+    console.click("edit")
+    console.type("edit-name", "renamed-in-console")
+    console.type("edit-description", "set by the browser test")
+    console.click("dialog-ok")
+    console.wait(lambda d: console.text("detail-name") == "renamed-in-console")
+    assert console.text("detail-description") == "set by the browser test"
+
+    console.type("tag-key", "owner")
+    console.type("tag-value", "console-test")
+    console.click("tag-add")
+    console.wait(lambda d: any(t.text.startswith("owner=console-test") for t in console.all("tag")))
+
+    console.click("back")
+    console.find("task-table")
+    assert "scenario=migration" in console.hash()
+
+
+def test_the_console_switches_to_chinese_and_the_api_answers_in_chinese(console):
+    console.sign_in_and_list()
+    console.click("language")
+    console.wait(lambda d: console.text("tab-migration") == "实时迁移")
+    assert console.d.find_element(By.TAG_NAME, "html").get_attribute("lang") == "zh-CN"
+    assert "总条数" in console.text("total")
+    # An API error comes back in Chinese: an enterprise project filter that is not a valid ID.
+    console.type("filter-ep", "x" * 300)
+    console.click("filter-apply")
+    error = console.find("list-error")
+    assert re.search(r"[\u4e00-\u9fff]", error.text), error.text
+    console.click("language")
+    console.wait(lambda d: console.text("tab-migration") == "Online Migration")
+
+
+def test_a_viewer_sees_the_tasks_but_no_write_operation(console):
+    rows = console.sign_in_and_list(user=console.demo["viewer_user"], password=console.demo["viewer_password"])
+    assert rows
+    assert console.find("read-only")
+    assert not console.d.find_elements(By.CSS_SELECTOR, "[data-testid^='op-']")
+    headers = [th.text for th in console.d.find_elements(By.CSS_SELECTOR, "table.tasks th")]
+    assert "Operation" not in headers
+    console.click("job-link")
+    console.find("detail")
+    assert not console.all("edit") and not console.all("tag-form")
+
+
+def test_an_expired_session_returns_to_sign_in_and_back_to_the_same_view(console):
+    console.sign_in_and_list()
+    console.open("#/list?scenario=sync&page=2")
+    console.rows()
+    console.d.execute_script(
+        "const s = JSON.parse(sessionStorage.getItem('opendrs.session'));"
+        "s.expiresAt = '2000-01-01T00:00:00Z'; sessionStorage.setItem('opendrs.session', JSON.stringify(s));")
+    console.click("refresh")
+    assert "expired" in console.text("signin-notice")
+    rows = console.sign_in_and_list(fragment=None)
+    assert "scenario=sync" in console.hash() and "page=2" in console.hash()
+    assert len(rows) == 10
+
+
+def test_a_token_the_server_refuses_returns_to_sign_in(console):
+    console.sign_in_and_list()
+    console.d.execute_script(
+        "const s = JSON.parse(sessionStorage.getItem('opendrs.session'));"
+        "s.token = 'MIIforged'; sessionStorage.setItem('opendrs.session', JSON.stringify(s));")
+    console.click("refresh")
+    console.find("signin-form")
+    assert console.text("signin-notice")
+    assert console.d.execute_script("return sessionStorage.getItem('opendrs.session')") is None
+
+
+def test_the_list_is_readable_and_usable_at_390_pixels_wide(console):
+    console.d.set_window_size(390, 844)
+    rows = console.sign_in_and_list()
+    assert len(rows) == 10
+    width = console.d.execute_script("return document.documentElement.clientWidth")
+    scroll = console.d.execute_script("return document.documentElement.scrollWidth")
+    assert scroll <= width + 1, f"the page scrolls sideways: {scroll} > {width}"
+    console.click("page-next")
+    console.wait(lambda d: "page=2" in console.hash())
+
+
+def test_the_list_is_usable_by_keyboard(console):
+    from selenium.webdriver.common.keys import Keys
+
+    console.sign_in_and_list()
+    search = console.find("filter-q")
+    search.send_keys("orders", Keys.ENTER)
+    console.wait(lambda d: "q=orders" in console.hash())
+    console.rows()
+    focused = console.d.switch_to.active_element
+    focused.send_keys(Keys.TAB)
+    assert console.d.switch_to.active_element.tag_name in ("button", "a", "select", "input")
+
+
+def test_the_readme_screenshot_is_written_when_asked(console):
+    target = os.environ.get("OPENDRS_CONSOLE_README_SHOT")
+    console.sign_in_and_list()
+    if target:
+        console.d.set_window_size(1280, 800)
+        console.rows()
+        console.d.save_screenshot(target)
