@@ -17,8 +17,6 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 venv="${OPENDRS_CONSOLE_VENV:-$repo_root/.venv-console}"
 requirements="$repo_root/tests/console/requirements.txt"
-stamp="$venv/.requirements.sha256"
-python="${PYTHON:-python3}"
 
 log() { printf 'console-tests: %s\n' "$*" >&2; }
 
@@ -29,23 +27,8 @@ for tool in chromium chromedriver; do
   fi
 done
 
-if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-  log "creating virtualenv $venv"
-  if ! "$python" -m venv --clear "$venv"; then
-    log "python3 -m venv failed; retrying without pip, using the system's pip"
-    rm -rf "$venv"
-    "$python" -m venv --without-pip --system-site-packages "$venv"
-  fi
-fi
-[[ -f "$venv/.gitignore" ]] || printf '*\n' >"$venv/.gitignore"
-
-want="$("$venv/bin/python" -c 'import hashlib, sys; print(hashlib.sha256(open(sys.argv[1], "rb").read()).hexdigest())' "$requirements")"
-have="$(cat "$stamp" 2>/dev/null || true)"
-if [[ "$want" != "$have" ]]; then
-  log "installing $requirements"
-  PIP_DISABLE_PIP_VERSION_CHECK=1 "$venv/bin/python" -m pip install --quiet --requirement "$requirements"
-  printf '%s\n' "$want" >"$stamp"
-fi
+source "$repo_root/scripts/venv.sh"
+ensure_venv "$venv" "$requirements"
 
 if [[ -z "${OPENDRS_BIN:-}" ]]; then
   (cd "$repo_root" && cargo build --quiet --bin opendrs)
