@@ -82,6 +82,11 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// How a job is paid for (`charging_mode`; the v5 list sorts on it as `pay_mode`).
+    ChargingMode { OnDemand = "on_demand", Period = "period" }
+);
+
+wire_enum!(
     /// The direction of the data flow relative to the cloud.
     JobDirection { Up = "up", Down = "down", NonDbs = "non-dbs" }
 );
@@ -119,6 +124,24 @@ wire_enum!(
         NodeUpgradeComplete = "NODE_UPGRADE_COMPLETE",
         NodeUpgradeFailed = "NODE_UPGRADE_FAILED",
     }
+);
+
+wire_enum!(
+    /// What a job list is ordered by (the v5 list's `sort_key`; the v3 list is always
+    /// `create_time`). See [`crate::query::Sort`].
+    SortKey {
+        CreateTime = "create_time",
+        Name = "name",
+        Status = "status",
+        NetType = "net_type",
+        JobDirection = "job_direction",
+        PayMode = "pay_mode",
+    }
+);
+
+wire_enum!(
+    /// The direction of a list's order (`sort_dir`).
+    SortDir { Desc = "desc", Asc = "asc" }
 );
 
 impl JobStatus {

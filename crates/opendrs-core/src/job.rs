@@ -1,7 +1,7 @@
 //! A job as the domain knows it, and its wire views (`JobInfo`, `ChildrenJobInfo`) for the list.
 
 use crate::{
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     lifecycle::{job_action, JobActionResp},
 };
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,10 @@ pub struct Job {
     pub node_new_framework: bool,
     pub error_msg: Option<String>,
     pub enterprise_project_id: String,
+    /// Pay-per-use or yearly/monthly (the v5 list shows it and sorts on it).
+    pub charging_mode: ChargingMode,
+    /// Whether its replication instance is a primary/standby pair across two availability zones.
+    pub is_multi_az: bool,
     pub tags: Vec<(String, String)>,
     pub source_endpoint: Endpoint,
     pub target_endpoint: Endpoint,

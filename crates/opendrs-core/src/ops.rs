@@ -3,7 +3,9 @@
 //! by item: a bad item becomes that item's error, never the whole call's.
 
 use crate::{
-    enums::{is_engine_type, one_of, DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{
+        is_engine_type, one_of, ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType,
+    },
     error::{Error, Reason, Result},
     job::Endpoint,
     lang::Lang,
@@ -319,6 +321,17 @@ pub struct NewJob {
     pub source_endpoint: Endpoint,
     pub target_endpoint: Endpoint,
     pub spec: JobSpec,
+}
+
+impl NewJob {
+    /// How it is paid for, as its settings say (pay-per-use unless `period`).
+    pub fn charging_mode(&self) -> ChargingMode {
+        self.spec
+            .charging_mode
+            .as_deref()
+            .and_then(ChargingMode::parse)
+            .unwrap_or(ChargingMode::OnDemand)
+    }
 }
 
 impl CreateJobReq {

@@ -233,6 +233,8 @@ async fn create(
         node_new_framework: true,
         error_msg: None,
         enterprise_project_id: ep.clone(),
+        charging_mode: new.charging_mode(),
+        is_multi_az: new.spec.master_az.is_some(),
         tags: new.tags.clone(),
         source_endpoint: new.source_endpoint.clone(),
         target_endpoint: new.target_endpoint.clone(),

@@ -29,7 +29,7 @@ use opendrs_core::{
     batch::{Depth, JobRecord},
     caller::Tenant,
     identity::IdentitySnapshot,
-    query::{JobQuery, Paging},
+    query::{Cursor, JobQuery, Paging},
     store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
 };
 use std::{
@@ -107,6 +107,13 @@ impl PgStore {
         self.inner.pool.get().await.map_err(error::pool_error)
     }
 
+    /// The plan PostgreSQL chooses for the first page of `q` (`EXPLAIN`, text): which index a
+    /// list walks, for tests and for an operator looking at a slow list.
+    pub async fn explain_page(&self, tenant: &Tenant, q: &JobQuery) -> StoreResult<String> {
+        let client = self.client().await?;
+        list::explain_page(&client, tenant, q).await
+    }
+
     /// Folds the counters' and project versions' delta rows into their base rows, in one
     /// transaction; skipped when another instance is compacting.
     pub async fn counts_compact(&self) -> StoreResult<()> {
@@ -176,7 +183,7 @@ impl Store for PgStore {
     }
 
     /// The total, then chunks of [`list::STREAM_CHUNK`] jobs, each read by its own statement on
-    /// a connection taken for that chunk only (keyset on `(create_time, id)` after the last row
+    /// a connection taken for that chunk only (keyset on the order (`Cursor`) after the last row
     /// sent): no connection or transaction is held while the client is slow. Each chunk sees
     /// the data as of its own read, so a job changed meanwhile may be missed or (if it moved
     /// later in the order, which `create_time` never does) seen twice; the total is the
@@ -190,7 +197,7 @@ impl Store for PgStore {
             store: PgStore,
             tenant: Tenant,
             query: JobQuery,
-            after: Option<(i64, String)>,
+            after: Option<Cursor>,
             done: bool,
         }
         let state = State {
@@ -213,7 +220,7 @@ impl Store for PgStore {
                 Ok(jobs) if jobs.is_empty() => None,
                 Ok(jobs) => {
                     s.done = (jobs.len() as i64) < list::STREAM_CHUNK;
-                    s.after = jobs.last().map(|j| (j.create_time_ms, j.id.clone()));
+                    s.after = jobs.last().map(|j| Cursor::after(j, s.query.sort.key));
                     Some((Ok(jobs), s))
                 }
                 Err(e) => {

@@ -5,11 +5,24 @@
 use crate::{error::classify, rows::get, PgStore};
 use opendrs_core::store::{StoreError, StoreResult};
 
-/// The migrations, by number.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_schema.sql"))];
+/// The migrations, by number (ascending; a number may be skipped while another change holds it).
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_schema.sql")),
+    (3, include_str!("../migrations/0003_list_orders.sql")),
+];
 
-/// The newest schema version this build knows.
-pub const KNOWN_VERSION: u64 = MIGRATIONS.len() as u64;
+/// The newest schema version this build knows: the highest migration number.
+pub const KNOWN_VERSION: u64 = {
+    let mut max = 0;
+    let mut i = 0;
+    while i < MIGRATIONS.len() {
+        if MIGRATIONS[i].0 > max {
+            max = MIGRATIONS[i].0;
+        }
+        i += 1;
+    }
+    max as u64
+};
 
 /// The key of the advisory lock migrations take.
 const MIGRATION_LOCK: i64 = 7_243_301;

@@ -59,7 +59,8 @@ pub async fn jobs_insert_batch(
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut cols: [Vec<String>; 13] = Default::default();
+    let mut cols: [Vec<String>; 14] = Default::default();
+    let mut multi_az = Vec::with_capacity(jobs.len());
     let (mut times, mut errors, mut billing, mut framework) = (
         Vec::with_capacity(jobs.len()),
         Vec::with_capacity(jobs.len()),
@@ -81,7 +82,9 @@ pub async fn jobs_insert_batch(
             job.enterprise_project_id.clone(),
             serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into()),
             serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into()),
+            job.charging_mode.as_str().to_string(),
         ];
+        multi_az.push(job.is_multi_az);
         for (col, v) in cols.iter_mut().zip(values) {
             col.push(v);
         }
@@ -96,21 +99,22 @@ pub async fn jobs_insert_batch(
             "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
                 engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
                 node_new_framework, enterprise_project_id, create_time, update_time,
-                source_endpoint, target_endpoint, spec)
+                source_endpoint, target_endpoint, spec, charging_mode, is_multi_az)
              SELECT $1, u.id, u.parent, u.name, u.name_fold, u.status, u.db_use_type, u.engine_type,
                     u.net_type, u.job_direction, u.task_type, u.description, u.error_msg, u.billing,
-                    u.framework, u.ep, u.t, u.t, u.src, u.dst, $19
+                    u.framework, u.ep, u.t, u.t, u.src, u.dst, $19, u.pay, u.multi_az
                FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                           $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[])
+                           $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[],
+                           $21::text[], $22::bool[])
                  AS u(id, parent, name, name_fold, status, db_use_type, engine_type, net_type,
                       job_direction, task_type, description, error_msg, billing, framework, ep, t,
-                      src, dst)
+                      src, dst, pay, multi_az)
              RETURNING seq, id",
         )
         .await
         .map_err(classify)?;
-    let [ids, names, folds, statuses, uses, engines, nets, dirs, tasks, descs, eps, srcs, dsts] =
+    let [ids, names, folds, statuses, uses, engines, nets, dirs, tasks, descs, eps, srcs, dsts, pays] =
         &cols;
     let rows = tx
         .query(
@@ -136,6 +140,8 @@ pub async fn jobs_insert_batch(
                 srcs,
                 &spec,
                 dsts,
+                pays,
+                &multi_az,
             ],
         )
         .await
@@ -262,9 +268,9 @@ impl JobTx for PgTx<'_> {
                 "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
                     engine_type, net_type, job_direction, task_type, description, error_msg,
                     billing_tag, node_new_framework, enterprise_project_id, create_time,
-                    update_time, source_endpoint, target_endpoint, spec)
+                    update_time, source_endpoint, target_endpoint, spec, charging_mode, is_multi_az)
                  VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $16, $17, $18, $19)
+                         $16, $16, $17, $18, $19, $20, $21)
                  ON CONFLICT (project_key, name) WHERE parent_seq IS NULL AND status <> 'DELETED'
                  DO NOTHING RETURNING seq",
                 &[
@@ -287,6 +293,8 @@ impl JobTx for PgTx<'_> {
                     &src,
                     &dst,
                     &spec,
+                    &job.charging_mode.as_str(),
+                    &job.is_multi_az,
                 ],
             )
             .await?;

@@ -26,7 +26,7 @@ use opendrs_core::{
     caller::Tenant,
     identity::IdentitySnapshot,
     job::Job,
-    query::{JobQuery, Paging},
+    query::{Cursor, JobQuery, Paging},
     store::{
         ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind, StoreResult, TxBody,
     },
@@ -282,7 +282,8 @@ impl Store for SqliteStore {
         let chunks = futures::stream::unfold(Some(None), move |state| {
             let (store, tenant, query) = (store.clone(), tenant.clone(), query.clone());
             async move {
-                let after: Option<(i64, String)> = state?;
+                let after: Option<Cursor> = state?;
+                let key = query.sort.key;
                 let read = store
                     .blocking(move |c| {
                         list_sql::chunk_after(
@@ -299,7 +300,7 @@ impl Store for SqliteStore {
                     Ok(chunk) if chunk.is_empty() => None,
                     Ok(chunk) => {
                         let next = (chunk.len() == STREAM_CHUNK)
-                            .then(|| chunk.last().map(|(_, j)| (j.create_time_ms, j.id.clone())));
+                            .then(|| chunk.last().map(|(_, j)| Cursor::after(j, key)));
                         let jobs: Vec<Job> = chunk.into_iter().map(|(_, j)| j).collect();
                         Some((Ok(jobs), next))
                     }

@@ -31,6 +31,11 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_unique_names",
         include_str!("../migrations/sqlite/0005_unique_names.sql"),
     ),
+    // 0006 is another change's (in flight); the numbers only must not collide.
+    (
+        "0007_list_orders",
+        include_str!("../migrations/sqlite/0007_list_orders.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
@@ -113,5 +118,47 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         assert_eq!(v as usize, latest_version());
+    }
+
+    #[test]
+    fn the_list_orders_migration_carries_charging_mode_and_multi_az_over_from_the_settings() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        let before = MIGRATIONS
+            .iter()
+            .position(|(name, _)| *name == "0007_list_orders")
+            .expect("the migration");
+        for (i, (_, sql)) in MIGRATIONS.iter().enumerate().take(before) {
+            conn.execute_batch(sql).expect("an older migration");
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .expect("version");
+        }
+        conn.execute_batch(
+            "INSERT INTO projects (key, id, name, created_at) VALUES (1, 'p', 'p', 0);
+             INSERT INTO jobs (project_key, id, name, name_fold, status, db_use_type, engine_type,
+                 net_type, job_direction, task_type, create_time, update_time, spec)
+             VALUES
+               (1, 'a', 'a', 'a', 'CONFIGURATION', 'sync', 'mysql', 'eip', 'up', 'FULL_TRANS', 1, 1,
+                '{\"charging_mode\":\"period\",\"master_az\":\"az1\",\"slave_az\":\"az2\"}'),
+               (1, 'b', 'b', 'b', 'CONFIGURATION', 'sync', 'mysql', 'eip', 'up', 'FULL_TRANS', 2, 2,
+                '{\"charging_mode\":\"on_demand\"}'),
+               (1, 'c', 'c', 'c', 'CONFIGURATION', 'sync', 'mysql', 'eip', 'up', 'FULL_TRANS', 3, 3, '{}');",
+        )
+        .expect("jobs of the older schema");
+        migrate(&mut conn).expect("migrate");
+        let got: Vec<(String, String, bool)> = conn
+            .prepare("SELECT id, charging_mode, is_multi_az FROM jobs ORDER BY id")
+            .expect("prepare")
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("query")
+            .collect::<rusqlite::Result<_>>()
+            .expect("rows");
+        assert_eq!(
+            got,
+            vec![
+                ("a".into(), "period".into(), true),
+                ("b".into(), "on_demand".into(), false),
+                ("c".into(), "on_demand".into(), false),
+            ]
+        );
     }
 }
