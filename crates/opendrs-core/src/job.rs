@@ -85,6 +85,16 @@ pub fn format_list_time(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+/// A time as the v5 API shows it: ISO 8601 in UTC, to the second (`2022-11-07T16:15:18Z`).
+pub fn format_iso_time(ms: i64) -> String {
+    const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(FMT).ok())
+        .unwrap_or_default()
+}
+
 // Borrows from the `Job` it shows, so rendering a page copies no strings.
 /// A task in the list response (the SDK's `JobInfo`; field order as the original's example).
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -200,5 +210,10 @@ mod tests {
         // 2020-12-21 10:57:49 UTC, the original's example.
         assert_eq!(format_list_time(1_608_548_269_000), "2020-12-21 10:57:49");
         assert_eq!(format_list_time(1_608_548_269_999), "2020-12-21 10:57:49");
+    }
+
+    #[test]
+    fn v5_times_are_iso_8601_in_utc_as_the_original_s_detail_example() {
+        assert_eq!(format_iso_time(1_667_837_718_000), "2022-11-07T16:15:18Z");
     }
 }

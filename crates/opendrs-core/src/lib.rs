@@ -21,6 +21,7 @@ pub mod service;
 pub mod signing;
 pub mod store;
 pub mod tags;
+pub mod v5;
 pub mod writes;
 
 pub use error::{Error, Result};

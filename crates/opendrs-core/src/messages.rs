@@ -36,6 +36,7 @@ fn english(err: &Error) -> String {
         Error::InvalidRequest { detail } => format!("Invalid request, {detail}."),
         Error::JobNotFound => "Task information not found.".into(),
         Error::JobDeleted => "The task has been deleted or the resource has been released.".into(),
+        Error::NoSuchJob => "Job does not exist, please check job ID.".into(),
         Error::NameTaken => "The task name already exists.".into(),
         Error::StatusForbids { status } => {
             format!("This API cannot be called in the current task status ({status}).")
@@ -112,6 +113,7 @@ fn chinese(err: &Error) -> String {
         Error::InvalidRequest { detail } => format!("无效的请求，{detail}。"),
         Error::JobNotFound => "未找到任务信息。".into(),
         Error::JobDeleted => "任务已删除或资源已释放。".into(),
+        Error::NoSuchJob => "任务不存在，请检查任务ID。".into(),
         Error::NameTaken => "任务名称已存在。".into(),
         Error::StatusForbids { status } => format!("当前任务状态（{status}）不允许调用此接口。"),
         Error::ChildJob => "只有父任务可以调用此接口。".into(),
@@ -161,6 +163,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::TooLong(n) => format!("at most {n} characters are allowed"),
         Reason::ControlCharacter => "control characters are not allowed".into(),
         Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
+        Reason::NotYetSupported => "this value is not supported by this service yet".into(),
     }
 }
 
@@ -175,6 +178,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::TooLong(n) => format!("最多允许{n}个字符"),
         Reason::ControlCharacter => "不允许包含控制字符".into(),
         Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
+        Reason::NotYetSupported => "本服务暂不支持该取值".into(),
     }
 }
 
@@ -221,6 +225,8 @@ mod tests {
             },
             Error::JobNotFound,
             Error::JobDeleted,
+            Error::NoSuchJob,
+            Error::invalid_with("type", Reason::NotYetSupported),
             Error::NameTaken,
             Error::StatusForbids {
                 status: crate::enums::JobStatus::Pausing,

@@ -30,7 +30,10 @@ use opendrs_core::{
     caller::Tenant,
     identity::IdentitySnapshot,
     query::{Cursor, JobQuery, Paging},
-    store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
+    store::{
+        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult,
+        TxBody,
+    },
 };
 use std::{
     sync::{
@@ -243,6 +246,53 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<JobRecord>> {
         let client = self.client().await?;
         list::job_get_many(&client, tenant, ids, depth).await
+    }
+
+    async fn job_name_taken(&self, tenant: &Tenant, name: &str) -> StoreResult<bool> {
+        if name.contains('\0') {
+            return Ok(false);
+        }
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE project_key = $1 AND name = $2
+                                   AND parent_seq IS NULL AND status <> 'DELETED')",
+            )
+            .await
+            .map_err(classify)?;
+        let row = client
+            .query_one(&stmt, &[&tenant.key(), &name])
+            .await
+            .map_err(classify)?;
+        row.try_get(0).map_err(classify)
+    }
+
+    async fn enterprise_project_list(
+        &self,
+        tenant: &Tenant,
+    ) -> StoreResult<Vec<EnterpriseProjectRow>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT e.id, e.name, p.created_at FROM enterprise_projects e
+                   JOIN projects p ON p.key = e.project_key
+                  WHERE e.project_key = $1 ORDER BY e.id",
+            )
+            .await
+            .map_err(classify)?;
+        let rows = client
+            .query(&stmt, &[&tenant.key()])
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EnterpriseProjectRow {
+                    id: r.try_get(0).map_err(classify)?,
+                    name: r.try_get(1).map_err(classify)?,
+                    created_at_ms: r.try_get(2).map_err(classify)?,
+                })
+            })
+            .collect()
     }
 
     async fn data_version(&self) -> StoreResult<u64> {

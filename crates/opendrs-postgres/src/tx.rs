@@ -350,7 +350,7 @@ impl JobTx for PgTx<'_> {
         let seq: i64 = get(&found, 0)?;
         let parent: Option<i64> = get(&found, 1)?;
         const FIELDS: &str = "SELECT seq, id, status, task_type, db_use_type, engine_type,
-                enterprise_project_id, parent_seq IS NOT NULL FROM jobs WHERE seq = $1";
+                enterprise_project_id, parent_seq IS NOT NULL, name FROM jobs WHERE seq = $1";
         let row = match parent {
             None => {
                 self.query_opt(&format!("{FIELDS} FOR UPDATE"), &[&seq])
@@ -378,6 +378,7 @@ impl JobTx for PgTx<'_> {
         Ok(Some(JobRow {
             seq: get(&r, 0)?,
             id: get(&r, 1)?,
+            name: get(&r, 8)?,
             status,
             task_type,
             db_use_type: get(&r, 4)?,

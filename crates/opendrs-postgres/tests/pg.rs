@@ -13,7 +13,7 @@ use opendrs_core::{
     job::{Endpoint, Job},
     ops::{parse_batch, BatchKind, ItemOutcome},
     query::{parse_body, JobQuery, NameFilter, Sort},
-    store::{AdminStore, JobWrite, Store, StoreErrorKind},
+    store::{AdminStore, Dialect, JobWrite, Store, StoreErrorKind},
     writes::{job_write, transitions_run},
 };
 use opendrs_postgres::PgStore;
@@ -483,6 +483,7 @@ async fn the_whole_list_streams_in_chunks_in_list_order() {
 fn write(kind: BatchKind, body: serde_json::Value) -> JobWrite {
     JobWrite {
         operation: kind.operation(),
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "u1".into(),
             request_id: "r1".into(),

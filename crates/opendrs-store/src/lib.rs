@@ -28,7 +28,8 @@ use opendrs_core::{
     job::Job,
     query::{Cursor, JobQuery, Paging},
     store::{
-        ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind, StoreResult, TxBody,
+        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind,
+        StoreResult, TxBody,
     },
 };
 use r2d2_sqlite::SqliteConnectionManager;
@@ -183,6 +184,20 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A short read: on this thread when a connection is free at once, else on a blocking thread.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        if let Some(conn) = self.pool.try_get() {
+            return f(&conn).map_err(classify);
+        }
+        self.blocking(move |c| f(c).map_err(classify)).await
+    }
+}
+
 /// Runs `f` in one read transaction (one snapshot), with cached BEGIN/COMMIT statements.
 fn read_snapshot<T>(
     conn: &Connection,
@@ -331,6 +346,41 @@ impl Store for SqliteStore {
         self.blocking(move |c| {
             read_snapshot(c, |tx| list_sql::job_get_many(tx, &tenant, &ids, depth))
                 .map_err(classify)
+        })
+        .await
+    }
+
+    async fn job_name_taken(&self, tenant: &Tenant, name: &str) -> StoreResult<bool> {
+        let (key, name) = (tenant.key(), name.to_string());
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE project_key = ?1 AND name = ?2
+                                   AND parent_seq IS NULL AND status <> 'DELETED')",
+            )?
+            .query_row(rusqlite::params![key, name], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn enterprise_project_list(
+        &self,
+        tenant: &Tenant,
+    ) -> StoreResult<Vec<EnterpriseProjectRow>> {
+        let key = tenant.key();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT e.id, e.name, p.created_at FROM enterprise_projects e
+                   JOIN projects p ON p.key = e.project_key
+                  WHERE e.project_key = ?1 ORDER BY e.id",
+            )?
+            .query_map([key], |r| {
+                Ok(EnterpriseProjectRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at_ms: r.get(2)?,
+                })
+            })?
+            .collect()
         })
         .await
     }

@@ -57,7 +57,7 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
     let row = conn
         .prepare_cached(
             "SELECT seq, status, task_type, enterprise_project_id, parent_seq IS NOT NULL,
-                    db_use_type, engine_type
+                    db_use_type, engine_type, name
                FROM jobs WHERE project_key = ?1 AND id = ?2",
         )?
         .query_row(params![tenant.key(), id], |r| {
@@ -69,14 +69,16 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
                 r.get::<_, bool>(4)?,
                 r.get::<_, String>(5)?,
                 r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
             ))
         })
         .optional()?;
-    Ok(
-        row.and_then(|(seq, status, task, ep, is_child, use_type, engine)| {
+    Ok(row.and_then(
+        |(seq, status, task, ep, is_child, use_type, engine, name)| {
             Some(JobRow {
                 seq,
                 id: id.to_string(),
+                name,
                 status: JobStatus::parse(&status)?,
                 task_type: TaskType::parse(&task)?,
                 enterprise_project_id: ep,
@@ -84,8 +86,8 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
                 db_use_type: use_type,
                 engine_type: engine,
             })
-        }),
-    )
+        },
+    ))
 }
 
 fn set_column(conn: &Connection, seq: i64, col: &str, v: Option<&str>) -> R<()> {

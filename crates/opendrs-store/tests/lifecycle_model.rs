@@ -11,7 +11,7 @@ use opendrs_core::{
     executor::{settle, ClockMode, ExecutorSettings, Timings},
     lifecycle::{data_plane_next, decide, Due, JobState, Op, Step, Transition},
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, WriteItem},
-    store::{Backend, JobWrite},
+    store::{Backend, Dialect, JobWrite},
 };
 use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;
@@ -133,6 +133,7 @@ struct Fixture {
 async fn write(f: &Fixture, item: WriteItem) -> ItemOutcome {
     let w = JobWrite {
         operation: "Test",
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "model".into(),
             request_id: "r".into(),

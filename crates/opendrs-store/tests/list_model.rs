@@ -18,6 +18,7 @@ use opendrs_core::{
     job::{Endpoint, Job, JobInfo},
     query::{parse_body, JobQuery, NameFilter, Paging, Sort},
     store::Backend,
+    v5::list::JobListResp,
     Error,
 };
 use opendrs_store::testing::TestDatabase;
@@ -156,23 +157,14 @@ fn shape(jobs: &[Job]) -> Shape {
         .collect()
 }
 
-/// What the list responses show of each job (children included): the v3 view, and the fields
-/// only the v5 list shows.
+/// What the list responses show of each job (children included): the v3 and the v5 views.
 fn views(jobs: &[Job]) -> Vec<Value> {
     jobs.iter()
         .map(|j| {
-            let mut v = serde_json::to_value(JobInfo::from(j)).unwrap_or(Value::Null);
-            if let Value::Object(m) = &mut v {
-                m.insert("charging_mode".into(), j.charging_mode.as_str().into());
-                m.insert("is_multi_az".into(), j.is_multi_az.into());
-                let children: Vec<Value> = j
-                    .children
-                    .iter()
-                    .map(|c| json!([c.charging_mode.as_str(), c.is_multi_az]))
-                    .collect();
-                m.insert("children_v5".into(), children.into());
-            }
-            v
+            json!({
+                "v3": serde_json::to_value(JobInfo::from(j)).unwrap_or(Value::Null),
+                "v5": serde_json::to_value(JobListResp::from(j)).unwrap_or(Value::Null),
+            })
         })
         .collect()
 }
