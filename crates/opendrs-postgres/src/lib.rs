@@ -277,8 +277,12 @@ impl Store for PgStore {
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
-        let mut job_tx = tx::PgTx { tx };
-        match body(&mut job_tx).await {
+        let mut job_tx = tx::PgTx::new(tx);
+        let done = match body(&mut job_tx).await {
+            Ok(()) => job_tx.flush().await,
+            Err(e) => Err(e),
+        };
+        match done {
             Ok(()) => job_tx.tx.commit().await.map_err(classify),
             Err(e) => {
                 if let Err(r) = job_tx.tx.rollback().await {
