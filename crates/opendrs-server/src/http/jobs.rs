@@ -3,13 +3,14 @@
 use super::{
     error::ApiError,
     extract::DrsRequest,
+    reply,
     streams::{pumped, StreamGate, StreamPermit},
     AppState,
 };
 use axum::{
     body::Bytes,
     extract::State,
-    http::{header, HeaderValue},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
@@ -130,9 +131,8 @@ pub async fn job_batch_status(
     let answer = app
         .jobs
         .job_batch_status(&req.caller, &req.body, req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(axum::Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
 
 /// Querying Task Details in Batches.
@@ -162,7 +162,6 @@ pub async fn job_batch_detail(
     let answer = app
         .jobs
         .job_batch_detail(&req.caller, &req.body, req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(axum::Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
