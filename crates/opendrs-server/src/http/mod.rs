@@ -39,6 +39,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::job_list))
         .routes(routes!(jobs::job_batch_status))
         .routes(routes!(jobs::job_batch_detail))
+        .routes(routes!(jobs::job_timeline))
         .routes(routes!(job_writes::job_create))
         .routes(routes!(job_writes::job_start))
         .routes(routes!(job_writes::job_pause))

@@ -47,6 +47,8 @@ use utoipa::{
         opendrs_core::tags::ResourceInstance,
         opendrs_core::tags::ListInstanceByTagsResponse,
         opendrs_core::tags::CountInstanceByTagsResponse,
+        opendrs_core::timeline::ShowTimelineResponse,
+        opendrs_core::timeline::TimelineInfo,
     )),
     modifiers(&Security),
     tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"))

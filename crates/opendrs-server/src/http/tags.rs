@@ -1,44 +1,19 @@
 //! The v5 tag routes: thin handlers over `opendrs_core::tags`.
 
-use super::{error::ApiError, extract::DrsRequest, reply, AppState};
+use super::{
+    error::ApiError,
+    extract::{segments, DrsRead, DrsRequest, Segments},
+    reply, AppState,
+};
 use axum::{
-    extract::{rejection::PathRejection, FromRequest, Path, RawQuery, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
+    extract::{RawQuery, State},
+    http::StatusCode,
     response::Response,
 };
-use opendrs_core::{
-    tags::{
-        CountInstanceByTagsResponse, ListInstanceByTagsResponse, ListInstanceTagsResponse,
-        ListTagsResponse,
-    },
-    Error,
+use opendrs_core::tags::{
+    CountInstanceByTagsResponse, ListInstanceByTagsResponse, ListInstanceTagsResponse,
+    ListTagsResponse,
 };
-
-/// A `DrsRequest` for a GET: the SDK sends `Content-Type: application/json` even without a
-/// body, other clients send none; a GET without one is read as JSON (there is no body to read).
-pub struct DrsRead(pub DrsRequest);
-
-impl FromRequest<AppState> for DrsRead {
-    type Rejection = ApiError;
-
-    async fn from_request(mut req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        if req.method() == Method::GET && !req.headers().contains_key(header::CONTENT_TYPE) {
-            req.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-        }
-        DrsRequest::from_request(req, state).await.map(DrsRead)
-    }
-}
-
-type Segments<T> = Result<Path<T>, PathRejection>;
-
-/// The path's segments (a segment that is not valid UTF-8 after decoding is `DRS.M00300`).
-fn segments<T>(path: Segments<T>, req: &DrsRequest) -> Result<T, ApiError> {
-    path.map(|Path(p)| p)
-        .map_err(|e| ApiError::new(Error::request(e.body_text()), req.lang))
-}
 
 /// Adding Resource Tags in Batches.
 ///
