@@ -180,6 +180,8 @@ pub enum Reason {
     ControlCharacter,
     /// A number outside `min..=max`.
     OutOfRange { min: i64, max: i64 },
+    /// Not an integer of at least this value.
+    AtLeast(i64),
 }
 
 /// Which credentials made a request ambiguous.

@@ -20,6 +20,7 @@ mod migrate;
 mod rows;
 mod sql;
 mod tags;
+mod timeline;
 mod tx;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -31,6 +32,8 @@ use opendrs_core::{
     identity::IdentitySnapshot,
     query::{JobQuery, Paging},
     store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
+    timeline::TimelinePage,
+    window::Window,
 };
 use std::{
     sync::{
@@ -236,6 +239,16 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<JobRecord>> {
         let client = self.client().await?;
         list::job_get_many(&client, tenant, ids, depth).await
+    }
+
+    async fn job_timeline(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        window: Window,
+    ) -> StoreResult<Option<TimelinePage>> {
+        let client = self.client().await?;
+        timeline::job_timeline(&client, tenant, job_id, window).await
     }
 
     async fn data_version(&self) -> StoreResult<u64> {
