@@ -187,6 +187,8 @@ pub enum Reason {
     OutOfRange { min: i64, max: i64 },
     /// A value the original API defines that this service does not implement yet.
     NotYetSupported,
+    /// Not an integer of at least this value.
+    AtLeast(i64),
 }
 
 /// Which credentials made a request ambiguous.

@@ -21,7 +21,9 @@ pub mod service;
 pub mod signing;
 pub mod store;
 pub mod tags;
+pub mod timeline;
 pub mod v5;
+pub mod window;
 pub mod writes;
 
 pub use error::{Error, Result};

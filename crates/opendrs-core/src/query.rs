@@ -7,6 +7,8 @@ use crate::{
     error::{Error, PageProblem, Reason, Result},
     job::Job,
 };
+pub mod grams;
+
 use serde::Deserialize;
 use std::{cmp::Ordering, collections::BTreeMap};
 

@@ -8,6 +8,7 @@ use opendrs_core::store::{StoreError, StoreResult};
 /// The migrations, by number (ascending; a number may be skipped while another change holds it).
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_schema.sql")),
+    (2, include_str!("../migrations/0002_name_grams.sql")),
     (3, include_str!("../migrations/0003_list_orders.sql")),
 ];
 

@@ -1,7 +1,8 @@
 //! Property test: random sequences of user operations and clock jumps on one job, applied to
 //! the store (SQLite, or PostgreSQL with `OPENDRS_TEST_DATABASE=postgres`: writes, executor runs on the virtual clock) and to a plain in-memory model
 //! of the lifecycle built from the core's state machine. After every step both must agree on
-//! the job's status and on each refused operation's error code.
+//! the job's status and on each refused operation's error code; at the end, the store's
+//! timeline of the job (any window of it) is the model's history, newest first.
 
 use opendrs_core::{
     audit::Actor,
@@ -12,6 +13,7 @@ use opendrs_core::{
     lifecycle::{data_plane_next, decide, Due, JobState, Op, Step, Transition},
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, WriteItem},
     store::{Backend, Dialect, JobWrite},
+    window::Window,
 };
 use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;
@@ -66,6 +68,8 @@ struct Model {
     paused_from: Option<JobStatus>,
     pending: Option<(Transition, i64)>,
     now: i64,
+    /// Every status reached, oldest first.
+    history: Vec<JobStatus>,
 }
 
 impl Model {
@@ -99,6 +103,7 @@ impl Model {
                 self.paused_from = Some(self.status);
             }
             self.status = d.to;
+            self.history.push(d.to);
             self.pending = d.schedule.map(|(t, due)| {
                 let at = match due {
                     Due::AfterStep => self.now + TIMINGS.of(t.step) as i64,
@@ -116,6 +121,7 @@ impl Model {
             self.pending = None;
             if self.status == t.from {
                 self.status = t.to;
+                self.history.push(t.to);
                 self.pending =
                     data_plane_next(t.to, self.task).map(|n| (n, due + TIMINGS.of(n.step) as i64));
             }
@@ -196,6 +202,7 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
         pending: data_plane_next(JobStatus::Creating, TaskType::FullIncrTrans)
             .map(|t| (t, now + TIMINGS.create_ms as i64)),
         now,
+        history: vec![JobStatus::Creating],
     };
     for (i, step) in steps.iter().enumerate() {
         match step {
@@ -242,6 +249,53 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
             step
         );
     }
+    let newest_first: Vec<JobStatus> = model.history.iter().rev().copied().collect();
+    let n = newest_first.len() as u64;
+    for (offset, limit) in [
+        (0, 1000),
+        (0, 1),
+        (1, 2),
+        (n - 1, 5),
+        (n, 1),
+        (u64::MAX, 1000),
+    ] {
+        let page = f
+            .store
+            .job_timeline(&f.tenant, &f.id, Window { offset, limit })
+            .await
+            .expect("timeline")
+            .expect("the job has a timeline");
+        prop_assert_eq!(page.total, n);
+        let got: Vec<JobStatus> = page.events.iter().map(|e| e.status).collect();
+        let want: Vec<JobStatus> = newest_first
+            .iter()
+            .skip(offset.min(n) as usize)
+            .take(limit as usize)
+            .copied()
+            .collect();
+        prop_assert_eq!(got, want, "window {}+{}", offset, limit);
+        prop_assert!(
+            page.events.iter().all(|e| e.user_name.is_none()),
+            "no such user"
+        );
+    }
+    let other = Tenant::new("another", f.tenant.key() + 1);
+    let unknown = Window {
+        offset: 0,
+        limit: 10,
+    };
+    prop_assert!(f
+        .store
+        .job_timeline(&other, &f.id, unknown)
+        .await
+        .expect("timeline")
+        .is_none());
+    prop_assert!(f
+        .store
+        .job_timeline(&f.tenant, "no-such-job", unknown)
+        .await
+        .expect("timeline")
+        .is_none());
     Ok(())
 }
 
