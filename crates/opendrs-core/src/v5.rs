@@ -14,6 +14,8 @@ pub mod params;
 mod service;
 pub mod update;
 
+pub use service::ShowActionsResponse;
+
 use crate::{
     error::{Error, Reason, Result},
     lang::Lang,
