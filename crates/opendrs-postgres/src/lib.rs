@@ -30,14 +30,14 @@ use opendrs_core::{
     caller::Tenant,
     identity::IdentitySnapshot,
     query::{JobQuery, Paging},
-    store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
+    store::{ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError, StoreResult, TxBody},
 };
 use std::{
     sync::{
         atomic::{AtomicU64, Ordering},
         Arc, Weak,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 pub use error::{classify, kind_of};
@@ -58,6 +58,8 @@ pub struct PgStore {
 
 struct Inner {
     pool: Pool,
+    /// Told how long the pool and `BEGIN` kept a caller waiting.
+    probe: Probe,
 }
 
 /// Answers of [`Store::data_version`]: PostgreSQL has no cheap global commit counter, so each
@@ -70,6 +72,11 @@ impl PgStore {
     /// `pool_size` connections, applies pending migrations and starts the counters' compaction
     /// timer (it stops when the last clone of the store is dropped).
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
+        Self::connect_probed(url, pool_size, Probe::default()).await
+    }
+
+    /// As [`connect`](Self::connect), reporting waits to `probe`.
+    pub async fn connect_probed(url: &str, pool_size: usize, probe: Probe) -> StoreResult<Self> {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::other(format!("invalid PostgreSQL URL: {e}")))?;
@@ -94,7 +101,7 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::other(format!("building the connection pool: {e}")))?;
         let store = PgStore {
-            inner: Arc::new(Inner { pool }),
+            inner: Arc::new(Inner { pool, probe }),
         };
         store.migrate().await?;
         let weak = Arc::downgrade(&store.inner);
@@ -104,7 +111,10 @@ impl PgStore {
 
     /// A pooled connection, within the pool's timeouts.
     async fn client(&self) -> StoreResult<Object> {
-        self.inner.pool.get().await.map_err(error::pool_error)
+        let asked = Instant::now();
+        let client = self.inner.pool.get().await.map_err(error::pool_error)?;
+        self.inner.probe.pool_wait(asked.elapsed());
+        Ok(client)
     }
 
     /// Folds the counters' and project versions' delta rows into their base rows, in one
@@ -275,8 +285,10 @@ impl Store for PgStore {
     }
 
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
+        let asked = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
+        self.inner.probe.write_wait(asked.elapsed());
         let mut job_tx = tx::PgTx { tx };
         match body(&mut job_tx).await {
             Ok(()) => job_tx.tx.commit().await.map_err(classify),
