@@ -14,6 +14,7 @@ mod tags;
 mod tx;
 mod write;
 
+pub mod backup;
 pub mod generate;
 pub mod testing;
 mod url;
