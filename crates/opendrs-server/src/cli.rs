@@ -82,6 +82,9 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+    /// Serve /metrics on this address only (default: on --listen, beside the API).
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
     /// Seed demo projects on first start and write <data-dir>/demo.json.
     #[arg(long)]
     pub demo: bool,
@@ -390,11 +393,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(l) = args.listen {
         config.listen = l;
     }
+    if let Some(m) = args.metrics_listen {
+        config.metrics_listen = Some(m);
+    }
     telemetry::init(&config);
     let data_dir = config.data_dir.clone();
     let config_copy = config.clone();
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
+    match app.metrics_addr() {
+        Some(m) => tracing::info!(address = %m, "metrics at http://{m}/metrics"),
+        None => tracing::info!("metrics at http://{addr}/metrics"),
+    }
     if args.demo {
         let master = crate::authn::master_key::load(&config_copy)?;
         let mut info = demo::ensure(&**app.store(), &master, &data_dir).await?;

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod executor;
 pub mod http;
 pub mod lifecycle_admin;
+pub mod metrics;
 pub mod secret_file;
 pub mod serve;
 pub mod telemetry;

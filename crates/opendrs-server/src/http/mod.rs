@@ -8,6 +8,7 @@ pub mod extract;
 pub mod job_writes;
 pub mod jobs;
 pub mod meta;
+pub mod metrics;
 pub mod openapi;
 pub mod streams;
 pub mod tags;
@@ -29,11 +30,13 @@ pub struct AppState {
     pub jobs: Jobs,
     pub tags: opendrs_core::tags::Tags,
     pub authn: Arc<Authenticator>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// Every route of the service.
 pub fn router(state: AppState) -> Router {
-    let streams = streams::StreamGate::new(state.config.max_streams_per_project);
+    let streams =
+        streams::StreamGate::new(state.config.max_streams_per_project, state.metrics.clone());
     let state = AppState {
         jobs: state.jobs.clone().with_page_cache(
             state.config.page_cache_entries,
@@ -41,7 +44,7 @@ pub fn router(state: AppState) -> Router {
         ),
         ..state
     };
-    Router::new()
+    let mut routes = Router::new()
         .route("/v3/auth/tokens", post(tokens::token_create))
         .route("/v3/auth/projects", get(tokens::auth_projects))
         .route("/v3/{project_id}/jobs", post(jobs::job_list))
@@ -83,7 +86,14 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(meta::openapi))
         .route("/console", get(console::console_redirect))
         .route("/console/", get(console::console_index))
-        .route("/console/{file}", get(console::console_file))
+        .route("/console/{file}", get(console::console_file));
+    if state.config.metrics_listen.is_none() {
+        routes = routes.route(
+            "/metrics",
+            get(metrics::scrape).with_state(state.metrics.clone()),
+        );
+    }
+    routes
         .fallback(meta::not_found)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -92,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::Extension(streams))
         .layer(middleware::from_fn(context::limits))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .layer(middleware::from_fn(context::request_context))
         .with_state(state)
 }
