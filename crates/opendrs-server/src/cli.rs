@@ -138,6 +138,33 @@ pub enum AdminCommand {
         #[command(subcommand)]
         action: ClockAction,
     },
+    /// Write a consistent copy of the SQLite database to FILE while servers keep serving and
+    /// writing (PostgreSQL: use pg_dump).
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to write (refused if it exists, unless --force).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the SQLite database of a STOPPED data directory by a backup (PostgreSQL: use
+    /// pg_restore). Refused while any process has the database open.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the database's pending migrations (the server also does at start) and show its version.
     Migrate {
         #[command(flatten)]
@@ -647,6 +674,15 @@ async fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Clock { .. } => anyhow::bail!("clock runs asynchronously"),
+        AdminCommand::Backup {
+            store,
+            to,
+            force,
+            json,
+        } => crate::backup::backup(&config(&store)?, &to, force, json).await,
+        AdminCommand::Restore { store, from, json } => {
+            crate::backup::restore(&config(&store)?, &from, json).await
+        }
         AdminCommand::Migrate { store } => {
             let (config, s) = open_store(&store).await?;
             let (version, known) = s.schema_versions().await?;

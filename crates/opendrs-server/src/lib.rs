@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod authn;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod config;
