@@ -32,8 +32,8 @@ use opendrs_core::{
     identity::IdentitySnapshot,
     query::{Cursor, JobQuery, Paging},
     store::{
-        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult,
-        TxBody,
+        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError,
+        StoreResult, TxBody,
     },
     timeline::TimelinePage,
     window::Window,
@@ -43,7 +43,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Weak,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 pub use error::{classify, kind_of};
@@ -64,6 +64,8 @@ pub struct PgStore {
 
 struct Inner {
     pool: Pool,
+    /// Told how long the pool and `BEGIN` kept a caller waiting.
+    probe: Probe,
 }
 
 /// Answers of [`Store::data_version`]: PostgreSQL has no cheap global commit counter, so each
@@ -76,6 +78,11 @@ impl PgStore {
     /// `pool_size` connections, applies pending migrations and starts the counters' compaction
     /// timer (it stops when the last clone of the store is dropped).
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
+        Self::connect_probed(url, pool_size, Probe::default()).await
+    }
+
+    /// As [`connect`](Self::connect), reporting waits to `probe`.
+    pub async fn connect_probed(url: &str, pool_size: usize, probe: Probe) -> StoreResult<Self> {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::other(format!("invalid PostgreSQL URL: {e}")))?;
@@ -100,7 +107,7 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::other(format!("building the connection pool: {e}")))?;
         let store = PgStore {
-            inner: Arc::new(Inner { pool }),
+            inner: Arc::new(Inner { pool, probe }),
         };
         store.migrate().await?;
         let weak = Arc::downgrade(&store.inner);
@@ -110,7 +117,10 @@ impl PgStore {
 
     /// A pooled connection, within the pool's timeouts.
     async fn client(&self) -> StoreResult<Object> {
-        self.inner.pool.get().await.map_err(error::pool_error)
+        let asked = Instant::now();
+        let client = self.inner.pool.get().await.map_err(error::pool_error)?;
+        self.inner.probe.pool_wait(asked.elapsed());
+        Ok(client)
     }
 
     /// The plan PostgreSQL chooses for the first page of `q` (`EXPLAIN`, text): which index a
@@ -345,8 +355,10 @@ impl Store for PgStore {
     }
 
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
+        let asked = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
+        self.inner.probe.write_wait(asked.elapsed());
         let mut job_tx = tx::PgTx::new(tx);
         let done = match body(&mut job_tx).await {
             Ok(()) => job_tx.flush().await,

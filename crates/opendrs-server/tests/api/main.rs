@@ -10,6 +10,7 @@ mod jobs_batch;
 mod jobs_list;
 mod jobs_v5;
 mod lifecycle;
+mod metrics;
 mod openapi;
 mod outage;
 mod tags;
