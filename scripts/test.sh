@@ -27,7 +27,7 @@ echo "cluster at $OPENDRS_TEST_PG_URL"
 echo "== cargo test (SQLite; the PostgreSQL backend's own tests on the cluster)"
 cargo test --workspace
 echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
-OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
 
 echo "== Python SDK end-to-end suite (SQLite)"
