@@ -445,7 +445,7 @@ impl Jobs {
                     .as_ref()
                     .is_none_or(|eps| eps.contains(&p.enterprise_project_id))
             })
-            .ok_or(Error::JobNotFound)?;
+            .ok_or(Error::NoSuchJob)?;
         Ok(ShowTimelineResponse {
             count: page.total,
             timelines: page.events.iter().map(TimelineInfo::from).collect(),
