@@ -83,9 +83,12 @@ read -r token endpoint project_id <<<"$token_and_endpoint"
 export OPENDRS_SCHEMA_PROJECT_ID="$project_id"
 log "server at $endpoint (pid $server_pid); $examples examples per operation, seed $seed"
 
-cd "$repo_root"
+# Run from the temporary directory: Schemathesis's cache (.schemathesis/) goes there, so no state is
+# carried from one run to the next and nothing is left in the repository.
+cd "$work"
 status=0
-"$venv/bin/schemathesis" --config-file tests/schema/schemathesis.toml run openapi/opendrs.json \
+"$venv/bin/schemathesis" --config-file "$repo_root/tests/schema/schemathesis.toml" \
+  run "$repo_root/openapi/opendrs.json" \
   --url "$endpoint" \
   --header "X-Auth-Token: $token" \
   --checks not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance \
