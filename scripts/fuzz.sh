@@ -2,9 +2,9 @@
 # Fuzzing: builds every cargo-fuzz target of fuzz/ (nightly, no sanitizer: the core has no unsafe
 # code) and runs each for a bounded time from its committed seeds (fuzz/corpus/<target>/, read
 # only: new inputs go to a scratch directory), with its dictionary (fuzz/dict/<target>.dict).
-# Prints executions, exec/s, coverage and features per target; fails if any target finds a crash
-# (a panic, a failed property, a timeout or running out of memory), whose input is then in
-# fuzz/artifacts/<target>/. See docs/fuzzing.md.
+# Prints executions, exec/s, time, coverage (cov: edges) and features (ft) per target; fails if
+# any target finds a crash (a panic, a failed property, a timeout or running out of memory),
+# whose input is then in fuzz/artifacts/<target>/. See docs/fuzzing.md.
 #
 #   scripts/fuzz.sh [target...]        (default: every target)
 #
@@ -34,7 +34,7 @@ fi
 work="$(mktemp -d /tmp/opendrs-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 failed=()
-printf '%-14s %12s %9s %7s %8s %7s  %s\n' target executions exec/s cov features corpus result
+printf '%-14s %12s %9s %6s %7s %8s %7s  %s\n' target executions exec/s time cov features corpus result
 for t in "${targets[@]}"; do
   rm -rf "fuzz/artifacts/$t"
   mkdir -p "$work/$t" "fuzz/artifacts/$t"
@@ -45,6 +45,7 @@ for t in "${targets[@]}"; do
   args+=(${FUZZ_ARGS:-})
   log="$work/$t.log"
   rc=0
+  run_start=$SECONDS
   # libFuzzer stops itself after max_total_time; `timeout` is the backstop if it does not.
   timeout --kill-after=10 "$((secs + 120))" \
     "$bin_dir/$t" "${args[@]}" "$work/$t" "fuzz/corpus/$t" >"$log" 2>&1 || rc=$?
@@ -56,8 +57,9 @@ for t in "${targets[@]}"; do
     result="FAILED (exit $rc)"
     failed+=("$t")
   fi
-  printf '%-14s %12s %9s %7s %8s %7s  %s\n' "$t" "$(final_stat number_of_executed_units)" \
-    "$(final_stat average_exec_per_sec)" "$(field cov)" "$(field ft)" "$(field corp)" "$result"
+  printf '%-14s %12s %9s %6s %7s %8s %7s  %s\n' "$t" "$(final_stat number_of_executed_units)" \
+    "$(final_stat average_exec_per_sec)" "$((SECONDS - run_start))s" "$(field cov)" "$(field ft)" \
+    "$(field corp)" "$result"
   if ((rc != 0)); then
     echo "---- $t: the end of its log"
     grep -v '^#[0-9]' "$log" | tail -40
