@@ -293,3 +293,22 @@ fn an_item_field_given_as_an_array_where_an_object_belongs_is_that_items_wrong_t
         items[0]
     );
 }
+
+/// Found by fuzzing (`fuzz/corpus/batch_bodies/crash-a-float-that-does-not-round-trip`): without
+/// serde_json's `float_roundtrip`, `222…223` (123 digits) was read as 2.2222222222222226e122, which
+/// writes as a text that reads back as 2.2222222222222223e122: a stored `alarm_notify` drifted.
+#[test]
+fn a_number_in_alarm_notify_reads_back_as_the_same_number_after_a_round_trip_through_json() {
+    let number = format!("{}3", "2".repeat(122));
+    let body = format!(r#"{{"jobs": [{{"job_id": "j1", "alarm_notify": {{"x": {number}}}}}]}}"#);
+    let items = parse_batch(BatchKind::Modify, body.as_bytes()).expect("envelope");
+    let Some(WriteItem::Act { modification: Some(m), .. }) = items.first() else {
+        panic!("a valid modification: {items:?}");
+    };
+    let alarm = m.alarm_notify.clone().expect("alarm_notify");
+    let stored = serde_json::to_string(&alarm).expect("json");
+    let read_back: Value = serde_json::from_str(&stored).expect("json");
+    assert_eq!(read_back, alarm);
+    assert_eq!(alarm["x"].as_f64(), Some(2.2222222222222223e122));
+}
+
