@@ -96,6 +96,7 @@ fn batch_write(kind: BatchKind, data: &[u8]) {
             },
             WriteItem::Act { job_id, .. } => ItemOutcome::Applied {
                 id: job_id,
+                name: "fuzzed".into(),
                 status: JobStatus::Creating,
             },
             WriteItem::Rejected { id, name, error } => ItemOutcome::Failed { id, name, error },
