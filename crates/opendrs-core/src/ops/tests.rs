@@ -303,7 +303,11 @@ fn a_number_in_alarm_notify_reads_back_as_the_same_number_after_a_round_trip_thr
     let number = format!("{}3", "2".repeat(122));
     let body = format!(r#"{{"jobs": [{{"job_id": "j1", "alarm_notify": {{"x": {number}}}}}]}}"#);
     let items = parse_batch(BatchKind::Modify, body.as_bytes()).expect("envelope");
-    let Some(WriteItem::Act { modification: Some(m), .. }) = items.first() else {
+    let Some(WriteItem::Act {
+        modification: Some(m),
+        ..
+    }) = items.first()
+    else {
         panic!("a valid modification: {items:?}");
     };
     let alarm = m.alarm_notify.clone().expect("alarm_notify");
@@ -312,4 +316,3 @@ fn a_number_in_alarm_notify_reads_back_as_the_same_number_after_a_round_trip_thr
     assert_eq!(read_back, alarm);
     assert_eq!(alarm["x"].as_f64(), Some(2.2222222222222223e122));
 }
-
