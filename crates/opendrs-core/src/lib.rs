@@ -21,6 +21,7 @@ pub mod service;
 pub mod signing;
 pub mod store;
 pub mod tags;
+pub mod workflow;
 pub mod writes;
 
 pub use error::{Error, Result};

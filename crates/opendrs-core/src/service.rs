@@ -21,6 +21,8 @@ use crate::{
 };
 use std::sync::{Arc, Mutex};
 
+mod workflow;
+
 /// The answer to a list query: one page, already rendered as JSON, or every match streamed.
 pub enum JobListing {
     Page(Arc<[u8]>),
@@ -123,6 +125,7 @@ pub struct Jobs {
     cache: Option<Arc<PageCache>>,
     settings: ExecutorSettings,
     wake: Option<Wake>,
+    reachability: Arc<crate::workflow::Reachability>,
 }
 
 impl Jobs {
@@ -135,7 +138,14 @@ impl Jobs {
             cache,
             settings: ExecutorSettings::default(),
             wake: None,
+            reachability: Arc::default(),
         }
+    }
+
+    /// Which simulated databases answer connection tests and prechecks.
+    pub fn with_reachability(mut self, reachability: crate::workflow::Reachability) -> Self {
+        self.reachability = Arc::new(reachability);
+        self
     }
 
     /// A new, empty page cache of at most `max_entries` pages and `max_bytes` bytes, keys
@@ -205,6 +215,7 @@ impl Jobs {
             now_ms: crate::clock::now_ms(),
             visible_eps: caller.enterprise_projects.clone(),
             settings: self.settings,
+            reachability: self.reachability.clone(),
             items,
         };
         let outcomes = crate::writes::job_write(&*self.store, &caller.tenant, write).await?;
@@ -223,15 +234,7 @@ impl Jobs {
         actor: &Actor,
         error: &Error,
     ) {
-        let job_ids = crate::ops::batch_items(body)
-            .map(|items| {
-                items
-                    .iter()
-                    .filter_map(|v| v.get("job_id").and_then(|id| id.as_str()))
-                    .map(str::to_string)
-                    .collect()
-            })
-            .unwrap_or_default();
+        let job_ids = crate::ops::named_job_ids(kind, body);
         let record = AuditRecord {
             at_ms: crate::clock::now_ms(),
             project_id: caller.tenant.project_id().to_string(),

@@ -23,7 +23,8 @@ mod tx;
 pub use admin::{AdminStore, KeyRow, ProjectRow};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use tx::{
-    transact, Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, TxBody,
+    transact, Claimed, EventCause, JobEndpoints, JobFields, JobRow, JobTx, Scheduled, StatusChange,
+    TxBody,
 };
 
 /// One page of the list, with the total number of matches.
@@ -51,6 +52,8 @@ pub struct JobWrite {
     /// `Some`: the only enterprise projects the caller may see and create in.
     pub visible_eps: Option<Vec<String>>,
     pub settings: ExecutorSettings,
+    /// Which simulated databases answer (connection tests, prechecks).
+    pub reachability: std::sync::Arc<crate::workflow::Reachability>,
     pub items: Vec<WriteItem>,
 }
 

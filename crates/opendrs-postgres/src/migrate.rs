@@ -6,7 +6,10 @@ use crate::{error::classify, rows::get, PgStore};
 use opendrs_core::store::{StoreError, StoreResult};
 
 /// The migrations, by number.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_schema.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_schema.sql")),
+    (2, include_str!("../migrations/0002_workflow.sql")),
+];
 
 /// The newest schema version this build knows.
 pub const KNOWN_VERSION: u64 = MIGRATIONS.len() as u64;

@@ -4,17 +4,18 @@ use crate::error::{classify, corrupt};
 use opendrs_core::{
     enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
+    lifecycle::Step,
     store::StoreResult,
 };
 use tokio_postgres::{types::FromSql, Row};
 
 /// How many columns [`COLUMNS`] has.
-pub const COLUMN_COUNT: usize = 15;
+pub const COLUMN_COUNT: usize = 16;
 
 /// The columns [`job_at`] reads, in order (on alias `j`).
 pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.create_time, \
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
-    j.node_new_framework, j.error_msg, j.enterprise_project_id";
+    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.running_step";
 
 /// Column `i` of `row`.
 pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
@@ -47,6 +48,7 @@ pub fn job_at(row: &Row, o: usize) -> StoreResult<(i64, Job)> {
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: get::<Option<&str>>(row, o + 15)?.and_then(Step::parse),
     };
     Ok((get(row, o)?, job))
 }

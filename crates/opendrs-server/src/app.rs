@@ -45,6 +45,7 @@ impl Application {
         }
         let cached_pages = config.page_cache_entries;
         let settings = config.executor_settings();
+        let reachability = config.reachability();
         let notify = Arc::new(tokio::sync::Notify::new());
         let executor = config.executor_enabled.then(|| {
             crate::executor::spawn(
@@ -57,7 +58,9 @@ impl Application {
         let wake: opendrs_core::service::Wake = Arc::new(move || notify.notify_one());
         let state = AppState {
             config: Arc::new(config),
-            jobs: Jobs::new(shared, cached_pages).with_lifecycle(settings, Some(wake)),
+            jobs: Jobs::new(shared, cached_pages)
+                .with_lifecycle(settings, Some(wake))
+                .with_reachability(reachability),
             tags: opendrs_core::tags::Tags::new(store.clone()),
             authn: authn.clone(),
         };

@@ -31,6 +31,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_unique_names",
         include_str!("../migrations/sqlite/0005_unique_names.sql"),
     ),
+    (
+        "0006_workflow",
+        include_str!("../migrations/sqlite/0006_workflow.sql"),
+    ),
 ];
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
