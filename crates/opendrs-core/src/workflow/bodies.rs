@@ -77,6 +77,7 @@ pub struct ConnectionTest {
     pub side: Side,
     pub ip: Option<String>,
     pub db_port: Option<u16>,
+    pub inst_id: Option<String>,
 }
 
 fn f(i: usize, name: &str) -> String {
@@ -181,7 +182,16 @@ impl TestEndPoint {
             .ip
             .map(|ip| ip.trim().to_string())
             .filter(|ip| !ip.is_empty());
-        Ok(ConnectionTest { side, ip, db_port })
+        let inst_id = self
+            .inst_id
+            .map(|i| i.trim().to_string())
+            .filter(|i| !i.is_empty());
+        Ok(ConnectionTest {
+            side,
+            ip,
+            db_port,
+            inst_id,
+        })
     }
 }
 
@@ -530,7 +540,8 @@ mod tests {
             ConnectionTest {
                 side: Side::Source,
                 ip: Some("10.0.0.1".into()),
-                db_port: Some(3306)
+                db_port: Some(3306),
+                inst_id: None,
             }
         );
         assert!(t(serde_json::json!({"id": "j", "end_point_type": "xx"})).is_err());

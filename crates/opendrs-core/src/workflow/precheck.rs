@@ -44,8 +44,10 @@ fn connection(
 ) -> PrecheckItem {
     let ip = ep.ip.clone().unwrap_or_default();
     let mut it = item("network", name);
-    it.data = Some(serde_json::json!({ "ip": ip, "db_port": ep.db_port }).to_string());
-    if let Err(u) = reach.check(&ip, ep.db_port) {
+    it.data = Some(
+        serde_json::json!({ "ip": ip, "db_port": ep.db_port, "inst_id": ep.inst_id }).to_string(),
+    );
+    if let Err(u) = reach.check_endpoint(ep.ip.as_deref(), ep.db_port, ep.inst_id.as_deref()) {
         it.result = CheckResult::Failed;
         it.failed_reason = Some(u.reason());
     } else if last_test.is_some_and(|t| !t.success) {

@@ -4,7 +4,9 @@
 //! An endpoint is unreachable when any of its addresses (`ip` may list several, `host` or
 //! `host:port`, comma-separated) names a host under the reserved `.invalid` top-level domain
 //! (RFC 6761: it never resolves anywhere), a host of `unreachable_hosts`, or a port (its own, or
-//! the endpoint's `db_port`) of `unreachable_ports`. Everything else answers.
+//! the endpoint's `db_port`) of `unreachable_ports`. A cloud instance given only by its ID
+//! (`inst_id`, no address) is unreachable when that ID is listed in `unreachable_hosts`; an
+//! endpoint with neither address nor instance never answers. Everything else answers.
 
 use serde::{Deserialize, Serialize};
 
@@ -69,6 +71,30 @@ fn host_port(entry: &str) -> (String, Option<u16>) {
 }
 
 impl Reachability {
+    /// Whether an endpoint answers: by its address when it has one, else by its instance ID.
+    pub fn check_endpoint(
+        &self,
+        ip: Option<&str>,
+        db_port: Option<u16>,
+        inst_id: Option<&str>,
+    ) -> Result<(), Unreachable> {
+        match (ip.filter(|i| !i.trim().is_empty()), inst_id.map(str::trim)) {
+            (Some(ip), _) => self.check(ip, db_port),
+            (None, Some(inst)) if !inst.is_empty() => {
+                if self
+                    .unreachable_hosts
+                    .iter()
+                    .any(|h| h.eq_ignore_ascii_case(inst))
+                {
+                    Err(Unreachable::ListedHost(inst.to_string()))
+                } else {
+                    Ok(())
+                }
+            }
+            _ => Err(Unreachable::NoAddress),
+        }
+    }
+
     /// Whether the endpoint at `ip` (and `db_port`) answers.
     pub fn check(&self, ip: &str, db_port: Option<u16>) -> Result<(), Unreachable> {
         let entries: Vec<&str> = ip.split(',').filter(|e| !e.trim().is_empty()).collect();
@@ -135,6 +161,18 @@ mod tests {
             Ok(()),
             "the address's own port wins"
         );
+    }
+
+    #[test]
+    fn a_cloud_instance_without_an_address_answers_unless_its_id_is_listed() {
+        let r = Reachability {
+            unreachable_hosts: vec!["rds-down".into()],
+            unreachable_ports: vec![],
+        };
+        assert_eq!(r.check_endpoint(None, None, Some("rds-1")), Ok(()));
+        assert!(r.check_endpoint(None, None, Some("rds-down")).is_err());
+        assert_eq!(r.check_endpoint(Some(""), None, None), Err(Unreachable::NoAddress));
+        assert!(r.check_endpoint(Some("x.invalid"), None, Some("rds-1")).is_err());
     }
 
     #[test]

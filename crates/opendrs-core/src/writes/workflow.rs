@@ -185,9 +185,13 @@ async fn connection_test(
         Side::Source => ends.source,
         Side::Target => ends.target,
     };
-    let ip = test.ip.clone().or(stored.ip).unwrap_or_default();
+    let ip = test.ip.clone().or(stored.ip);
     let db_port = test.db_port.or(stored.db_port);
-    let verdict = w.reachability.check(&ip, db_port);
+    let inst_id = test.inst_id.clone().or(stored.inst_id);
+    let verdict = w
+        .reachability
+        .check_endpoint(ip.as_deref(), db_port, inst_id.as_deref());
+    let ip = ip.or(inst_id).unwrap_or_default();
     Ok(ConnectionResult {
         success: verdict.is_ok(),
         tested_at: w.now_ms,
