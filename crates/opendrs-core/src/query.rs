@@ -6,6 +6,8 @@ use crate::{
     enums::{is_engine_type, one_of, DbUseType, JobStatus, NetType},
     error::{Error, PageProblem, Reason, Result},
 };
+pub mod grams;
+
 use serde::Deserialize;
 use std::collections::BTreeMap;
 

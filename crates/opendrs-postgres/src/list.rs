@@ -4,8 +4,9 @@
 //! 1. enumerated filters only: the page walks a list index (`jobs_top_by_status` or
 //!    `jobs_top_by_time`) in order; the total is a sum over `job_counts` and the appended
 //!    `job_count_deltas` (kept by triggers): no count over the project;
-//! 2. narrowing filters: a name of 3+ characters (`LIKE` through the trigram GIN index, with `%`,
-//!    `_` and `\` escaped so they are literal), an ID list, tags, instances: the planner starts
+//! 2. narrowing filters: a name of 3+ characters (its project-scoped grams through the GIN index
+//!    on `name_grams`, each candidate verified by `LIKE` with `%`, `_` and `\` escaped so they
+//!    are literal), an ID list, tags, instances: the planner starts
 //!    from their indexes; the total counts the (index-narrowed) matches;
 //! 3. a name of 1–2 characters: `strpos` on the folded name (not indexable: the list index is
 //!    walked and each row verified).
@@ -22,16 +23,13 @@ use opendrs_core::{
     batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
     job::Job,
-    query::{JobQuery, NameFilter},
+    query::{grams, JobQuery, NameFilter},
     store::StoreResult,
     workflow::state::WorkflowText,
 };
 
 /// Jobs per chunk of the all-items stream.
 pub const STREAM_CHUNK: i64 = 200;
-
-/// Shortest name needle searched through the trigram index.
-const TRIGRAM: usize = 3;
 
 /// The list query's conditions (on alias `j`).
 pub struct Conditions {
@@ -60,6 +58,31 @@ pub fn like_escape(s: &str) -> String {
         out.push(c);
     }
     out
+}
+
+/// Appends "the folded name contains `text`" (on alias `j`): a needle of a gram or more is
+/// looked up by its project-scoped grams (`jobs.name_grams`, a GIN index whose posting lists
+/// hold one project's jobs) and each candidate verified with `LIKE`; a shorter one is verified
+/// on every candidate with `strpos`.
+pub fn push_name_contains(s: &mut Sql, tenant: &Tenant, text: &str) {
+    match grams::of_needle(text) {
+        Some(grams) => {
+            let tokens: Vec<String> = grams
+                .iter()
+                .map(|g| format!("{}:{g}", tenant.key()))
+                .collect();
+            s.push("(j.name_grams @> ")
+                .bind(tokens)
+                .push(" AND j.name_fold LIKE ")
+                .bind(format!("%{}%", like_escape(text)))
+                .push(" ESCAPE '\\')");
+        }
+        None => {
+            s.push("strpos(j.name_fold, ")
+                .bind(text.to_string())
+                .push(") > 0");
+        }
+    }
 }
 
 /// The conditions of `q`, or `None` when nothing can match (a value holding NUL).
@@ -97,16 +120,9 @@ pub fn conditions(tenant: &Tenant, q: &JobQuery) -> Option<Conditions> {
             if !storable(text) {
                 return None;
             }
-            s.push(" AND (j.id = ").bind(text.clone());
-            if text.chars().count() >= TRIGRAM {
-                s.push(" OR j.name_fold LIKE ")
-                    .bind(format!("%{}%", like_escape(text)))
-                    .push(" ESCAPE '\\')");
-            } else {
-                s.push(" OR strpos(j.name_fold, ")
-                    .bind(text.clone())
-                    .push(") > 0)");
-            }
+            s.push(" AND (j.id = ").bind(text.clone()).push(" OR ");
+            push_name_contains(&mut s, tenant, text);
+            s.push(")");
         }
         Some(NameFilter::Ids(ids)) => {
             let ids: Vec<String> = ids.iter().filter(|i| storable(i)).cloned().collect();

@@ -5,14 +5,16 @@
 use crate::{error::classify, rows::get, PgStore};
 use opendrs_core::store::{StoreError, StoreResult};
 
-/// The migrations, by number.
+/// The migrations, by number. Numbers may have gaps while branches that each add one are
+/// merged (3 is the v5 list orders'); each is applied once, in order, whatever is recorded.
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_schema.sql")),
-    (2, include_str!("../migrations/0002_workflow.sql")),
+    (2, include_str!("../migrations/0002_name_grams.sql")),
+    (4, include_str!("../migrations/0004_workflow.sql")),
 ];
 
-/// The newest schema version this build knows.
-pub const KNOWN_VERSION: u64 = MIGRATIONS.len() as u64;
+/// The newest schema version this build knows (the highest number).
+pub const KNOWN_VERSION: u64 = MIGRATIONS[MIGRATIONS.len() - 1].0 as u64;
 
 /// The key of the advisory lock migrations take.
 const MIGRATION_LOCK: i64 = 7_243_301;
@@ -49,7 +51,14 @@ impl PgStore {
         if db.max(0) as u64 > KNOWN_VERSION {
             return Err(StoreError::corrupt(too_new(db as u64)));
         }
-        for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > db) {
+        let applied: Vec<i64> = tx
+            .query("SELECT version FROM schema_version", &[])
+            .await
+            .map_err(classify)?
+            .iter()
+            .map(|r| get(r, 0))
+            .collect::<StoreResult<_>>()?;
+        for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| !applied.contains(n)) {
             tx.batch_execute(sql).await.map_err(classify)?;
             tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[n])
                 .await

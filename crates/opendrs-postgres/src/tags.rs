@@ -2,7 +2,7 @@
 //! primitives): a job's tags, a project's tags, and the resource-instance filter and count,
 //! each mirroring the SQLite store's statements.
 
-use crate::{error::classify, list::like_escape, rows::get, sql::Sql, PgStore};
+use crate::{error::classify, rows::get, sql::Sql, PgStore};
 use opendrs_core::{
     caller::Tenant,
     store::StoreResult,
@@ -67,15 +67,8 @@ fn matching(q: &InstanceQuery, tenant: &Tenant) -> Option<Sql> {
         if !storable(text) {
             return None;
         }
-        if text.chars().count() >= 3 {
-            s.push(" AND j.name_fold LIKE ")
-                .bind(format!("%{}%", like_escape(text)))
-                .push(" ESCAPE '\\'");
-        } else {
-            s.push(" AND strpos(j.name_fold, ")
-                .bind(text.clone())
-                .push(") > 0");
-        }
+        s.push(" AND ");
+        crate::list::push_name_contains(&mut s, tenant, text);
     }
     Some(s)
 }

@@ -101,10 +101,11 @@ pub async fn jobs_insert_batch(
             "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
                 engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
                 node_new_framework, enterprise_project_id, create_time, update_time,
-                source_endpoint, target_endpoint, spec)
+                source_endpoint, target_endpoint, spec, name_grams)
              SELECT $1, u.id, u.parent, u.name, u.name_fold, u.status, u.db_use_type, u.engine_type,
                     u.net_type, u.job_direction, u.task_type, u.description, u.error_msg, u.billing,
-                    u.framework, u.ep, u.t, u.t, u.src, u.dst, $19
+                    u.framework, u.ep, u.t, u.t, u.src, u.dst, $19,
+                    opendrs_name_grams($1, u.name_fold)
                FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
                            $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[])
@@ -267,9 +268,9 @@ impl JobTx for PgTx<'_> {
                 "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
                     engine_type, net_type, job_direction, task_type, description, error_msg,
                     billing_tag, node_new_framework, enterprise_project_id, create_time,
-                    update_time, source_endpoint, target_endpoint, spec)
+                    update_time, source_endpoint, target_endpoint, spec, name_grams)
                  VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                         $16, $16, $17, $18, $19)
+                         $16, $16, $17, $18, $19, opendrs_name_grams($1, $4))
                  ON CONFLICT (project_key, name) WHERE parent_seq IS NULL AND status <> 'DELETED'
                  DO NOTHING RETURNING seq",
                 &[
@@ -478,7 +479,10 @@ impl JobTx for PgTx<'_> {
         // A failed statement aborts a PostgreSQL transaction: the rename runs in a savepoint.
         let sp = self.tx.savepoint("job_rename").await.map_err(classify)?;
         let stmt = sp
-            .prepare_cached("UPDATE jobs SET name = $2, name_fold = $3 WHERE seq = $1")
+            .prepare_cached(
+                "UPDATE jobs SET name = $2, name_fold = $3,
+                        name_grams = opendrs_name_grams(project_key, $3) WHERE seq = $1",
+            )
             .await
             .map_err(classify)?;
         match sp.execute(&stmt, &[&seq, &name, &fold(name)]).await {

@@ -2,13 +2,8 @@
 //! three-character grams, each tagged with the project and the scenario (`db_use_type`, which
 //! every list query names), so a posting list holds only the jobs one query can match.
 
-use opendrs_core::enums::DbUseType;
+use opendrs_core::{enums::DbUseType, query::grams};
 use std::fmt::Write;
-
-/// Length of a gram, in characters.
-pub const GRAM: usize = 3;
-/// Most grams a search uses; more add little selectivity (matches are verified anyway).
-const MAX_QUERY_GRAMS: usize = 12;
 
 /// Which posting lists a token belongs to: (project key, scenario).
 #[derive(Debug, Clone, Copy)]
@@ -17,26 +12,23 @@ pub struct Scope {
     pub db_use_type: DbUseType,
 }
 
-fn token(scope: Scope, gram: &[char], out: &mut String) {
+fn token(scope: Scope, gram: &str, out: &mut String) {
     let d = DbUseType::ALL
         .iter()
         .position(|d| *d == scope.db_use_type)
         .unwrap_or(0);
     let _ = write!(out, "p{}d{d}x", scope.project_key);
-    let mut buf = [0u8; 4];
-    for c in gram {
-        for b in c.encode_utf8(&mut buf).bytes() {
-            let _ = write!(out, "{b:02x}");
-        }
+    for b in gram.bytes() {
+        let _ = write!(out, "{b:02x}");
     }
 }
 
 /// The document indexed for a job: its grams as space-separated tokens.
 pub fn document(scope: Scope, name_fold: &str) -> String {
-    let chars: Vec<char> = name_fold.chars().collect();
-    let mut out = String::with_capacity(chars.len() * 16);
-    for w in chars.windows(GRAM) {
-        token(scope, w, &mut out);
+    let grams = grams::of(name_fold);
+    let mut out = String::with_capacity(grams.len() * 16);
+    for g in &grams {
+        token(scope, g, &mut out);
         out.push(' ');
     }
     out
@@ -45,33 +37,21 @@ pub fn document(scope: Scope, name_fold: &str) -> String {
 /// The FTS5 query for names containing `needle_fold`, or `None` when it is shorter than a gram
 /// (then the store verifies every candidate of the project instead).
 pub fn query(scope: Scope, needle_fold: &str) -> Option<String> {
-    let chars: Vec<char> = needle_fold.chars().collect();
-    if chars.len() < GRAM {
-        return None;
-    }
-    let mut tokens: Vec<String> = chars
-        .windows(GRAM)
-        .map(|w| {
+    let tokens: Vec<String> = grams::of_needle(needle_fold)?
+        .iter()
+        .map(|g| {
             let mut t = String::new();
-            token(scope, w, &mut t);
+            token(scope, g, &mut t);
             t
         })
         .collect();
-    tokens.sort();
-    tokens.dedup();
-    // Keep grams spread over the needle when it is long.
-    if tokens.len() > MAX_QUERY_GRAMS {
-        let step = tokens.len() as f64 / MAX_QUERY_GRAMS as f64;
-        tokens = (0..MAX_QUERY_GRAMS)
-            .map(|i| tokens[(i as f64 * step) as usize].clone())
-            .collect();
-    }
     Some(tokens.join(" AND "))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use opendrs_core::query::grams::MAX_QUERY_GRAMS;
 
     fn scope(project_key: i64) -> Scope {
         Scope {

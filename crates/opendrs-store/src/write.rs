@@ -53,13 +53,29 @@ pub fn job_insert(
     job: &Job,
     parent: Option<i64>,
 ) -> rusqlite::Result<i64> {
+    let seq = job_row_insert(conn, tenant, job, parent, None)?;
+    job_insert_rest(conn, tenant, job, seq)?;
+    Ok(seq)
+}
+
+/// Inserts `job`'s own row (with its create request `spec`, if any) as ONE statement; returns
+/// its seq. A taken name fails this statement alone (the partial unique index), and SQLite
+/// undoes a failed statement by itself: the transaction goes on as if it had not been tried.
+pub fn job_row_insert(
+    conn: &Connection,
+    tenant: &Tenant,
+    job: &Job,
+    parent: Option<i64>,
+    spec: Option<&str>,
+) -> rusqlite::Result<i64> {
     let name_fold = fold(&job.name);
     let mut stmt = conn.prepare_cached(
         "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
             engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
             node_new_framework, enterprise_project_id, create_time, update_time, source_endpoint,
-            target_endpoint)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19)",
+            target_endpoint, spec)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19,
+            coalesce(?20, '{}'))",
     )?;
     let src = serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into());
     let dst = serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into());
@@ -83,8 +99,18 @@ pub fn job_insert(
         job.create_time_ms,
         src,
         dst,
+        spec,
     ])?;
-    let seq = conn.last_insert_rowid();
+    Ok(conn.last_insert_rowid())
+}
+
+/// What goes with job `seq`'s row once it is in: its name grams, tags, instances and children.
+pub fn job_insert_rest(
+    conn: &Connection,
+    tenant: &Tenant,
+    job: &Job,
+    seq: i64,
+) -> rusqlite::Result<()> {
     conn.prepare_cached("INSERT INTO job_name_grams (rowid, grams) VALUES (?1, ?2)")?
         .execute(params![
             seq,
@@ -93,7 +119,7 @@ pub fn job_insert(
                     project_key: tenant.key(),
                     db_use_type: job.db_use_type
                 },
-                &name_fold
+                &fold(&job.name)
             )
         ])?;
     tags_put(conn, tenant, seq, &job.tags)?;
@@ -106,7 +132,7 @@ pub fn job_insert(
     for child in &job.children {
         job_insert(conn, tenant, child, Some(seq))?;
     }
-    Ok(seq)
+    Ok(())
 }
 
 /// Sets tags of job `seq` (replacing the values of existing keys).
