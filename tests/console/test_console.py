@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 from selenium.webdriver.common.by import By
 
@@ -124,9 +125,63 @@ def test_a_task_starts_from_the_list_and_its_status_moves_without_a_manual_refre
     assert console.text("detail-id") == job
     console.wait(lambda d: d.find_element(By.CSS_SELECTOR, "[data-testid='detail-status'] .badge")
                  .get_attribute("data-status") in RUNNING, message="the detail does not show a running status")
-    history = console.text("history")
-    assert "Created" in history and "Started" in history
+    console.wait(lambda d: "STARTJOBING" in history_names(console),
+                 message="the history does not show the start made from the list")
+    assert TIME_RE.fullmatch(console.text("detail-started")), console.text("detail-started")
     assert "password" not in console.text("detail").lower()
+
+
+TIME_RE = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d GMT[+-]\d\d:\d\d")
+
+
+def history(console) -> list[tuple[str, str, str]]:
+    """(name, text, datetime) of each history entry on the detail page, as shown (newest first), read in one
+    go in the page so that a redraw cannot leave a stale element behind."""
+    return [tuple(e) for e in console.d.execute_script(
+        "return [...document.querySelectorAll(\"[data-testid='history-entry']\")].map((li) =>"
+        " [li.dataset.name, li.innerText, li.querySelector('time').getAttribute('datetime')]);")]
+
+
+def history_names(console) -> list[str]:
+    return [name for name, _, _ in history(console)]
+
+
+def test_a_started_tasks_history_shows_its_creation_and_start_with_times_and_who(console):
+    console.sign_in_and_list()
+    name = f"history-{int(time.time() * 1000)}"
+    created = console.api("POST", f"/v3/{console.demo['project_id']}/jobs/batch-creation", {"jobs": [{
+        "name": name, "db_use_type": "migration", "engine_type": "mysql", "job_direction": "up",
+        "net_type": "vpc", "node_type": "high", "task_type": "FULL_INCR_TRANS", "customize_sutnet_id": "subnet-1",
+        "source_endpoint": {"db_type": "mysql", "ip": "192.168.0.10", "db_port": 3306, "db_user": "root",
+                            "db_password": "Secret-Pass-123"},
+        "target_endpoint": {"db_type": "mysql", "inst_id": "rds-1", "db_password": "Secret-Pass-123"},
+    }]})
+    job = created["results"][0]["id"]
+    console.open(f"#/task?id={job}&scenario=migration")
+    console.find("detail")
+    console.wait(lambda d: history_names(console)[-1:] == ["CREATING"], message="no creation entry")
+    console.click("op-START", job)
+    console.find("start-dialog")
+    console.click("dialog-ok")
+    console.wait(lambda d: {"CREATING", "STARTJOBING"} <= set(history_names(console)),
+                 message=f"the history never showed the creation and the start: {history_names(console)}")
+    shown = history(console)
+    names = [name for name, _, _ in shown]
+    assert names.index("STARTJOBING") < names.index("CREATING"), f"not newest first: {names}"
+    entries = {name: text for name, text, _ in shown}
+    for status, label in [("CREATING", "Creating"), ("STARTJOBING", "Starting")]:
+        text = entries[status]
+        assert label in text and f"by {console.demo['user']}" in text, text
+        assert TIME_RE.search(text), text
+    configured = entries.get("CONFIGURATION", "")
+    assert configured and "by " not in configured, f"the executor's step names no user: {configured!r}"
+    times = [at for _, _, at in shown]
+    assert times == sorted(times, reverse=True), times
+
+    console.click("language")
+    console.wait(lambda d: "创建中" in console.text("history") and "操作人：" in console.text("history"))
+    console.click("language")
+    console.wait(lambda d: "Creating" in console.text("history"))
 
 
 def test_pause_stop_and_delete_ask_first_and_move_the_task_to_its_end(console):

@@ -1,5 +1,5 @@
 """The job lifecycle through the SDK's own v3 batch methods: create, start, pause, resume, modify, terminate and
-delete; per-item errors; the read-only role.
+delete; per-item errors; the read-only role; and the history of a job through the v5 client's `show_timeline`.
 
 These tests run on a server of their own (`start_demo_server`) with steps of a few hundred milliseconds: the jobs
 they create and move would otherwise change the lists that the other files compare with their cached answers.
@@ -9,11 +9,14 @@ Every wait polls batch-status with a deadline and, once the job settles, checks 
 from __future__ import annotations
 
 import itertools
+import re
 import time
 import uuid
 
 import pytest
+from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.exceptions.exceptions import ClientRequestException
+from huaweicloudsdkcore.http.http_config import HttpConfig
 from huaweicloudsdkdrs.v3 import (
     BatchCreateJobReq,
     BatchCreateJobsRequest,
@@ -38,6 +41,8 @@ from huaweicloudsdkdrs.v3 import (
     RetryInfo,
     StartInfo,
 )
+from huaweicloudsdkdrs.v5 import DrsClient as DrsClientV5
+from huaweicloudsdkdrs.v5 import ShowTimelineRequest
 
 from drs_helpers import Drs, assert_api_error
 
@@ -425,3 +430,68 @@ def test_renaming_a_job_to_a_name_in_use_is_m00277_and_keeps_its_name(admin):
     assert_item_failed(resp.results[0], job_id, "DRS.M00277")
     assert admin.named(name) == [job_id]
     assert admin.detail(job_id).name == name
+
+
+# --- the timeline (v5 ShowTimeline) ------------------------------------------------------------------------
+
+OPERATION_TIME_RE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+@pytest.fixture(scope="module")
+def v5_viewer(server) -> DrsClientV5:
+    """The SDK's v5 client for the demo project, as its read-only user (viewers may read a timeline)."""
+    config = HttpConfig.get_default_config()
+    config.timeout = (5, 60)
+    config.retry_times = 0
+    return (
+        DrsClientV5.new_builder()
+        .with_http_config(config)
+        .with_credentials(BasicCredentials(server["viewer_ak"], server["viewer_sk"], server["project_id"]))
+        .with_endpoint(server["endpoint"])
+        .build()
+    )
+
+
+def timeline(v5: DrsClientV5, job_id: str, **page):
+    return v5.show_timeline(ShowTimelineRequest(job_id=job_id, x_language="en-us", **page))
+
+
+def test_show_timeline_records_a_jobs_creation_and_start_newest_first_as_they_happen(server, admin, v5_viewer):
+    job_id = admin.new_job("timeline")
+    first = timeline(v5_viewer, job_id)
+    assert first.status_code == 200
+    oldest = first.timelines[-1]
+    assert (oldest.name, oldest.status, oldest.user_name) == ("CREATING", "success", server["user"]), first
+    assert first.count == len(first.timelines) >= 1, first
+
+    admin.wait_until(job_id, CREATED)
+    assert_succeeded(admin.start(job_id), job_id)
+    admin.wait_until(job_id, STARTED_INCR)
+    resp = timeline(v5_viewer, job_id)
+    entries = [(t.name, t.status, t.user_name) for t in resp.timelines]
+    assert entries == [
+        ("INCRE_TRANSFER_STARTED", "success", None),
+        ("FULL_TRANSFER_STARTED", "success", None),
+        ("STARTJOBING", "success", server["user"]),
+        ("CONFIGURATION", "success", None),
+        ("CREATING", "success", server["user"]),
+    ], resp
+    assert resp.count == 5, resp
+    times = [t.operation_time for t in resp.timelines]
+    assert all(OPERATION_TIME_RE.match(t) for t in times), times
+    assert times == sorted(times, reverse=True), f"not newest first: {times}"
+
+    page = timeline(v5_viewer, job_id, offset=1, limit=2)
+    assert page.count == 5
+    assert [t.name for t in page.timelines] == ["FULL_TRANSFER_STARTED", "STARTJOBING"], page
+
+
+def test_show_timeline_of_an_unknown_job_is_m05003_and_a_bad_limit_m00202(v5_viewer, admin):
+    with pytest.raises(ClientRequestException) as info:
+        timeline(v5_viewer, UNKNOWN_JOB)
+    assert_api_error(info.value, 400, "DRS.M05003")
+    job_id = admin.new_job("timeline-limit")
+    with pytest.raises(ClientRequestException) as info:
+        timeline(v5_viewer, job_id, limit=1001)
+    assert_api_error(info.value, 400, "DRS.M00202")
+    assert "limit" in info.value.error_msg

@@ -217,6 +217,8 @@ pub enum Reason {
     OutOfRange { min: i64, max: i64 },
     /// Two ranges share a time.
     Overlap,
+    /// Not an integer of at least this value.
+    AtLeast(i64),
 }
 
 /// Which credentials made a request ambiguous.

@@ -21,6 +21,8 @@ pub mod service;
 pub mod signing;
 pub mod store;
 pub mod tags;
+pub mod timeline;
+pub mod window;
 pub mod workflow;
 pub mod writes;
 

@@ -192,6 +192,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::ControlCharacter => "control characters are not allowed".into(),
         Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
         Reason::Overlap => "the ranges overlap".into(),
+        Reason::AtLeast(min) => format!("must be an integer of at least {min}"),
     }
 }
 
@@ -207,6 +208,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::ControlCharacter => "不允许包含控制字符".into(),
         Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
         Reason::Overlap => "时间段重叠".into(),
+        Reason::AtLeast(min) => format!("应为不小于{min}的整数"),
     }
 }
 
@@ -284,6 +286,7 @@ mod tests {
             Error::invalid_with("description", Reason::ControlCharacter),
             Error::invalid_with("period_num", Reason::OutOfRange { min: 1, max: 9 }),
             Error::invalid_with("speed_limit", Reason::Overlap),
+            Error::invalid_with("offset", Reason::AtLeast(0)),
             Error::ProjectMismatch,
             Error::Forbidden,
             Error::RouteNotFound,

@@ -18,6 +18,7 @@ use crate::{
     },
     query::{parse_body, JobQuery, Paging},
     store::{JobStream, JobWrite, Store},
+    timeline::{ShowTimelineResponse, TimelineInfo},
 };
 use std::sync::{Arc, Mutex};
 
@@ -331,6 +332,36 @@ impl Jobs {
         })
     }
 
+    /// `GET /v5/{project_id}/jobs/{job_id}/timelines`: one page (`offset`, `limit` from the query
+    /// string) of the job's status changes, newest first. A job of another project, outside the
+    /// caller's enterprise projects or that does not exist is `DRS.M05003`.
+    pub async fn job_timeline(
+        &self,
+        caller: &Caller,
+        job_id: &str,
+        query: Option<&str>,
+    ) -> Result<ShowTimelineResponse> {
+        if !caller.can_read() {
+            return Err(Error::Forbidden);
+        }
+        let window = crate::timeline::window(query)?;
+        let page = self
+            .store
+            .job_timeline(&caller.tenant, job_id, window)
+            .await?
+            .filter(|p| {
+                caller
+                    .enterprise_projects
+                    .as_ref()
+                    .is_none_or(|eps| eps.contains(&p.enterprise_project_id))
+            })
+            .ok_or(Error::JobNotFound)?;
+        Ok(ShowTimelineResponse {
+            count: page.total,
+            timelines: page.events.iter().map(TimelineInfo::from).collect(),
+        })
+    }
+
     /// Validates a batch body and reads the page of jobs it names that the caller may see (a
     /// job outside the caller's enterprise projects is as unknown as a job that does not exist).
     async fn batch_lookup(
@@ -412,6 +443,14 @@ mod tests {
             _: Depth,
         ) -> StoreResult<Vec<JobRecord>> {
             Ok(Vec::new())
+        }
+        async fn job_timeline(
+            &self,
+            _: &Tenant,
+            _: &str,
+            _: crate::window::Window,
+        ) -> StoreResult<Option<crate::timeline::TimelinePage>> {
+            Ok(None)
         }
         async fn data_version(&self) -> StoreResult<u64> {
             Ok(self.data.load(SeqCst))

@@ -13,6 +13,8 @@ use crate::{
     ops::WriteItem,
     query::JobQuery,
     tags::TagStore,
+    timeline::TimelinePage,
+    window::Window,
 };
 use futures::stream::BoxStream;
 
@@ -86,6 +88,17 @@ pub trait Store: AuditLog {
         ids: &[String],
         depth: Depth,
     ) -> StoreResult<Vec<JobRecord>>;
+
+    /// The recorded status changes of the job with this ID in the project (top-level or child,
+    /// deleted or not): the `window` of them, latest recorded first, with their number, read in
+    /// one snapshot; the user named for a change is the one whose audited request made it.
+    /// `None` when the project has no job with this ID.
+    async fn job_timeline(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        window: Window,
+    ) -> StoreResult<Option<TimelinePage>>;
 
     /// A number that changes whenever any committed data changes (from any process). Caches
     /// of answers are valid while it stays the same. A backend without such a number returns

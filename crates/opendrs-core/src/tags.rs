@@ -5,6 +5,7 @@
 //! valid types that have no jobs here. Lists and counts cover the top-level jobs that are not
 //! deleted, inside the caller's enterprise projects: the same set the v3 list searches.
 
+pub use crate::window::Window;
 use crate::{
     audit::{Actor, AuditRecord, Outcome},
     caller::{Caller, Tenant},
@@ -314,34 +315,7 @@ impl BatchDealResourceTagReq {
 /// The page of `resource-instances/filter` from its query string: `limit` 1–1000 (default
 /// 1000), `offset` ≥ 0 (default 0); anything else is `DRS.M00202` naming the parameter.
 pub fn window(query: Option<&str>) -> Result<Window> {
-    let mut w = Window {
-        offset: 0,
-        limit: MAX_LIMIT,
-    };
-    for pair in query.unwrap_or_default().split('&') {
-        let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-        match name {
-            "limit" if !value.is_empty() => {
-                w.limit = value
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| Error::invalid("limit"))?;
-            }
-            "offset" if !value.is_empty() => {
-                w.offset = value.parse::<u64>().map_err(|_| Error::invalid("offset"))?;
-            }
-            _ => {}
-        }
-    }
-    Ok(w)
-}
-
-/// Which page of a filter's matches to return.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub offset: u64,
-    pub limit: u64,
+    Window::parse(query, MAX_LIMIT, MAX_LIMIT)
 }
 
 /// The jobs a caller may reach with one resource type: top-level (for lists), not deleted, in

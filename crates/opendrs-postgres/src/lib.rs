@@ -20,6 +20,7 @@ mod migrate;
 mod rows;
 mod sql;
 mod tags;
+mod timeline;
 mod tx;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -31,6 +32,8 @@ use opendrs_core::{
     identity::IdentitySnapshot,
     query::{JobQuery, Paging},
     store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
+    timeline::TimelinePage,
+    window::Window,
 };
 use std::{
     sync::{
@@ -238,6 +241,16 @@ impl Store for PgStore {
         list::job_get_many(&client, tenant, ids, depth).await
     }
 
+    async fn job_timeline(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        window: Window,
+    ) -> StoreResult<Option<TimelinePage>> {
+        let client = self.client().await?;
+        timeline::job_timeline(&client, tenant, job_id, window).await
+    }
+
     async fn data_version(&self) -> StoreResult<u64> {
         Ok(DATA_VERSION.fetch_add(1, Ordering::Relaxed))
     }
@@ -277,8 +290,12 @@ impl Store for PgStore {
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
-        let mut job_tx = tx::PgTx { tx };
-        match body(&mut job_tx).await {
+        let mut job_tx = tx::PgTx::new(tx);
+        let done = match body(&mut job_tx).await {
+            Ok(()) => job_tx.flush().await,
+            Err(e) => Err(e),
+        };
+        match done {
             Ok(()) => job_tx.tx.commit().await.map_err(classify),
             Err(e) => {
                 if let Err(r) = job_tx.tx.rollback().await {

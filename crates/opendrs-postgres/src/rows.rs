@@ -22,7 +22,7 @@ pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
     row.try_get(i).map_err(classify)
 }
 
-fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
+pub fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> StoreResult<T> {
     let s: &str = get(row, i)?;
     parse(s).ok_or_else(|| corrupt(format!("unknown value {s:?} in column {i}")))
 }

@@ -121,6 +121,8 @@ export const api = {
   projects: () => call("GET", "/v3/auth/projects"),
   list: (query) => call("POST", v3("jobs"), query),
   detail: (ids) => call("POST", v3("jobs/batch-detail"), { jobs: ids }),
+  timeline: (id, limit) =>
+    call("GET", `/v5/${encodeURIComponent(session().project)}/jobs/${encodeURIComponent(id)}/timelines?limit=${limit}`),
   start: (id, startTime) =>
     call("POST", v3("jobs/batch-starting"), {
       jobs: [startTime ? { job_id: id, start_time: String(startTime) } : { job_id: id }],

@@ -566,6 +566,38 @@ function endpointFacts(ep) {
   ]);
 }
 
+const HISTORY_PAGE = 20;
+const HISTORY_MAX = 1000;
+
+/** The task's status changes from the timeline API, newest first; `more` asks for older ones. */
+function historySection(timeline, scenario, more) {
+  const entries = timeline.error ? [] : timeline.timelines || [];
+  const count = timeline.error ? 0 : timeline.count || 0;
+  let content;
+  if (timeline.error) {
+    content = h("p", { class: "form-error", role: "alert", "data-testid": "history-error" }, t("errorPrefix", { msg: errorText(timeline.error) }));
+  } else if (!entries.length) {
+    content = h("p", { class: "muted", "data-testid": "history-empty" }, t("historyEmpty"));
+  } else {
+    content = h("ol", { class: "timeline", "data-testid": "history" },
+      entries.map((e) => h("li", { "data-testid": "history-entry", "data-name": e.name, "data-result": e.status },
+        h("time", { class: "muted", datetime: e.operation_time, "data-testid": "history-time" }, formatTime(e.operation_time)),
+        " ",
+        badge(e.name, scenario),
+        e.status === "failed" ? h("span", { class: "history-failed" }, t("historyFailed")) : null,
+        e.user_name ? h("span", { class: "muted" }, t("historyBy", { user: e.user_name })) : null)));
+  }
+  const older = count > entries.length && entries.length < HISTORY_MAX
+    ? h("p", { class: "muted small" }, t("historyShown", { shown: entries.length, count }), " ",
+      h("button", { type: "button", class: "btn btn-small", "data-testid": "history-more", onclick: more }, t("historyMore")))
+    : null;
+  return h("section", { "aria-labelledby": "s-history" },
+    h("h2", { id: "s-history" }, t("history")),
+    content,
+    older,
+    h("p", { class: "muted small" }, t("historyNote")));
+}
+
 function renderTask(params) {
   const id = params.get("id") || "";
   const scenario = SCENARIOS.includes(params.get("scenario")) ? params.get("scenario") : "migration";
@@ -573,24 +605,29 @@ function renderTask(params) {
   page(h("p", {}, h("a", { href: lastListHash, "data-testid": "back" }, `← ${t("back")}`)), body);
   const myHash = location.hash;
   let shown = null;
+  let historyLimit = HISTORY_PAGE;
 
   async function load() {
     stopRefresh();
-    let job, detail;
+    let job, detail, timeline;
     try {
-      const [list, details] = await Promise.all([
+      const [list, details, changes] = await Promise.all([
         api.list({ db_use_type: scenario, name: id, per_page: 100 }),
         api.detail([id]),
+        // The history alone may fail (an older server has no timeline API): the rest still shows.
+        api.timeline(id, historyLimit).catch((e) => ({ error: e })),
       ]);
       job = (list.jobs || []).find((j) => j.id === id);
       detail = (details.results || [])[0];
+      timeline = changes;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return;
       body.replaceChildren(h("p", { class: "form-error", role: "alert" }, t("errorPrefix", { msg: errorText(e) })));
       return;
     }
     if (location.hash !== myHash) return;
-    const fingerprint = JSON.stringify([job, detail, flash]);
+    if (timeline.error instanceof ApiError && timeline.error.status === 401) return;
+    const fingerprint = JSON.stringify([job, detail, timeline.error ? errorText(timeline.error) : timeline, flash]);
     if (fingerprint === shown) {
       if (job && TRANSIENT.has(job.status)) refreshTimer = setTimeout(load, REFRESH_MS);
       return;
@@ -606,12 +643,11 @@ function renderTask(params) {
       : null;
     const tags = detail.tags || [];
     const children = job.children || [];
-    const history = [
-      [t("created"), detail.create_time],
-      [t("started"), detail.actual_start_time],
-      [t("fullDone"), detail.full_transfer_complete_time],
-      [t("updated"), detail.update_time],
-    ].filter(([, v]) => v);
+    const times = [
+      ["started", detail.actual_start_time, "detail-started"],
+      ["fullDone", detail.full_transfer_complete_time, "detail-full-done"],
+      ["updated", detail.update_time, "detail-updated"],
+    ].filter(([, v]) => v).map(([label, v, testid]) => [t(label), formatTime(v), testid]);
     body.replaceChildren(
       h("div", { class: "detail-head" },
         h("h1", { tabindex: "-1", "data-testid": "detail-name" }, job.name),
@@ -630,6 +666,7 @@ function renderTask(params) {
           [t("taskMode"), t(job.task_type)],
           [t("enterpriseProject"), job.enterprise_project_id || t("none")],
           [t("created"), formatTime(job.create_time)],
+          ...times,
           job.error_msg || detail.failed_reason ? [t("failure"), job.error_msg || detail.failed_reason] : null,
         ])),
       h("section", { "aria-labelledby": "s-endpoints" },
@@ -655,12 +692,10 @@ function renderTask(params) {
               h("td", { "data-label": t("status") }, badge(c.status, scenario)),
               h("td", { "data-label": t("created") }, formatTime(c.create_time))))))
           : h("p", { class: "muted" }, t("none"))),
-      h("section", { "aria-labelledby": "s-history" },
-        h("h2", { id: "s-history" }, t("history")),
-        h("ol", { class: "timeline", "data-testid": "history" },
-          history.map(([label, v]) => h("li", {}, h("span", { class: "muted" }, formatTime(v)), " ", label)),
-          h("li", {}, h("span", { class: "muted" }, t("status")), " ", badge(job.status, scenario))),
-        h("p", { class: "muted small" }, t("historyNote"))),
+      historySection(timeline, scenario, () => {
+        historyLimit = Math.min(historyLimit + HISTORY_PAGE, HISTORY_MAX);
+        load();
+      }),
     );
     if (TRANSIENT.has(job.status)) refreshTimer = setTimeout(load, REFRESH_MS);
   }

@@ -11,6 +11,7 @@ mod rows;
 mod schema;
 mod sql;
 mod tags;
+mod timeline;
 mod tx;
 mod write;
 
@@ -30,6 +31,8 @@ use opendrs_core::{
     store::{
         ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind, StoreResult, TxBody,
     },
+    timeline::TimelinePage,
+    window::Window,
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
@@ -329,6 +332,20 @@ impl Store for SqliteStore {
         let (tenant, ids) = (tenant.clone(), ids.to_vec());
         self.blocking(move |c| {
             read_snapshot(c, |tx| list_sql::job_get_many(tx, &tenant, &ids, depth))
+                .map_err(classify)
+        })
+        .await
+    }
+
+    async fn job_timeline(
+        &self,
+        tenant: &Tenant,
+        job_id: &str,
+        window: Window,
+    ) -> StoreResult<Option<TimelinePage>> {
+        let (tenant, job_id) = (tenant.clone(), job_id.to_string());
+        self.blocking(move |c| {
+            read_snapshot(c, |tx| timeline::job_timeline(tx, &tenant, &job_id, window))
                 .map_err(classify)
         })
         .await

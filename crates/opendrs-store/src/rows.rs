@@ -15,7 +15,7 @@ pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.creat
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
     j.node_new_framework, j.error_msg, j.enterprise_project_id, j.running_step";
 
-fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
+pub fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     let s: String = row.get(i)?;
     parse(&s).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(

@@ -1,7 +1,8 @@
 //! Property test: random sequences of user operations and clock jumps on one job, applied to
 //! the store (SQLite, or PostgreSQL with `OPENDRS_TEST_DATABASE=postgres`: writes, executor runs on the virtual clock) and to a plain in-memory model
 //! of the lifecycle built from the core's state machine. After every step both must agree on
-//! the job's status and on each refused operation's error code.
+//! the job's status and on each refused operation's error code; at the end, the store's
+//! timeline of the job (any window of it) is the model's history, newest first.
 
 use opendrs_core::{
     audit::Actor,
@@ -14,6 +15,7 @@ use opendrs_core::{
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, Payload, WriteItem},
     store::{Backend, JobWrite},
     workflow::PrecheckGate,
+    window::Window,
 };
 use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;
@@ -76,6 +78,8 @@ struct Model {
     precheck: PrecheckGate,
     /// The precheck run in progress: its mode.
     running: Option<PrecheckMode>,
+    /// Every status reached, oldest first.
+    history: Vec<JobStatus>,
 }
 
 impl Model {
@@ -133,6 +137,7 @@ impl Model {
                 self.paused_from = Some(self.status);
             }
             self.status = d.to;
+            self.history.push(d.to);
             self.pending = d.schedule.map(due);
             self.running = None;
         } else if let Op::Precheck { mode } = op {
@@ -155,6 +160,7 @@ impl Model {
                 };
             } else if self.status == t.from {
                 self.status = t.to;
+                self.history.push(t.to);
                 self.pending =
                     data_plane_next(t.to, self.task).map(|n| (n, due + TIMINGS.of(n.step) as i64));
             }
@@ -237,6 +243,7 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
         now,
         precheck: PrecheckGate::NotRun,
         running: None,
+        history: vec![JobStatus::Creating],
     };
     for (i, step) in steps.iter().enumerate() {
         match step {
@@ -283,6 +290,53 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
             step
         );
     }
+    let newest_first: Vec<JobStatus> = model.history.iter().rev().copied().collect();
+    let n = newest_first.len() as u64;
+    for (offset, limit) in [
+        (0, 1000),
+        (0, 1),
+        (1, 2),
+        (n - 1, 5),
+        (n, 1),
+        (u64::MAX, 1000),
+    ] {
+        let page = f
+            .store
+            .job_timeline(&f.tenant, &f.id, Window { offset, limit })
+            .await
+            .expect("timeline")
+            .expect("the job has a timeline");
+        prop_assert_eq!(page.total, n);
+        let got: Vec<JobStatus> = page.events.iter().map(|e| e.status).collect();
+        let want: Vec<JobStatus> = newest_first
+            .iter()
+            .skip(offset.min(n) as usize)
+            .take(limit as usize)
+            .copied()
+            .collect();
+        prop_assert_eq!(got, want, "window {}+{}", offset, limit);
+        prop_assert!(
+            page.events.iter().all(|e| e.user_name.is_none()),
+            "no such user"
+        );
+    }
+    let other = Tenant::new("another", f.tenant.key() + 1);
+    let unknown = Window {
+        offset: 0,
+        limit: 10,
+    };
+    prop_assert!(f
+        .store
+        .job_timeline(&other, &f.id, unknown)
+        .await
+        .expect("timeline")
+        .is_none());
+    prop_assert!(f
+        .store
+        .job_timeline(&f.tenant, "no-such-job", unknown)
+        .await
+        .expect("timeline")
+        .is_none());
     Ok(())
 }
 

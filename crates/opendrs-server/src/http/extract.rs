@@ -1,12 +1,13 @@
 //! `DrsRequest`: the one extractor of every DRS route. It reads the body within the size
 //! limit, authenticates the caller for the path's project, settles the language and checks the
-//! content type, so that handlers receive only a vetted request.
+//! content type, so that handlers receive only a vetted request. `DrsRead` is the same for a
+//! GET; `segments` reads a path's parameters in the DRS error format.
 
 use super::{error::ApiError, AppState};
 use axum::{
     body::Bytes,
-    extract::{FromRequest, Request},
-    http::{header, request::Parts},
+    extract::{rejection::PathRejection, FromRequest, Path, Request},
+    http::{header, request::Parts, HeaderValue, Method},
 };
 use opendrs_core::{caller::Caller, lang::Lang, Error};
 
@@ -117,4 +118,31 @@ impl FromRequest<AppState> for DrsRequest {
             request_id,
         })
     }
+}
+
+/// A `DrsRequest` for a GET: the SDK sends `Content-Type: application/json` even without a
+/// body, other clients send none; a GET without one is read as JSON (there is no body to read).
+pub struct DrsRead(pub DrsRequest);
+
+impl FromRequest<AppState> for DrsRead {
+    type Rejection = ApiError;
+
+    async fn from_request(mut req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        if req.method() == Method::GET && !req.headers().contains_key(header::CONTENT_TYPE) {
+            req.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            );
+        }
+        DrsRequest::from_request(req, state).await.map(DrsRead)
+    }
+}
+
+/// The path's segments as a handler takes them (the rejection is rendered by [`segments`]).
+pub type Segments<T> = Result<Path<T>, PathRejection>;
+
+/// The path's segments (a segment that is not valid UTF-8 after decoding is `DRS.M00300`).
+pub fn segments<T>(path: Segments<T>, req: &DrsRequest) -> Result<T, ApiError> {
+    path.map(|Path(p)| p)
+        .map_err(|e| ApiError::new(Error::request(e.body_text()), req.lang))
 }

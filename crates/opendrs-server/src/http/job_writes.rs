@@ -1,13 +1,8 @@
 //! The v3 batch write routes (create, start, pause, resume/retry, modify, terminate/delete).
 //! Each answers per item; handlers stay thin: extract (authenticated), one core call, render.
 
-use super::{error::ApiError, extract::DrsRequest, AppState};
-use axum::{
-    extract::State,
-    http::StatusCode,
-    response::{IntoResponse, Response},
-    Json,
-};
+use super::{error::ApiError, extract::DrsRequest, reply, AppState};
+use axum::{extract::State, http::StatusCode, response::Response};
 use opendrs_core::ops::{
     BatchKind, BatchReq, BatchWriteResponse, CreateJobReq, CreateJobResp, DeleteJobReq, JobOpResp,
     ModifyJobReq, PauseInfo, RetryInfo, StartInfo,
@@ -41,12 +36,11 @@ pub async fn job_create(
     let answer = app
         .jobs
         .job_create(&req.caller, &req.body, req.actor(), req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok((StatusCode::ACCEPTED, Json(answer)).into_response())
+        .await;
+    reply::json(StatusCode::ACCEPTED, req.lang, answer)
 }
 
-/// The one body of every job-operation route.
+/// The one body of every job-operation route: the operation `kind` on each item.
 async fn operate(
     app: AppState,
     req: DrsRequest,
@@ -56,9 +50,8 @@ async fn operate(
     let answer = app
         .jobs
         .job_operate(&req.caller, kind, &req.body, req.actor(), req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok((status, Json(answer)).into_response())
+        .await;
+    reply::json(status, req.lang, answer)
 }
 
 /// Starting Tasks in Batches.

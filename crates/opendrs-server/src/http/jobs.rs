@@ -2,14 +2,15 @@
 
 use super::{
     error::ApiError,
-    extract::DrsRequest,
+    extract::{segments, DrsRead, DrsRequest, Segments},
+    reply,
     streams::{pumped, StreamGate, StreamPermit},
     AppState,
 };
 use axum::{
     body::Bytes,
-    extract::State,
-    http::{header, HeaderValue},
+    extract::{RawQuery, State},
+    http::{header, HeaderValue, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures::StreamExt;
@@ -130,9 +131,8 @@ pub async fn job_batch_status(
     let answer = app
         .jobs
         .job_batch_status(&req.caller, &req.body, req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(axum::Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
 
 /// Querying Task Details in Batches.
@@ -162,7 +162,44 @@ pub async fn job_batch_detail(
     let answer = app
         .jobs
         .job_batch_detail(&req.caller, &req.body, req.lang)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(axum::Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
+}
+
+/// Querying the Timeline of a Task.
+///
+/// The task's status changes, newest first: one entry per change, named after the status
+/// reached, `failed` for a failure; `user_name` is the user whose operation made it. Paged by
+/// `offset` and `limit`; `count` is the number of entries in all.
+#[utoipa::path(
+    get,
+    path = "/v5/{project_id}/jobs/{job_id}/timelines",
+    operation_id = "ShowTimeline",
+    tag = "jobs",
+    params(
+        ("project_id" = String, Path, description = "Project ID of the tenant"),
+        ("job_id" = String, Path, description = "Task ID"),
+        ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 10"),
+        ("offset" = Option<u64>, Query, description = "≥ 0, default 0"),
+        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+    ),
+    responses(
+        (status = 200, description = "OK", body = opendrs_core::timeline::ShowTimelineResponse),
+        (status = 400, description = "Bad Request; an unknown task is DRS.M05003", body = super::error::ErrorBody),
+        (status = 403, description = "Forbidden", body = super::error::ErrorBody),
+    ),
+    security(("aksk" = []), ("token" = []))
+)]
+pub async fn job_timeline(
+    State(app): State<AppState>,
+    path: Segments<(String, String)>,
+    RawQuery(query): RawQuery,
+    DrsRead(req): DrsRead,
+) -> Result<Response, ApiError> {
+    let (_, job_id) = segments(path, &req)?;
+    let answer = app
+        .jobs
+        .job_timeline(&req.caller, &job_id, query.as_deref())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }

@@ -1,5 +1,6 @@
-//! The HTTP edge: the one table of routes, shared state, and the layers every request
-//! passes through. Only this module (and `authn`) knows the web framework.
+//! The HTTP edge: the one table of routes (each registered with its OpenAPI operation), shared
+//! state, and the layers every request passes through. Only this module (and `authn`) knows the
+//! web framework.
 
 pub mod console;
 pub mod context;
@@ -9,18 +10,16 @@ pub mod job_writes;
 pub mod jobs;
 pub mod meta;
 pub mod openapi;
+pub mod reply;
 pub mod streams;
 pub mod tags;
 pub mod tokens;
 
 use crate::{authn::Authenticator, config::Config};
-use axum::{
-    middleware,
-    routing::{delete, get, post, put},
-    Router,
-};
+use axum::{middleware, routing::get, Router};
 use opendrs_core::service::Jobs;
 use std::sync::Arc;
+use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -31,7 +30,34 @@ pub struct AppState {
     pub authn: Arc<Authenticator>,
 }
 
-/// Every route of the service.
+/// THE table of the API's operations. Each line registers a handler at the method and path of
+/// its `#[utoipa::path]` and adds that operation to the OpenAPI document: a path is written once.
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(tokens::token_create))
+        .routes(routes!(tokens::auth_projects))
+        .routes(routes!(jobs::job_list))
+        .routes(routes!(jobs::job_batch_status))
+        .routes(routes!(jobs::job_batch_detail))
+        .routes(routes!(jobs::job_timeline))
+        .routes(routes!(job_writes::job_create))
+        .routes(routes!(job_writes::job_start))
+        .routes(routes!(job_writes::job_pause))
+        .routes(routes!(job_writes::job_retry))
+        .routes(routes!(job_writes::job_modify))
+        .routes(routes!(job_writes::job_delete))
+        .routes(routes!(tags::tag_create))
+        .routes(routes!(tags::tag_delete))
+        .routes(routes!(tags::tag_action))
+        .routes(routes!(tags::tag_list))
+        .routes(routes!(tags::tag_show))
+        .routes(routes!(tags::tag_project_list))
+        .routes(routes!(tags::tag_project_list_deprecated))
+        .routes(routes!(tags::tag_instance_filter))
+        .routes(routes!(tags::tag_instance_count))
+}
+
+/// Every route of the service: the API's operations, then the service routes outside it.
 pub fn router(state: AppState) -> Router {
     let streams = streams::StreamGate::new(state.config.max_streams_per_project);
     let state = AppState {
@@ -41,44 +67,8 @@ pub fn router(state: AppState) -> Router {
         ),
         ..state
     };
-    Router::new()
-        .route("/v3/auth/tokens", post(tokens::token_create))
-        .route("/v3/auth/projects", get(tokens::auth_projects))
-        .route("/v3/{project_id}/jobs", post(jobs::job_list))
-        .route(
-            "/v3/{project_id}/jobs/batch-status",
-            post(jobs::job_batch_status),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-detail",
-            post(jobs::job_batch_detail),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-creation",
-            post(job_writes::job_create),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-starting",
-            post(job_writes::job_start),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-pause-task",
-            post(job_writes::job_pause),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-retry-task",
-            post(job_writes::job_retry),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-modification",
-            put(job_writes::job_modify),
-        )
-        .route(
-            "/v3/{project_id}/jobs/batch-jobs",
-            delete(job_writes::job_delete),
-        )
-        .merge(tags::routes())
-        .route("/health", get(meta::health))
+    let (api, _) = api().split_for_parts();
+    api.route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/openapi.json", get(meta::openapi))
         .route("/console", get(console::console_redirect))

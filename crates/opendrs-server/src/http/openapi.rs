@@ -1,5 +1,6 @@
-//! The OpenAPI 3 document, generated from the handlers' annotations and the wire types.
-//! `openapi/opendrs.json` in the repository is this document; a test keeps them equal.
+//! The OpenAPI 3 document: the base here (info, schemas, security, tags), the operations added
+//! by the route table (`http::api`) from the handlers' annotations. `openapi/opendrs.json` in
+//! the repository is this document; a test keeps them equal.
 
 use utoipa::{
     openapi::security::{ApiKey, ApiKeyValue, SecurityScheme},
@@ -9,28 +10,6 @@ use utoipa::{
 #[derive(OpenApi)]
 #[openapi(
     info(title = "OpenDRS", description = "A self-hostable implementation of the Huawei Cloud DRS v3 job API."),
-    paths(
-        super::jobs::job_list,
-        super::jobs::job_batch_status,
-        super::jobs::job_batch_detail,
-        super::tokens::token_create,
-        super::tokens::auth_projects,
-        super::job_writes::job_create,
-        super::job_writes::job_start,
-        super::job_writes::job_pause,
-        super::job_writes::job_retry,
-        super::job_writes::job_modify,
-        super::job_writes::job_delete,
-        super::tags::tag_create,
-        super::tags::tag_delete,
-        super::tags::tag_action,
-        super::tags::tag_list,
-        super::tags::tag_show,
-        super::tags::tag_project_list,
-        super::tags::tag_project_list_deprecated,
-        super::tags::tag_instance_filter,
-        super::tags::tag_instance_count
-    ),
     components(schemas(
         opendrs_core::query::QueryJobsReq,
         opendrs_core::job::JobListResponse,
@@ -68,6 +47,8 @@ use utoipa::{
         opendrs_core::tags::ResourceInstance,
         opendrs_core::tags::ListInstanceByTagsResponse,
         opendrs_core::tags::CountInstanceByTagsResponse,
+        opendrs_core::timeline::ShowTimelineResponse,
+        opendrs_core::timeline::TimelineInfo,
     )),
     modifiers(&Security),
     tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"))
@@ -96,9 +77,14 @@ impl Modify for Security {
     }
 }
 
+/// The document without operations, which `http::api` adds as it registers the routes.
+pub fn base() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
+
 /// The document served at `/openapi.json`.
 pub fn document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
+    let mut doc = super::api().into_openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_string();
     doc
 }

@@ -1,93 +1,19 @@
 //! The v5 tag routes: thin handlers over `opendrs_core::tags`.
 
-use super::{error::ApiError, extract::DrsRequest, AppState};
+use super::{
+    error::ApiError,
+    extract::{segments, DrsRead, DrsRequest, Segments},
+    reply, AppState,
+};
 use axum::{
-    extract::{rejection::PathRejection, FromRequest, Path, RawQuery, Request, State},
-    http::{header, HeaderValue, Method, StatusCode},
-    response::{IntoResponse, Response},
-    routing::{get, post},
-    Json, Router,
+    extract::{RawQuery, State},
+    http::StatusCode,
+    response::Response,
 };
-use opendrs_core::{
-    tags::{
-        CountInstanceByTagsResponse, ListInstanceByTagsResponse, ListInstanceTagsResponse,
-        ListTagsResponse,
-    },
-    Error,
+use opendrs_core::tags::{
+    CountInstanceByTagsResponse, ListInstanceByTagsResponse, ListInstanceTagsResponse,
+    ListTagsResponse,
 };
-
-/// The tag routes, merged into `router()`.
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v5/{project_id}/{resource_type}/{resource_id}/tags/create",
-            post(tag_create),
-        )
-        .route(
-            "/v5/{project_id}/{resource_type}/{resource_id}/tags/delete",
-            post(tag_delete),
-        )
-        .route(
-            "/v5/{project_id}/jobs/{resource_type}/{job_id}/tags/action",
-            post(tag_action),
-        )
-        .route(
-            "/v5/{project_id}/{resource_type}/{resource_id}/tags",
-            get(tag_list),
-        )
-        .route(
-            "/v5/{project_id}/jobs/{resource_type}/{job_id}/tags",
-            get(tag_show),
-        )
-        .route(
-            "/v5/{project_id}/{resource_type}/tags",
-            get(tag_project_list),
-        )
-        .route(
-            "/v5/{project_id}/jobs/{resource_type}/tags",
-            get(tag_project_list_deprecated),
-        )
-        .route(
-            "/v5/{project_id}/{resource_type}/resource-instances/filter",
-            post(tag_instance_filter),
-        )
-        .route(
-            "/v5/{project_id}/{resource_type}/resource-instances/count",
-            post(tag_instance_count),
-        )
-}
-
-/// A `DrsRequest` for a GET: the SDK sends `Content-Type: application/json` even without a
-/// body, other clients send none; a GET without one is read as JSON (there is no body to read).
-pub struct DrsRead(pub DrsRequest);
-
-impl FromRequest<AppState> for DrsRead {
-    type Rejection = ApiError;
-
-    async fn from_request(mut req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        if req.method() == Method::GET && !req.headers().contains_key(header::CONTENT_TYPE) {
-            req.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-        }
-        DrsRequest::from_request(req, state).await.map(DrsRead)
-    }
-}
-
-type Segments<T> = Result<Path<T>, PathRejection>;
-
-/// The path's segments (a segment that is not valid UTF-8 after decoding is `DRS.M00300`).
-fn segments<T>(path: Segments<T>, req: &DrsRequest) -> Result<T, ApiError> {
-    path.map(|Path(p)| p)
-        .map_err(|e| ApiError::new(Error::request(e.body_text()), req.lang))
-}
-
-fn no_content(result: opendrs_core::Result<()>, req: &DrsRequest) -> Result<Response, ApiError> {
-    result
-        .map(|()| StatusCode::NO_CONTENT.into_response())
-        .map_err(|e| ApiError::new(e, req.lang))
-}
 
 /// Adding Resource Tags in Batches.
 ///
@@ -127,7 +53,7 @@ pub async fn tag_create(
             &req.body,
         )
         .await;
-    no_content(result, &req)
+    reply::no_content(req.lang, result)
 }
 
 /// Deleting Resource Tags in Batches.
@@ -168,7 +94,7 @@ pub async fn tag_delete(
             &req.body,
         )
         .await;
-    no_content(result, &req)
+    reply::no_content(req.lang, result)
 }
 
 /// Batch Adding or Deleting Tags (deprecated).
@@ -209,7 +135,7 @@ pub async fn tag_action(
             &req.body,
         )
         .await;
-    no_content(result, &req)
+    reply::no_content(req.lang, result)
 }
 
 async fn tags_of_job(
@@ -218,12 +144,8 @@ async fn tags_of_job(
     req: DrsRequest,
 ) -> Result<Response, ApiError> {
     let (_, resource_type, id) = segments(path, &req)?;
-    let answer = app
-        .tags
-        .tag_list(&req.caller, &resource_type, &id)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(Json(answer).into_response())
+    let answer = app.tags.tag_list(&req.caller, &resource_type, &id).await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
 
 /// Querying Resource Tags.
@@ -288,12 +210,8 @@ async fn project_tags(
     req: DrsRequest,
 ) -> Result<Response, ApiError> {
     let (_, resource_type) = segments(path, &req)?;
-    let answer = app
-        .tags
-        .tag_project_list(&req.caller, &resource_type)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(Json(answer).into_response())
+    let answer = app.tags.tag_project_list(&req.caller, &resource_type).await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
 
 /// Querying Project Tags.
@@ -383,9 +301,8 @@ pub async fn tag_instance_filter(
     let answer = app
         .tags
         .tag_instance_filter(&req.caller, &resource_type, query.as_deref(), &req.body)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }
 
 /// Querying the Number of Resource Instances.
@@ -417,7 +334,6 @@ pub async fn tag_instance_count(
     let answer = app
         .tags
         .tag_instance_count(&req.caller, &resource_type, &req.body)
-        .await
-        .map_err(|e| ApiError::new(e, req.lang))?;
-    Ok(Json(answer).into_response())
+        .await;
+    reply::json(StatusCode::OK, req.lang, answer)
 }

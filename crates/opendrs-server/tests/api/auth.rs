@@ -5,7 +5,8 @@ use opendrs_core::enums::{DbUseType, JobStatus};
 use opendrs_server::admin;
 use serde_json::json;
 
-/// Every DRS read route with a valid body that finds `p1-job`.
+/// Every DRS read route with a valid body that finds `p1-job` (its timeline: a seeded job has
+/// no recorded changes, so an empty one).
 fn routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
     let p = app.p1.project_id();
     vec![
@@ -24,6 +25,7 @@ fn routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
             format!("/v3/{p}/jobs/batch-detail"),
             br#"{"jobs":["p1-job"]}"#.to_vec(),
         ),
+        ("GET", format!("/v5/{p}/jobs/p1-job/timelines"), Vec::new()),
     ]
 }
 
@@ -106,11 +108,16 @@ async fn seeded() -> TestApp {
 async fn correct_credentials_are_accepted_on_every_route() {
     let app = seeded().await;
     let token = Cred::Token(app.token("admin", app.p1.project_id()).await);
+    let viewer_token = Cred::Token(app.token("viewer", app.p1.project_id()).await);
     for (method, path, body) in routes(&app) {
-        for cred in [&app.admin, &token] {
+        for cred in [&app.admin, &token, &app.viewer, &viewer_token] {
             let a = app.send(method, &path, cred, &[], &body).await;
             assert_eq!(a.status, 200, "{path}: {}", a.text);
-            assert!(a.text.contains("p1-job"));
+            if path.ends_with("/timelines") {
+                assert_eq!(a.body, json!({"count": 0, "timelines": []}), "{path}");
+            } else {
+                assert!(a.text.contains("p1-job"), "{path}: {}", a.text);
+            }
         }
     }
 }

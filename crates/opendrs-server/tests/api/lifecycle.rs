@@ -7,7 +7,7 @@ use opendrs_server::config::ExecutorClock;
 use serde_json::{json, Value};
 
 /// A server whose executor runs on a virtual clock: nothing moves until the test says so.
-async fn app() -> TestApp {
+pub(crate) async fn app() -> TestApp {
     TestApp::spawn_with(|c| {
         c.executor_clock = ExecutorClock::Virtual;
         c.executor_poll_ms = 3_600_000;
@@ -15,7 +15,7 @@ async fn app() -> TestApp {
     .await
 }
 
-fn create_item(name: &str) -> Value {
+pub(crate) fn create_item(name: &str) -> Value {
     json!({
         "name": name,
         "db_use_type": "migration",
@@ -34,13 +34,13 @@ fn create_item(name: &str) -> Value {
 }
 
 impl TestApp {
-    async fn write(&self, method: &str, api: &str, cred: &Cred, jobs: Value) -> Answer {
+    pub(crate) async fn write(&self, method: &str, api: &str, cred: &Cred, jobs: Value) -> Answer {
         let path = format!("/v3/{}/jobs/{api}", self.p1.project_id());
         let body = json!({ "jobs": jobs }).to_string();
         self.send(method, &path, cred, &[], body.as_bytes()).await
     }
 
-    async fn create(&self, names: &[&str]) -> Vec<String> {
+    pub(crate) async fn create(&self, names: &[&str]) -> Vec<String> {
         let items: Vec<Value> = names.iter().map(|n| create_item(n)).collect();
         let a = self
             .write("POST", "batch-creation", &self.admin, Value::Array(items))
@@ -70,7 +70,7 @@ impl TestApp {
     }
 
     /// Moves the virtual clock and applies everything that fell due.
-    async fn advance(&self, ms: u64) {
+    pub(crate) async fn advance(&self, ms: u64) {
         opendrs_core::writes::clock_advance(&*self.store, ms)
             .await
             .expect("advance");
@@ -82,7 +82,7 @@ impl TestApp {
         settle(&*self.store, &settings).await.expect("settle");
     }
 
-    async fn op(&self, method: &str, api: &str, item: Value) -> Answer {
+    pub(crate) async fn op(&self, method: &str, api: &str, item: Value) -> Answer {
         let a = self.write(method, api, &self.admin, json!([item])).await;
         assert!(a.status < 300, "{api}: {}", a.text);
         a

@@ -12,4 +12,5 @@ mod lifecycle;
 mod openapi;
 mod outage;
 mod tags;
+mod timeline;
 mod tokens;
