@@ -117,6 +117,9 @@ pub struct JobRecord {
     pub actual_start_ms: Option<i64>,
     /// When its full transfer first completed, ms.
     pub full_transfer_complete_ms: Option<i64>,
+    /// When its status last changed, on the executor's clock (`Depth::Detail` only; `None`:
+    /// not changed since it was stored).
+    pub status_since_ms: Option<i64>,
     /// Its workflow row (`Depth::Detail` only); `None`: none recorded (seeded jobs).
     pub workflow: Option<crate::workflow::state::WorkflowText>,
     /// Its pending data-plane step (`Depth::Detail` only).

@@ -394,8 +394,8 @@ async fn act(
             .schedule
             .map(|(t, due)| scheduled(t, due_at(&w.settings, exec, &t, due), exec));
         schedule(tx, row.seq, next.as_ref()).await?;
-    } else if let Some((t, due)) = decision.schedule {
-        // A status-keeping step (a precheck, a switchover) starts.
+    } else if let Some((t, due)) = decision.schedule.filter(|(t, _)| t.step.keeps_status()) {
+        // A status-keeping step (a precheck, a switchover) starts; any other pending step stays.
         let next = scheduled(t, due_at(&w.settings, exec, &t, due), exec);
         schedule(tx, row.seq, Some(&next)).await?;
     }
@@ -539,7 +539,7 @@ async fn transitions_run_in(
             continue;
         }
         if step.keeps_status() {
-            workflow::complete(tx, seq, status, step, wall, exec).await?;
+            workflow::complete(tx, seq, status, step, wall, due_at).await?;
             report.applied += 1;
             continue;
         }
@@ -558,12 +558,12 @@ async fn transitions_run_in(
             request_id: None,
             error_msg,
         };
-        if !set_status(tx, seq, from, reached, &cause, exec).await? {
+        if !set_status(tx, seq, from, reached, &cause, due_at).await? {
             continue;
         }
         for (child, child_status) in tx.job_children(seq).await? {
             if child_status == from {
-                set_status(tx, child, from, reached, &cause, exec).await?;
+                set_status(tx, child, from, reached, &cause, due_at).await?;
             }
         }
         if failure.is_none() {

@@ -347,14 +347,14 @@ pub async fn job_get_many(
                 AND e.from_status = 'FULL_TRANSFER_STARTED' \
                 AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED')), \
              w.job_seq IS NOT NULL, w.objects, w.speed_limit, w.connections, w.precheck, \
-             w.switchover, t.step::text, t.scheduled_at, t.due_at",
+             w.switchover, t.step::text, t.scheduled_at, t.due_at, j.status_since",
             " LEFT JOIN job_workflow w ON w.job_seq = j.seq \
               LEFT JOIN job_transitions t ON t.job_seq = j.seq",
         )
     } else {
         (
             "NULL::bigint, NULL::bigint, FALSE, NULL::text, NULL::text, NULL::text, NULL::text, \
-             NULL::text, NULL::text, NULL::bigint, NULL::bigint",
+             NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint",
             "",
         )
     };
@@ -402,6 +402,7 @@ pub async fn job_get_many(
                     }),
                     None => None,
                 },
+                status_since_ms: get(r, n + 16)?,
             },
         ));
     }

@@ -569,7 +569,7 @@ impl JobTx for PgTx<'_> {
     async fn job_set_status(&mut self, seq: i64, change: &StatusChange<'_>) -> StoreResult<bool> {
         let n = self
             .execute(
-                "UPDATE jobs SET status = $2, update_time = $4, error_msg = $5,
+                "UPDATE jobs SET status = $2, update_time = $4, error_msg = $5, status_since = $6,
                         deleted_at = CASE WHEN $2 = 'DELETED' THEN $6::bigint ELSE NULL END
                   WHERE seq = $1 AND status = $3",
                 &[

@@ -340,9 +340,9 @@ pub fn job_get_many(
         s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq");
         s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED')),");
         s.push(" w.job_seq IS NOT NULL, w.objects, w.speed_limit, w.connections, w.precheck, w.switchover,");
-        s.push(" t.step, t.scheduled_at, t.due_at");
+        s.push(" t.step, t.scheduled_at, t.due_at, j.status_since");
     } else {
-        s.push(" NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
+        s.push(" NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
     }
     s.push(" FROM jobs j");
     s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq");
@@ -389,6 +389,7 @@ pub fn job_get_many(
                         }),
                         None => None,
                     },
+                    status_since_ms: r.get(n + 16)?,
                 },
             ))
         })?

@@ -234,7 +234,7 @@ impl JobTx for SqliteTx {
         run(self
             .c()
             .prepare_cached(
-                "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4,
+                "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4, status_since = ?5,
                         deleted_at = CASE WHEN ?2 = 'DELETED' THEN ?5 ELSE NULL END
                   WHERE seq = ?1 AND status = ?6",
             )

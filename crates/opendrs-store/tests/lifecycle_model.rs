@@ -14,8 +14,8 @@ use opendrs_core::{
     lifecycle::{data_plane_next, decide, Due, JobState, Op, PrecheckMode, Step, Transition},
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, Payload, WriteItem},
     store::{Backend, JobWrite},
-    workflow::PrecheckGate,
     window::Window,
+    workflow::PrecheckGate,
 };
 use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;

@@ -44,7 +44,8 @@ pub struct StatusChange<'a> {
     pub to: JobStatus,
     /// Wall clock, ms: the job's `update_time`.
     pub at: i64,
-    /// Executor clock, ms: the deletion time when `to` is `DELETED` (for the retention purge).
+    /// Executor clock, ms: when the status changed (kept as the job's `status_since`), and the
+    /// deletion time when `to` is `DELETED` (for the retention purge).
     pub exec_at: i64,
     /// The job's failure message (cleared when `None`).
     pub error_msg: Option<&'a str>,

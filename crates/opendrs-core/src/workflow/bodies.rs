@@ -322,6 +322,12 @@ pub struct LimitSpeedReq {
     pub speed_limit: Option<Vec<SpeedLimitInfo>>,
 }
 
+/// `batch-limit-speed`'s body (the SDK's `BatchLimitSpeedReq`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct BatchLimitSpeedReq {
+    pub speed_limits: Vec<LimitSpeedReq>,
+}
+
 /// `hh:mm` → (hour, minute).
 fn clock(s: &str) -> Option<(u8, u8)> {
     let (h, m) = s.trim().split_once(':')?;

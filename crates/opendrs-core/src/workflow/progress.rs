@@ -61,6 +61,12 @@ fn full_share(r: &JobRecord, now: i64) -> (f64, Option<i64>) {
     (0.0, None)
 }
 
+/// When the task's status last changed, on the executor's clock (a job not changed since it was
+/// stored: its update time).
+fn stopped_at(r: &JobRecord) -> i64 {
+    r.status_since_ms.unwrap_or(r.update_time_ms)
+}
+
 /// Whether the task has reached incremental replication (and may be paused or failed in it).
 fn in_incremental(r: &JobRecord) -> bool {
     let reached = r.job.task_type == TaskType::IncrTrans && r.actual_start_ms.is_some()
@@ -132,7 +138,7 @@ pub fn progress(r: &JobRecord, now: i64, t: &Timings) -> QueryProgressResp {
     let delay_ms: i64 = if running {
         noise(&j.id, "delay", now.div_euclid(10_000), 1_500) as i64
     } else if incremental {
-        (now - r.update_time_ms).max(0)
+        (now - stopped_at(r)).max(0)
     } else {
         -1
     };
@@ -184,7 +190,7 @@ pub fn rpo_rto(r: &JobRecord, now: i64) -> Result<(RpoAndRtoInfo, RpoAndRtoInfo)
     if !in_incremental(r) {
         return Err(Error::NotReplicating { status: j.status });
     }
-    let stopped = (now - r.update_time_ms).max(0);
+    let stopped = (now - stopped_at(r)).max(0);
     let (rpo_ms, rto_ms) = if j.status == JobStatus::IncreTransferStarted {
         let rpo = noise(&j.id, "rpo", now.div_euclid(10_000), 800) as i64;
         (
@@ -257,6 +263,7 @@ mod tests {
             spec: Default::default(),
             actual_start_ms: None,
             full_transfer_complete_ms: None,
+            status_since_ms: None,
             workflow: None,
             pending: None,
         }

@@ -171,8 +171,13 @@ mod tests {
         };
         assert_eq!(r.check_endpoint(None, None, Some("rds-1")), Ok(()));
         assert!(r.check_endpoint(None, None, Some("rds-down")).is_err());
-        assert_eq!(r.check_endpoint(Some(""), None, None), Err(Unreachable::NoAddress));
-        assert!(r.check_endpoint(Some("x.invalid"), None, Some("rds-1")).is_err());
+        assert_eq!(
+            r.check_endpoint(Some(""), None, None),
+            Err(Unreachable::NoAddress)
+        );
+        assert!(r
+            .check_endpoint(Some("x.invalid"), None, Some("rds-1"))
+            .is_err());
     }
 
     #[test]

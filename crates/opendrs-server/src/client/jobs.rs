@@ -429,7 +429,13 @@ async fn precheck(
                 .into_iter()
                 .flatten()
                 .filter(|i| output::cell(i, "result") == "FAILED")
-                .map(|i| format!("{} ({})", output::cell(i, "item"), output::cell(i, "failed_reason")))
+                .map(|i| {
+                    format!(
+                        "{} ({})",
+                        output::cell(i, "item"),
+                        output::cell(i, "failed_reason")
+                    )
+                })
                 .collect();
             eprintln!(
                 "{}: precheck not passed: {}",

@@ -88,20 +88,34 @@ pub async fn precheck_watch(
         let mut items = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(BATCH) {
             let answer = client
-                .v3(Method::POST, "batch-precheck-result", &json!({"jobs": chunk}))
+                .v3(
+                    Method::POST,
+                    "batch-precheck-result",
+                    &json!({"jobs": chunk}),
+                )
                 .await?;
             items.extend(output::results(&answer));
         }
         let pending: Vec<String> = items
             .iter()
             .filter(|i| output::item_error(i).is_none() && output::cell(i, "process") != "100%")
-            .map(|i| format!("{} ({})", output::cell(i, "precheck_id"), output::cell(i, "process")))
+            .map(|i| {
+                format!(
+                    "{} ({})",
+                    output::cell(i, "precheck_id"),
+                    output::cell(i, "process")
+                )
+            })
             .collect();
         if pending.is_empty() {
             return Ok(items);
         }
         if Instant::now() + interval > deadline {
-            anyhow::bail!("precheck still running after {}: {}", w.timeout, pending.join(", "));
+            anyhow::bail!(
+                "precheck still running after {}: {}",
+                w.timeout,
+                pending.join(", ")
+            );
         }
         tokio::time::sleep(interval).await;
     }

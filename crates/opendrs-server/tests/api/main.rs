@@ -14,3 +14,4 @@ mod outage;
 mod tags;
 mod timeline;
 mod tokens;
+mod workflow;

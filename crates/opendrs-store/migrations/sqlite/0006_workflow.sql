@@ -7,6 +7,10 @@
 -- can show it (`current_action`) and the project's version moves when it starts or ends.
 ALTER TABLE jobs ADD COLUMN running_step TEXT;
 
+-- When the status last changed, on the executor's clock (ms): how long a task has been paused or
+-- failed, measured on the clock that moves it (progress, RPO/RTO). NULL for rows not changed since.
+ALTER TABLE jobs ADD COLUMN status_since INTEGER;
+
 CREATE TABLE job_workflow (
     job_seq     INTEGER PRIMARY KEY REFERENCES jobs(seq) ON DELETE CASCADE,
     objects     TEXT,                -- batch-select-objects
