@@ -702,7 +702,7 @@ fn check_alarm(a: &Value, field: &str) -> Result<()> {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
     /// `Op::Modify`.
-    Modify(Modification),
+    Modify(Box<Modification>),
     /// `Op::SelectObjects`.
     Objects(ObjectSelection),
     /// `Op::SetSpeed`.
@@ -873,7 +873,7 @@ fn job_op(kind: BatchKind, i: usize, v: Value, pause: bool) -> Result<JobOp> {
             let op = Op::Modify {
                 configuration: m.is_configuration(),
             };
-            (job, op, boxed(Payload::Modify(m)))
+            (job, op, boxed(Payload::Modify(Box::new(m))))
         }
         BatchKind::Create => return Err(Error::internal("creation items are not job operations")),
     })

@@ -257,7 +257,7 @@ async fn create(
         return Ok(failed(None, name, Error::NameTaken));
     };
     // A job created here has its workflow recorded: it starts only after a passed precheck.
-    tx.workflow_write(seq, &WorkflowState::default().to_text())
+    tx.workflow_write(seq, &WorkflowState::created().to_text())
         .await?;
     let label = format!("user:{}", w.operation);
     let cause = user_cause(w, &label);

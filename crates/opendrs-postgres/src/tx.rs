@@ -34,19 +34,22 @@ pub struct PgTx<'a> {
     pending: Pending,
 }
 
+/// A history event held back: (job_seq, at, from, to, cause, request_id, error_msg).
+type PendingEvent = (
+    i64,
+    i64,
+    Option<&'static str>,
+    &'static str,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
 /// Writes held back until the next primitive that could read them, or the commit.
 #[derive(Default)]
 struct Pending {
-    /// (job_seq, at, from, to, cause, request_id, error_msg), in order.
-    events: Vec<(
-        i64,
-        i64,
-        Option<&'static str>,
-        &'static str,
-        String,
-        Option<String>,
-        Option<String>,
-    )>,
+    /// In order.
+    events: Vec<PendingEvent>,
     /// Replacements in order (the last one of a job wins).
     transitions: Vec<(i64, Option<Scheduled>)>,
     audits: Vec<AuditRecord>,

@@ -333,7 +333,10 @@ fn a_precheck_that_fails_is_reported_and_the_command_fails() {
     let watch = ["--watch", "--interval", "100ms", "--timeout", "60s"];
     run.ok(&[&["jobs", "status", &id][..], &watch].concat(), &env);
     let checked = run.run(&[&["jobs", "precheck", &id][..], &watch].concat(), &env);
-    assert!(!checked.status.success(), "a failed precheck fails the command");
+    assert!(
+        !checked.status.success(),
+        "a failed precheck fails the command"
+    );
     let stderr = text(&checked.stderr);
     assert!(
         stderr.contains("srcDbConnection") && stderr.contains("HOST_UNREACHABLE"),
@@ -380,9 +383,16 @@ fn a_created_job_started_with_watch_settles_and_its_tags_can_be_added_and_remove
     // A created job starts after a passed precheck: refused before, accepted after.
     let early = run.run(&["jobs", "start", &id], &env);
     assert!(!early.status.success());
-    assert!(text(&early.stderr).contains("DRS.M00304"), "{}", text(&early.stderr));
+    assert!(
+        text(&early.stderr).contains("DRS.M00304"),
+        "{}",
+        text(&early.stderr)
+    );
     let checked = run.ok(&[&["jobs", "precheck", &id][..], &watch].concat(), &env);
-    assert!(checked.contains("100%") && checked.contains("true"), "{checked}");
+    assert!(
+        checked.contains("100%") && checked.contains("true"),
+        "{checked}"
+    );
     let started = run.run(&[&["jobs", "start", &id][..], &watch].concat(), &env);
     assert!(started.status.success(), "{}", text(&started.stderr));
     let (stdout, stderr) = (text(&started.stdout), text(&started.stderr));

@@ -209,12 +209,22 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
         .map(|id| json!({"job_id": id, "precheck_mode": "forStartJob"}))
         .collect();
     client
-        .call(&server, "POST", "batch-precheck", json!({ "jobs": prechecks }))
+        .call(
+            &server,
+            "POST",
+            "batch-precheck",
+            json!({ "jobs": prechecks }),
+        )
         .await;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let r = client
-            .call(&server, "POST", "batch-precheck-result", json!({ "jobs": ids }))
+            .call(
+                &server,
+                "POST",
+                "batch-precheck-result",
+                json!({ "jobs": ids }),
+            )
             .await;
         let results = r["results"].as_array().cloned().unwrap_or_default();
         if results.len() == ids.len() && results.iter().all(|r| r["result"] == true) {

@@ -263,11 +263,11 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
                     other => other.clone(),
                 };
                 let payload = matches!(op, Op::Modify { .. }).then(|| {
-                    Box::new(Payload::Modify(Modification {
+                    Box::new(Payload::Modify(Box::new(Modification {
                         description: Some(format!("step {i}")),
                         task_type: *task,
                         ..Modification::default()
-                    }))
+                    })))
                 });
                 let out = write(
                     &f,

@@ -245,6 +245,29 @@ async fn an_unreachable_endpoint_fails_the_precheck_and_blocks_the_start_until_f
 }
 
 #[tokio::test]
+async fn a_configuration_change_makes_a_seeded_job_need_a_precheck() {
+    let f = Fixture::new().await;
+    let mut seeded = opendrs_store::generate::Factory::new(9).job(&["0".to_string()]);
+    seeded.status = JobStatus::Configuration;
+    seeded.children.clear();
+    seeded.source_endpoint.ip = Some("10.0.0.1".into());
+    seeded.target_endpoint.ip = Some("10.0.0.2".into());
+    f.store
+        .jobs_insert(&f.tenant, std::slice::from_ref(&seeded))
+        .await
+        .expect("seed");
+    let fix = json!({"jobs": [{"job_id": seeded.id, "task_type": "FULL_TRANS"}]});
+    assert_eq!(f.code(BatchKind::Modify, fix).await, None);
+    assert_eq!(
+        f.code(BatchKind::Start, start(&seeded.id)).await,
+        Some("DRS.M00304")
+    );
+    f.code(BatchKind::Precheck, precheck(&seeded.id)).await;
+    f.advance(TIMINGS.precheck_ms).await;
+    assert_eq!(f.code(BatchKind::Start, start(&seeded.id)).await, None);
+}
+
+#[tokio::test]
 async fn a_dr_switchover_is_the_current_action_until_the_executor_swaps_the_roles() {
     let f = Fixture::new().await;
     let id = f.create("dr-job", "cloudDataGuard", "10.0.0.1").await;
@@ -318,5 +341,9 @@ async fn a_stop_cancels_a_running_precheck_and_seeded_jobs_need_none() {
         .await
         .expect("seed");
     assert!(f.record(&seeded.id).await.workflow.is_none());
+    // Flow control records a workflow for it, and still no precheck is needed.
+    let speed = json!({"speed_limits": [{"job_id": seeded.id, "speed_limit": []}]});
+    assert_eq!(f.code(BatchKind::SetSpeed, speed).await, None);
+    assert!(f.record(&seeded.id).await.workflow.is_some());
     assert_eq!(f.code(BatchKind::Start, start(&seeded.id)).await, None);
 }

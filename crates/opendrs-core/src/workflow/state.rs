@@ -22,8 +22,21 @@ pub struct WorkflowState {
     /// Flow-control ranges; empty: unlimited.
     pub speed_limit: Vec<SpeedRange>,
     pub connections: Connections,
+    /// Whether a first start needs a passed precheck: set for a job created through the API,
+    /// and by a configuration change or a precheck of any job; never set for seeded data.
+    pub precheck_required: bool,
+    /// The latest precheck run.
     pub precheck: Option<PrecheckRun>,
     pub switchover: Option<SwitchoverRecord>,
+}
+
+/// The `precheck` column: whether one is required, and the latest run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+struct PrecheckColumn {
+    #[serde(default)]
+    required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    run: Option<PrecheckRun>,
 }
 
 fn read<T: serde::de::DeserializeOwned>(text: &Option<String>, part: &str) -> Option<T> {
@@ -43,12 +56,22 @@ fn write<T: Serialize>(v: &T) -> String {
 
 impl WorkflowState {
     pub fn from_text(t: &WorkflowText) -> Self {
+        let precheck: PrecheckColumn = read(&t.precheck, "precheck").unwrap_or_default();
         WorkflowState {
             objects: read(&t.objects, "objects"),
             speed_limit: read(&t.speed_limit, "speed_limit").unwrap_or_default(),
             connections: read(&t.connections, "connections").unwrap_or_default(),
-            precheck: read(&t.precheck, "precheck"),
+            precheck_required: precheck.required,
+            precheck: precheck.run,
             switchover: read(&t.switchover, "switchover"),
+        }
+    }
+
+    /// The state of a job created through the API: nothing set yet, a precheck required.
+    pub fn created() -> Self {
+        WorkflowState {
+            precheck_required: true,
+            ..WorkflowState::default()
         }
     }
 
@@ -57,7 +80,10 @@ impl WorkflowState {
             objects: self.objects.as_ref().map(write),
             speed_limit: Some(write(&self.speed_limit)),
             connections: Some(write(&self.connections)),
-            precheck: self.precheck.as_ref().map(write),
+            precheck: Some(write(&PrecheckColumn {
+                required: self.precheck_required,
+                run: self.precheck.clone(),
+            })),
             switchover: self.switchover.as_ref().map(write),
         }
     }
@@ -65,6 +91,7 @@ impl WorkflowState {
     /// Where a start stands with respect to the precheck.
     pub fn gate(&self) -> PrecheckGate {
         match &self.precheck {
+            _ if !self.precheck_required => PrecheckGate::NotRequired,
             None => PrecheckGate::NotRun,
             Some(run) if !run.done => PrecheckGate::Running,
             Some(run) if run.passed() && run.mode == PrecheckMode::ForStartJob => {
@@ -258,6 +285,7 @@ mod tests {
                 is_utc: Some(true),
             }],
             connections: Connections::default(),
+            precheck_required: true,
             precheck: Some(run(true, &[CheckResult::Alarm])),
             switchover: None,
         };
@@ -278,7 +306,8 @@ mod tests {
 
     #[test]
     fn the_gate_opens_only_after_a_completed_run_without_failures() {
-        let mut s = WorkflowState::default();
+        assert_eq!(WorkflowState::default().gate(), PrecheckGate::NotRequired);
+        let mut s = WorkflowState::created();
         assert_eq!(s.gate(), PrecheckGate::NotRun);
         s.precheck = Some(run(false, &[CheckResult::Passed]));
         assert_eq!(s.gate(), PrecheckGate::Running);

@@ -62,6 +62,7 @@ pub(super) async fn invalidate_precheck(
     }
     let mut state = state.unwrap_or_default();
     state.precheck = None;
+    state.precheck_required = true;
     tx.workflow_write(row.seq, &state.to_text()).await?;
     if row.running == Some(Step::Precheck) {
         schedule(tx, row.seq, None).await?;
@@ -124,6 +125,7 @@ pub(super) async fn apply(
                 objects: state.objects.as_ref(),
                 reach: &w.reachability,
             });
+            state.precheck_required = true;
             state.precheck = Some(PrecheckRun {
                 precheck_id: row.id.clone(),
                 mode: *mode,

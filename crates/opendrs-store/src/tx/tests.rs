@@ -238,10 +238,10 @@ async fn a_project_version_moves_with_its_own_jobs_and_tags_only() {
         op: Op::Modify {
             configuration: false,
         },
-        payload: Some(Box::new(Payload::Modify(Modification {
+        payload: Some(Box::new(Payload::Modify(Box::new(Modification {
             tags: vec![("k".into(), "v".into())],
             ..Modification::default()
-        }))),
+        })))),
     };
     write(&store, &tenant, vec![modify]);
     assert!(v(&tenant).await > mine1, "an update and a tag move it");
