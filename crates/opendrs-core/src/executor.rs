@@ -143,12 +143,16 @@ impl Default for ExecutorSettings {
 /// What one executor run did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct RunReport {
+    /// Transitions that were due and claimed (applied, or dropped because the job moved on).
+    pub due: usize,
     /// Transitions applied (each changes one job and its children).
     pub applied: usize,
     /// Deleted jobs purged after their retention period.
     pub purged: usize,
     /// When the next pending transition is due (executor clock, ms).
     pub next_due: Option<i64>,
+    /// How late the most overdue claimed transition was when claimed (executor clock, ms).
+    pub lag_ms: Option<i64>,
 }
 
 /// Applies everything that is due now, including the steps that become due by applying others
@@ -157,9 +161,11 @@ pub async fn settle(store: &dyn Store, settings: &ExecutorSettings) -> StoreResu
     let mut total = RunReport::default();
     loop {
         let run = crate::writes::transitions_run(store, settings).await?;
+        total.due += run.due;
         total.applied += run.applied;
         total.purged += run.purged;
         total.next_due = run.next_due;
+        total.lag_ms = total.lag_ms.max(run.lag_ms);
         if run.applied == 0 && run.purged == 0 {
             return Ok(total);
         }

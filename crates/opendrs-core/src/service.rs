@@ -20,7 +20,10 @@ use crate::{
     store::{JobStream, JobWrite, Store},
     timeline::{ShowTimelineResponse, TimelineInfo},
 };
-use std::sync::{Arc, Mutex};
+use std::sync::{
+    atomic::{AtomicU64, Ordering::Relaxed},
+    Arc, Mutex,
+};
 
 mod workflow;
 
@@ -37,6 +40,38 @@ pub enum JobListing {
 /// bytes (keys, pages and bookkeeping counted), least recently used first out.
 struct PageCache {
     entries: Mutex<Weighed>,
+    stats: Arc<PageCacheStats>,
+}
+
+/// What the page cache did, for metrics: counted with relaxed atomics, read at any time.
+#[derive(Debug, Default)]
+pub struct PageCacheStats {
+    hits: AtomicU64,
+    misses: AtomicU64,
+    entries: AtomicU64,
+    bytes: AtomicU64,
+}
+
+impl PageCacheStats {
+    /// Pages answered from the cache (the data unchanged, or the project's version unchanged).
+    pub fn hits(&self) -> u64 {
+        self.hits.load(Relaxed)
+    }
+
+    /// Pages read from the store while the cache was on.
+    pub fn misses(&self) -> u64 {
+        self.misses.load(Relaxed)
+    }
+
+    /// Pages held now.
+    pub fn entries(&self) -> u64 {
+        self.entries.load(Relaxed)
+    }
+
+    /// Bytes held now (keys, pages and bookkeeping).
+    pub fn bytes(&self) -> u64 {
+        self.bytes.load(Relaxed)
+    }
 }
 
 /// The entries and their total weight.
@@ -68,7 +103,9 @@ struct Labelled {
 
 impl PageCache {
     /// `None` when either bound is 0 (no cache).
-    fn new(max_entries: usize, max_bytes: usize) -> Option<Arc<Self>> {
+    fn new(max_entries: usize, max_bytes: usize, stats: Arc<PageCacheStats>) -> Option<Arc<Self>> {
+        stats.entries.store(0, Relaxed);
+        stats.bytes.store(0, Relaxed);
         (max_entries > 0 && max_bytes > 0).then(|| {
             Arc::new(PageCache {
                 entries: Mutex::new(Weighed {
@@ -77,6 +114,7 @@ impl PageCache {
                     max_entries,
                     max_bytes,
                 }),
+                stats,
             })
         })
     }
@@ -102,6 +140,8 @@ impl PageCache {
         }
         w.lru.put(key, entry);
         w.bytes += added;
+        self.stats.entries.store(w.lru.len() as u64, Relaxed);
+        self.stats.bytes.store(w.bytes as u64, Relaxed);
     }
 
     /// (entries, bytes) held.
@@ -124,6 +164,8 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 pub struct Jobs {
     store: Arc<dyn Store>,
     cache: Option<Arc<PageCache>>,
+    /// Shared by every clone and kept across [`Jobs::with_page_cache`].
+    cache_stats: Arc<PageCacheStats>,
     settings: ExecutorSettings,
     wake: Option<Wake>,
     reachability: Arc<crate::workflow::Reachability>,
@@ -133,10 +175,12 @@ impl Jobs {
     /// `cached_pages`: how many rendered pages to keep (0: no cache), within
     /// [`DEFAULT_PAGE_CACHE_BYTES`] (see [`Jobs::with_page_cache`]).
     pub fn new(store: Arc<dyn Store>, cached_pages: usize) -> Self {
-        let cache = PageCache::new(cached_pages, DEFAULT_PAGE_CACHE_BYTES);
+        let cache_stats = Arc::new(PageCacheStats::default());
+        let cache = PageCache::new(cached_pages, DEFAULT_PAGE_CACHE_BYTES, cache_stats.clone());
         Jobs {
             store,
             cache,
+            cache_stats,
             settings: ExecutorSettings::default(),
             wake: None,
             reachability: Arc::default(),
@@ -152,8 +196,13 @@ impl Jobs {
     /// A new, empty page cache of at most `max_entries` pages and `max_bytes` bytes, keys
     /// included (either 0: no cache).
     pub fn with_page_cache(mut self, max_entries: usize, max_bytes: usize) -> Self {
-        self.cache = PageCache::new(max_entries, max_bytes);
+        self.cache = PageCache::new(max_entries, max_bytes, self.cache_stats.clone());
         self
+    }
+
+    /// The page cache's hits, misses and size (all zero with no cache).
+    pub fn page_cache_stats(&self) -> Arc<PageCacheStats> {
+        self.cache_stats.clone()
     }
 
     /// How writes schedule the transitions that follow them, and whom to wake after one.
@@ -276,12 +325,14 @@ impl Jobs {
         let cached = cache.get(&key);
         if let Some(entry) = &cached {
             if entry.data_version == data_version {
+                self.cache_stats.hits.fetch_add(1, Relaxed);
                 return Ok(JobListing::Page(entry.page.clone()));
             }
         }
         // Something changed somewhere: is it this project?
         let project_version = self.store.project_version(tenant).await?;
         if let Some(entry) = cached.filter(|e| e.project_version == project_version) {
+            self.cache_stats.hits.fetch_add(1, Relaxed);
             let page = entry.page.clone();
             cache.put(
                 key,
@@ -292,6 +343,7 @@ impl Jobs {
             );
             return Ok(JobListing::Page(page));
         }
+        self.cache_stats.misses.fetch_add(1, Relaxed);
         let page = self.render_page(tenant, &key.1).await?;
         cache.put(
             key,
@@ -506,11 +558,19 @@ mod tests {
         store.project[0].fetch_add(1, SeqCst);
         list(0).expect("after its own write");
         assert_eq!(store.pages.load(SeqCst), 2, "read again");
+        let stats = jobs.page_cache_stats();
+        assert_eq!(
+            (stats.hits(), stats.misses()),
+            (3, 2),
+            "hits and misses counted"
+        );
+        assert_eq!(stats.entries(), 1);
+        assert!(stats.bytes() > 0);
     }
 
     #[test]
     fn the_page_cache_holds_no_more_bytes_than_its_bound_keys_included() {
-        let cache = PageCache::new(1000, 64 * 1024).expect("cache");
+        let cache = PageCache::new(1000, 64 * 1024, Arc::default()).expect("cache");
         let body = br#"{"db_use_type":"migration","name":"xyz"}"#;
         let query = crate::query::parse_body(body)
             .and_then(|q| q.validate(&caller(0)))

@@ -20,10 +20,12 @@ use futures::stream::BoxStream;
 
 mod admin;
 mod error;
+mod probe;
 mod tx;
 
 pub use admin::{AdminStore, KeyRow, ProjectRow};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
+pub use probe::{Probe, StoreProbe};
 pub use tx::{
     transact, Claimed, EventCause, JobEndpoints, JobFields, JobRow, JobTx, Scheduled, StatusChange,
     TxBody,

@@ -520,7 +520,11 @@ async fn transitions_run_in(
 ) -> StoreResult<RunReport> {
     let exec = exec_now(tx, settings.clock, wall).await?;
     let due = tx.transitions_claim(exec, settings.batch.max(1)).await?;
-    let mut report = RunReport::default();
+    let mut report = RunReport {
+        due: due.len(),
+        lag_ms: due.iter().map(|row| exec.saturating_sub(row.due_at)).max(),
+        ..RunReport::default()
+    };
     for row in due {
         let (seq, due_at, id) = (row.seq, row.due_at, &row.job_id);
         let parsed = (

@@ -161,8 +161,10 @@ pub async fn snapshot(client: &mut deadpool_postgres::Object) -> StoreResult<Ide
 /// A transaction on a pooled connection, for one administration call.
 macro_rules! admin_tx {
     ($store:expr, $client:ident, $tx:ident) => {
+        let asked = std::time::Instant::now();
         let mut $client = $store.client().await?;
         let $tx = $client.transaction().await.map_err(classify)?;
+        $store.inner.probe.write_wait(asked.elapsed());
     };
 }
 

@@ -31,7 +31,7 @@ use opendrs_core::{
     caller::Tenant,
     identity::IdentitySnapshot,
     query::{JobQuery, Paging},
-    store::{ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreResult, TxBody},
+    store::{ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError, StoreResult, TxBody},
     timeline::TimelinePage,
     window::Window,
 };
@@ -40,7 +40,7 @@ use std::{
         atomic::{AtomicU64, Ordering},
         Arc, Weak,
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 pub use error::{classify, kind_of};
@@ -61,6 +61,8 @@ pub struct PgStore {
 
 struct Inner {
     pool: Pool,
+    /// Told how long the pool and `BEGIN` kept a caller waiting.
+    probe: Probe,
 }
 
 /// Answers of [`Store::data_version`]: PostgreSQL has no cheap global commit counter, so each
@@ -73,6 +75,11 @@ impl PgStore {
     /// `pool_size` connections, applies pending migrations and starts the counters' compaction
     /// timer (it stops when the last clone of the store is dropped).
     pub async fn connect(url: &str, pool_size: usize) -> StoreResult<Self> {
+        Self::connect_probed(url, pool_size, Probe::default()).await
+    }
+
+    /// As [`connect`](Self::connect), reporting waits to `probe`.
+    pub async fn connect_probed(url: &str, pool_size: usize, probe: Probe) -> StoreResult<Self> {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::other(format!("invalid PostgreSQL URL: {e}")))?;
@@ -97,7 +104,7 @@ impl PgStore {
             .build()
             .map_err(|e| StoreError::other(format!("building the connection pool: {e}")))?;
         let store = PgStore {
-            inner: Arc::new(Inner { pool }),
+            inner: Arc::new(Inner { pool, probe }),
         };
         store.migrate().await?;
         let weak = Arc::downgrade(&store.inner);
@@ -107,7 +114,10 @@ impl PgStore {
 
     /// A pooled connection, within the pool's timeouts.
     async fn client(&self) -> StoreResult<Object> {
-        self.inner.pool.get().await.map_err(error::pool_error)
+        let asked = Instant::now();
+        let client = self.inner.pool.get().await.map_err(error::pool_error)?;
+        self.inner.probe.pool_wait(asked.elapsed());
+        Ok(client)
     }
 
     /// Folds the counters' and project versions' delta rows into their base rows, in one
@@ -288,8 +298,10 @@ impl Store for PgStore {
     }
 
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
+        let asked = Instant::now();
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
+        self.inner.probe.write_wait(asked.elapsed());
         let mut job_tx = tx::PgTx::new(tx);
         let done = match body(&mut job_tx).await {
             Ok(()) => job_tx.flush().await,

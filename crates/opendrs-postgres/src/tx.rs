@@ -34,7 +34,7 @@ pub struct PgTx<'a> {
     pending: Pending,
 }
 
-/// A history event held back: (job_seq, at, from, to, cause, request_id, error_msg).
+/// A held-back history event: (job_seq, at, from, to, cause, request_id, error_msg).
 type PendingEvent = (
     i64,
     i64,

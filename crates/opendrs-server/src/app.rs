@@ -1,10 +1,12 @@
 //! `Application`: opens the store, builds the router and binds the listener (port 0 works,
-//! and `local_addr` tells the real one), then serves until a shutdown signal.
+//! and `local_addr` tells the real one) and, with `metrics_listen`, the metrics listener; then
+//! serves both until a shutdown signal.
 
 use crate::{
     authn::{master_key, Authenticator},
     config::Config,
     http::{router, AppState},
+    metrics::Metrics,
 };
 use opendrs_core::service::Jobs;
 use opendrs_core::store::Backend;
@@ -19,6 +21,9 @@ pub struct Application {
     authn: Arc<Authenticator>,
     /// The lifecycle executor, stopped with the server.
     executor: Option<tokio::task::JoinHandle<()>>,
+    /// `/metrics` on its own address (`metrics_listen`), when configured.
+    metrics_listener: Option<(TcpListener, axum::Router)>,
+    metrics: Arc<Metrics>,
 }
 
 impl Application {
@@ -30,13 +35,26 @@ impl Application {
                 config.data_dir.display()
             )
         })?;
-        let store = config.open_database().await?;
+        let metrics = Arc::new(Metrics::new());
+        let store = config
+            .open_database_probed(Some(metrics.store_probe()))
+            .await?;
         let listener = TcpListener::bind(config.listen)
             .await
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some((
+                TcpListener::bind(addr).await.map_err(|e| {
+                    anyhow::anyhow!("cannot listen on {addr} (metrics_listen): {e}")
+                })?,
+                crate::http::metrics::router(metrics.clone()),
+            )),
+            None => None,
+        };
         let master = master_key::load(&config)?;
         let shared: Arc<dyn opendrs_core::store::Store> = store.clone();
-        let authn = Arc::new(Authenticator::new(shared.clone(), master, &config).await?);
+        let authn =
+            Arc::new(Authenticator::new(shared.clone(), master, &config, metrics.clone()).await?);
         authn.spawn_refresher();
         if config.auth_disabled {
             tracing::warn!(
@@ -53,16 +71,20 @@ impl Application {
                 settings,
                 std::time::Duration::from_millis(config.executor_poll_ms),
                 notify.clone(),
+                metrics.clone(),
             )
         });
         let wake: opendrs_core::service::Wake = Arc::new(move || notify.notify_one());
+        let jobs = Jobs::new(shared, cached_pages)
+            .with_lifecycle(settings, Some(wake))
+            .with_reachability(reachability);
+        metrics.watch_page_cache(jobs.page_cache_stats());
         let state = AppState {
             config: Arc::new(config),
-            jobs: Jobs::new(shared, cached_pages)
-                .with_lifecycle(settings, Some(wake))
-                .with_reachability(reachability),
+            jobs,
             tags: opendrs_core::tags::Tags::new(store.clone()),
             authn: authn.clone(),
+            metrics: metrics.clone(),
         };
         Ok(Application {
             listener,
@@ -70,12 +92,26 @@ impl Application {
             store,
             authn,
             executor,
+            metrics_listener,
+            metrics,
         })
     }
 
     /// The address actually bound.
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
+    }
+
+    /// The metrics listener's address, when `/metrics` has one of its own.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The service's metrics.
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// The store, for seeding before serving.
@@ -94,7 +130,23 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let limits = crate::serve::Limits::of(self.authn.config());
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics_server = self.metrics_listener.map(|(listener, router)| {
+            let limits = crate::serve::Limits {
+                max_connections: 16,
+                ..limits
+            };
+            tokio::spawn(crate::serve::serve(listener, router, limits, async {
+                let _ = metrics_stopped.await;
+            }))
+        });
         let served = crate::serve::serve(self.listener, self.router, limits, shutdown).await;
+        let _ = stop_metrics.send(());
+        if let Some(task) = metrics_server {
+            if let Ok(Err(e)) = task.await {
+                tracing::warn!(error = %e, "the metrics listener ended with an error");
+            }
+        }
         if let Some(executor) = self.executor {
             executor.abort();
         }

@@ -82,6 +82,9 @@ pub struct ServeArgs {
     /// Address to listen on (default 127.0.0.1:8080; port 0 picks a free one).
     #[arg(long)]
     pub listen: Option<SocketAddr>,
+    /// Serve /metrics on this address only (default: on --listen, beside the API).
+    #[arg(long)]
+    pub metrics_listen: Option<SocketAddr>,
     /// Seed demo projects on first start and write <data-dir>/demo.json.
     #[arg(long)]
     pub demo: bool,
@@ -134,6 +137,33 @@ pub enum AdminCommand {
         store: StoreArgs,
         #[command(subcommand)]
         action: ClockAction,
+    },
+    /// Write a consistent copy of the SQLite database to FILE while servers keep serving and
+    /// writing (PostgreSQL: use pg_dump).
+    Backup {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to write (refused if it exists, unless --force).
+        #[arg(long)]
+        to: PathBuf,
+        /// Replace FILE if it exists.
+        #[arg(long)]
+        force: bool,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Replace the SQLite database of a STOPPED data directory by a backup (PostgreSQL: use
+    /// pg_restore). Refused while any process has the database open.
+    Restore {
+        #[command(flatten)]
+        store: StoreArgs,
+        /// The backup file to restore.
+        #[arg(long)]
+        from: PathBuf,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
     },
     /// Apply the database's pending migrations (the server also does at start) and show its version.
     Migrate {
@@ -390,11 +420,18 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(l) = args.listen {
         config.listen = l;
     }
+    if let Some(m) = args.metrics_listen {
+        config.metrics_listen = Some(m);
+    }
     telemetry::init(&config);
     let data_dir = config.data_dir.clone();
     let config_copy = config.clone();
     let app = Application::build(config).await?;
     let addr = app.local_addr()?;
+    match app.metrics_addr() {
+        Some(m) => tracing::info!(address = %m, "metrics at http://{m}/metrics"),
+        None => tracing::info!("metrics at http://{addr}/metrics"),
+    }
     if args.demo {
         let master = crate::authn::master_key::load(&config_copy)?;
         let mut info = demo::ensure(&**app.store(), &master, &data_dir).await?;
@@ -637,6 +674,15 @@ async fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
             Ok(())
         }
         AdminCommand::Clock { .. } => anyhow::bail!("clock runs asynchronously"),
+        AdminCommand::Backup {
+            store,
+            to,
+            force,
+            json,
+        } => crate::backup::backup(&config(&store)?, &to, force, json).await,
+        AdminCommand::Restore { store, from, json } => {
+            crate::backup::restore(&config(&store)?, &from, json).await
+        }
         AdminCommand::Migrate { store } => {
             let (config, s) = open_store(&store).await?;
             let (version, known) = s.schema_versions().await?;

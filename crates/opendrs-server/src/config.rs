@@ -9,6 +9,9 @@ use std::{net::SocketAddr, path::PathBuf};
 pub struct Config {
     /// Address to listen on (`listen`, `OPENDRS_LISTEN`, `--listen`).
     pub listen: SocketAddr,
+    /// Where `/metrics` is served (`metrics_listen`, `OPENDRS_METRICS_LISTEN`, `--metrics-listen`):
+    /// unset, on `listen` beside the API; set, on this address only (and not on `listen`).
+    pub metrics_listen: Option<SocketAddr>,
     /// Directory holding the database and generated files (`data_dir`, `OPENDRS_DATA_DIR`, `--data-dir`).
     pub data_dir: PathBuf,
     /// Largest accepted request body in bytes (`body_limit`, `OPENDRS_BODY_LIMIT`).
@@ -134,6 +137,7 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_listen: None,
             data_dir: PathBuf::from("./opendrs-data"),
             body_limit: 1024 * 1024,
             database_url: None,
@@ -184,6 +188,7 @@ impl Default for Config {
 #[serde(deny_unknown_fields)]
 struct FileConfig {
     listen: Option<SocketAddr>,
+    metrics_listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
     body_limit: Option<usize>,
     database_url: Option<String>,
@@ -276,6 +281,12 @@ impl Config {
                     .map_err(|e| anyhow::anyhow!("OPENDRS_LISTEN: {e}"))?,
             );
         }
+        if let Some(v) = parse("OPENDRS_METRICS_LISTEN") {
+            f.metrics_listen = Some(
+                v.parse()
+                    .map_err(|e| anyhow::anyhow!("OPENDRS_METRICS_LISTEN: {e}"))?,
+            );
+        }
         f.data_dir = parse("OPENDRS_DATA_DIR").map(PathBuf::from);
         if let Some(v) = parse("OPENDRS_BODY_LIMIT") {
             f.body_limit = Some(
@@ -360,6 +371,9 @@ impl Config {
     fn overlay(&mut self, f: FileConfig) {
         if let Some(v) = f.listen {
             self.listen = v;
+        }
+        if f.metrics_listen.is_some() {
+            self.metrics_listen = f.metrics_listen;
         }
         if let Some(v) = f.data_dir {
             self.data_dir = v;
@@ -487,11 +501,20 @@ impl Config {
     pub async fn open_database(
         &self,
     ) -> anyhow::Result<std::sync::Arc<dyn opendrs_core::store::Backend>> {
+        self.open_database_probed(None).await
+    }
+
+    /// Opens (and migrates) the database, reporting its waits to `probe`.
+    pub async fn open_database_probed(
+        &self,
+        probe: Option<std::sync::Arc<dyn opendrs_core::store::StoreProbe>>,
+    ) -> anyhow::Result<std::sync::Arc<dyn opendrs_core::store::Backend>> {
         let url = self.database()?;
         opendrs_store::open(
             &url,
             opendrs_store::OpenOptions {
                 connections: self.db_connections,
+                probe: opendrs_core::store::Probe::new(probe),
             },
         )
         .await
@@ -563,6 +586,30 @@ mod tests {
         assert_eq!(s.failures.start, 0.5);
         assert!(Config::load(None, |k| (k == "OPENDRS_FAIL_START_FRACTION")
             .then(|| "1.5".to_string()))
+        .is_err());
+    }
+
+    #[test]
+    fn the_metrics_address_comes_from_the_file_or_the_environment_and_is_unset_by_default() {
+        assert_eq!(Config::default().metrics_listen, None);
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "metrics_listen = \"127.0.0.1:9100\"\n").expect("write");
+        let c = Config::load(Some(&path), |_| None).expect("load");
+        assert_eq!(
+            c.metrics_listen,
+            Some("127.0.0.1:9100".parse().expect("addr"))
+        );
+        let c = Config::load(Some(&path), |k| {
+            (k == "OPENDRS_METRICS_LISTEN").then(|| "127.0.0.1:9200".to_string())
+        })
+        .expect("load");
+        assert_eq!(
+            c.metrics_listen,
+            Some("127.0.0.1:9200".parse().expect("addr"))
+        );
+        assert!(Config::load(None, |k| (k == "OPENDRS_METRICS_LISTEN")
+            .then(|| "nowhere".to_string()))
         .is_err());
     }
 

@@ -1,7 +1,9 @@
 //! The lifecycle executor task: applies data-plane transitions as they fall due (see
 //! `opendrs_core::executor`), wakes early after a write, and keeps going through storage
-//! errors. The durable work queue is the store's; this is only its clock and loop.
+//! errors. The durable work queue is the store's; this is only its clock and loop. Each run is
+//! counted in the metrics (due, applied, purged, lag).
 
+use crate::metrics::Metrics;
 use opendrs_core::{
     clock::now_ms,
     executor::{settle, ClockMode, ExecutorSettings},
@@ -16,12 +18,14 @@ pub fn spawn(
     settings: ExecutorSettings,
     poll: Duration,
     notify: Arc<Notify>,
+    metrics: Arc<Metrics>,
 ) -> JoinHandle<()> {
     let poll = poll.max(Duration::from_millis(10));
     tokio::spawn(async move {
         loop {
             let wait = match settle(&*store, &settings).await {
                 Ok(run) => {
+                    metrics.executor_ran(&run);
                     if run.applied > 0 || run.purged > 0 {
                         tracing::debug!(applied = run.applied, purged = run.purged, "executor ran");
                     }
@@ -34,6 +38,7 @@ pub fn spawn(
                     }
                 }
                 Err(e) => {
+                    metrics.executor_failed();
                     tracing::warn!(error = %e, "executor run failed; retrying");
                     poll
                 }

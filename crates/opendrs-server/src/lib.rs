@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod app;
 pub mod authn;
+pub mod backup;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -11,6 +12,7 @@ pub mod demo;
 pub mod executor;
 pub mod http;
 pub mod lifecycle_admin;
+pub mod metrics;
 pub mod secret_file;
 pub mod serve;
 pub mod telemetry;

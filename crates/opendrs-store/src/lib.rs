@@ -15,6 +15,7 @@ mod timeline;
 mod tx;
 mod write;
 
+pub mod backup;
 pub mod generate;
 pub mod testing;
 mod url;
@@ -29,14 +30,18 @@ use opendrs_core::{
     job::Job,
     query::{JobQuery, Paging},
     store::{
-        ExecutorPeek, JobPage, JobStream, Store, StoreError, StoreErrorKind, StoreResult, TxBody,
+        ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError, StoreErrorKind, StoreResult,
+        TxBody,
     },
     timeline::TimelinePage,
     window::Window,
 };
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, ErrorCode, OpenFlags, OptionalExtension};
-use std::{path::Path, time::Duration};
+use std::{
+    path::Path,
+    time::{Duration, Instant},
+};
 
 /// Jobs per chunk of the all-items stream.
 const STREAM_CHUNK: usize = 200;
@@ -55,6 +60,8 @@ pub struct SqliteStore {
     /// A connection that never writes: its `PRAGMA data_version` moves on every commit made by
     /// any other connection, in this process or another.
     watcher: std::sync::Arc<std::sync::Mutex<Connection>>,
+    /// Told how long connections and the writer queue kept a caller waiting.
+    probe: Probe,
 }
 
 fn classify(e: rusqlite::Error) -> StoreError {
@@ -107,6 +114,11 @@ impl SqliteStore {
 
     /// As [`open`](Self::open), with `connections` pooled connections.
     pub fn open_with(path: &Path, connections: u32) -> StoreResult<Self> {
+        Self::open_probed(path, connections, Probe::default())
+    }
+
+    /// As [`open_with`](Self::open_with), reporting waits to `probe`.
+    pub fn open_probed(path: &Path, connections: u32, probe: Probe) -> StoreResult<Self> {
         let mut first = Connection::open(path).map_err(classify)?;
         init(&mut first).map_err(classify)?;
         schema::migrate(&mut first)?;
@@ -127,7 +139,25 @@ impl SqliteStore {
             pool,
             writer: std::sync::Arc::new(std::sync::Mutex::new(())),
             watcher: std::sync::Arc::new(std::sync::Mutex::new(watcher)),
+            probe,
         })
+    }
+
+    /// A pooled connection, its wait reported.
+    fn conn(pool: &Pool, probe: &Probe) -> StoreResult<PooledConn> {
+        let asked = Instant::now();
+        let conn = pool.get().map_err(pool_error)?;
+        probe.pool_wait(asked.elapsed());
+        Ok(conn)
+    }
+
+    /// A free pooled connection, if there is one now (reported as no wait).
+    fn free_conn(&self) -> Option<PooledConn> {
+        let conn = self.pool.try_get();
+        if conn.is_some() {
+            self.probe.pool_wait(Duration::ZERO);
+        }
+        conn
     }
 
     /// The schema version this build applies.
@@ -142,11 +172,13 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        let (pool, writer) = (self.pool.clone(), self.writer.clone());
+        let (pool, writer, probe) = (self.pool.clone(), self.writer.clone(), self.probe.clone());
+        let asked = Instant::now();
         tokio::task::spawn_blocking(move || {
             // The mutex guards no data: a panic while holding it leaves nothing inconsistent.
             let _turn = writer.lock().unwrap_or_else(|e| e.into_inner());
-            let mut conn = pool.get().map_err(pool_error)?;
+            let mut conn = Self::conn(&pool, &probe)?;
+            probe.write_wait(asked.elapsed());
             f(&mut conn)
         })
         .await
@@ -176,9 +208,9 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
     {
-        let pool = self.pool.clone();
+        let (pool, probe) = (self.pool.clone(), self.probe.clone());
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(pool_error)?;
+            let mut conn = Self::conn(&pool, &probe)?;
             f(&mut conn)
         })
         .await
@@ -265,7 +297,7 @@ impl Store for SqliteStore {
         // A page is bounded work (an index walk, at most 100 rows): with a connection free it runs
         // right here, on the request's thread (a hand-off cost more than the query, see
         // BENCHMARKS.md); when every connection is taken it waits on a blocking thread, never here.
-        if let Some(mut conn) = self.pool.try_get() {
+        if let Some(mut conn) = self.free_conn() {
             return page(&mut conn, tenant, query, offset, limit).map_err(classify);
         }
         let (tenant, query) = (tenant.clone(), query.clone());
@@ -325,7 +357,7 @@ impl Store for SqliteStore {
         ids: &[String],
         depth: Depth,
     ) -> StoreResult<Vec<JobRecord>> {
-        if let Some(conn) = self.pool.try_get() {
+        if let Some(conn) = self.free_conn() {
             return read_snapshot(&conn, |tx| list_sql::job_get_many(tx, tenant, ids, depth))
                 .map_err(classify);
         }
@@ -382,7 +414,7 @@ impl Store for SqliteStore {
         }
         // One indexed row, read on the request's thread like a page when a connection is free.
         let key = tenant.key();
-        match self.pool.try_get() {
+        match self.free_conn() {
             Some(conn) => read(&conn, key),
             None => self.blocking(move |c| read(c, key)).await,
         }
@@ -404,12 +436,16 @@ impl Store for SqliteStore {
     }
 
     async fn transact(&self, body: TxBody) -> StoreResult<()> {
-        let (pool, writer) = (self.pool.clone(), self.writer.clone());
+        let (pool, writer, probe) = (self.pool.clone(), self.writer.clone(), self.probe.clone());
+        let asked = Instant::now();
         tokio::task::spawn_blocking(move || {
             // The mutex guards no data: a panic while holding it leaves nothing inconsistent.
             let _turn = writer.lock().unwrap_or_else(|e| e.into_inner());
-            let conn = pool.get().map_err(pool_error)?;
+            let conn = Self::conn(&pool, &probe)?;
             conn.execute_batch("BEGIN IMMEDIATE").map_err(classify)?;
+            // From the call to holding SQLite's write lock: the thread hand-off, this process's
+            // writer queue, a connection, and other processes' writers (the busy handler).
+            probe.write_wait(asked.elapsed());
             let mut tx = tx::SqliteTx { conn };
             // Every primitive of an SQLite transaction completes at once (it runs right here, on
             // this blocking thread), so the body's future never waits on anything but them.

@@ -2,7 +2,7 @@
 //! [`open`] returns it behind the backend-neutral contract. Servers, the admin commands, the
 //! demo and the tests all open their database here.
 
-use opendrs_core::store::{Backend, StoreError, StoreResult};
+use opendrs_core::store::{Backend, Probe, StoreError, StoreResult};
 use std::{path::PathBuf, sync::Arc};
 
 /// Which database, parsed from a URL.
@@ -66,15 +66,20 @@ fn redacted(url: &str) -> String {
 }
 
 /// How to open a database.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct OpenOptions {
     /// Pooled connections.
     pub connections: u32,
+    /// Told how long the backend waits for connections and write transactions (metrics).
+    pub probe: Probe,
 }
 
 impl Default for OpenOptions {
     fn default() -> Self {
-        OpenOptions { connections: 8 }
+        OpenOptions {
+            connections: 8,
+            probe: Probe::default(),
+        }
     }
 }
 
@@ -89,16 +94,19 @@ pub async fn open(url: &DatabaseUrl, options: OpenOptions) -> StoreResult<Arc<dy
             }
             let path = path.clone();
             let store = tokio::task::spawn_blocking(move || {
-                crate::SqliteStore::open_with(&path, options.connections)
+                crate::SqliteStore::open_probed(&path, options.connections, options.probe)
             })
             .await
             .map_err(|e| StoreError::other(e.to_string()))??;
             Ok(Arc::new(store))
         }
         DatabaseUrl::Postgres(url) => {
-            let store =
-                opendrs_postgres::PgStore::connect(url, options.connections.max(1) as usize)
-                    .await?;
+            let store = opendrs_postgres::PgStore::connect_probed(
+                url,
+                options.connections.max(1) as usize,
+                options.probe,
+            )
+            .await?;
             Ok(Arc::new(store))
         }
     }

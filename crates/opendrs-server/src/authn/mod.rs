@@ -10,7 +10,10 @@ pub mod lockout;
 pub mod master_key;
 pub mod throttle;
 
-use crate::config::Config;
+use crate::{
+    config::Config,
+    metrics::{Denial, Limit, Metrics},
+};
 use axum::http::request::Parts;
 use opendrs_core::{
     caller::Caller,
@@ -58,6 +61,8 @@ pub struct Authenticator {
     lockout: lockout::Lockout,
     /// The configuration it was built with (the serving loop reads its connection limits).
     config: Arc<Config>,
+    /// Where refusals are counted.
+    metrics: Arc<Metrics>,
 }
 
 /// The one credential a request carries.
@@ -72,6 +77,26 @@ fn unauthenticated(reason: impl Into<String>) -> Error {
     }
 }
 
+/// A refusal and why, for `opendrs_auth_failures_total`; `why` is `None` for what is no refusal
+/// of the caller (the store failing during a reload).
+struct Denied {
+    why: Option<Denial>,
+    error: Error,
+}
+
+fn denied(why: Denial) -> impl FnOnce(Error) -> Denied {
+    move |error| Denied {
+        why: Some(why),
+        error,
+    }
+}
+
+impl From<Error> for Denied {
+    fn from(error: Error) -> Self {
+        Denied { why: None, error }
+    }
+}
+
 fn now_unix() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
 }
@@ -83,6 +108,7 @@ impl Authenticator {
         store: Arc<dyn Store>,
         master: MasterKey,
         config: &Config,
+        metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let mut snapshot = store.identity_snapshot().await?;
         master_key::check_against(&snapshot, &master, config)?;
@@ -114,6 +140,7 @@ impl Authenticator {
             login_queue: Duration::from_millis(config.login_queue_ms),
             lockout: lockout::Lockout::new(config.lockout_policy()),
             config: Arc::new(config.clone()),
+            metrics,
         })
     }
 
@@ -168,8 +195,25 @@ impl Authenticator {
 
     /// Authenticates a request to `/v3/{project_id}/…`, then checks `X-Project-Id`, the
     /// caller's role on the path's project, and the rate limit — in that order, so that
-    /// credentials that do not verify are 401 whatever else is wrong.
+    /// credentials that do not verify are 401 whatever else is wrong. Every refusal is counted.
     pub async fn authenticate(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Error> {
+        let caller = self.admit(parts, body).await.map_err(|d| self.refused(d))?;
+        self.throttle.check(caller.tenant.key()).inspect_err(|_| {
+            self.metrics.throttled(Limit::ProjectRate);
+        })?;
+        Ok(caller)
+    }
+
+    /// Counts a refusal; the error to answer.
+    fn refused(&self, d: Denied) -> Error {
+        if let Some(why) = d.why {
+            self.metrics.denied(why);
+        }
+        d.error
+    }
+
+    /// The caller, before the rate limit.
+    async fn admit(&self, parts: &Parts, body: &[u8]) -> Result<Caller, Denied> {
         let path_project = path_project(parts).unwrap_or_default();
         let caller = if self.disabled {
             None
@@ -187,26 +231,29 @@ impl Authenticator {
                 }
             })
         };
-        if let Some(pid) = header(parts, "x-project-id")? {
+        let mismatch = || denied(Denial::ProjectMismatch)(Error::ProjectMismatch);
+        if let Some(pid) = header(parts, "x-project-id").map_err(denied(Denial::Malformed))? {
             if pid != path_project {
-                return Err(Error::ProjectMismatch);
+                return Err(mismatch());
             }
         }
-        let caller = match caller {
-            None => self.anonymous(path_project)?,
+        Ok(match caller {
+            None => self
+                .anonymous(path_project)
+                .map_err(denied(Denial::ProjectMismatch))?,
             Some((snap, user_id, scope)) => {
                 if scope.is_some_and(|p| p != path_project) {
-                    return Err(Error::ProjectMismatch);
+                    return Err(mismatch());
                 }
-                let user = snap
-                    .users
-                    .get(&user_id)
-                    .ok_or_else(|| unauthenticated("the user no longer exists"))?;
-                snap.caller(user, path_project)?
+                let user = snap.users.get(&user_id).ok_or_else(|| {
+                    denied(Denial::Revoked)(unauthenticated("the user no longer exists"))
+                })?;
+                snap.caller(user, path_project).map_err(|e| match e {
+                    Error::ProjectMismatch => denied(Denial::ProjectMismatch)(e),
+                    _ => denied(Denial::UserDisabled)(e),
+                })?
             }
-        };
-        self.throttle.check(caller.tenant.key())?;
-        Ok(caller)
+        })
     }
 
     /// `GET /v3/auth/projects`: the projects the token's user holds a role in, as
@@ -215,13 +262,17 @@ impl Authenticator {
         &self,
         parts: &Parts,
     ) -> Result<Vec<(String, String, Option<String>)>, Error> {
-        let Credential::Token(token) = credential(parts)? else {
-            return Err(unauthenticated("this call takes an X-Auth-Token"));
-        };
-        let claims = self.token_claims(token)?;
-        let snap = self.snapshot();
-        let user = verified_token_user(&snap, &claims, now_unix())?;
-        Ok(snap.projects_of_user(&user))
+        let user = (|| {
+            let Credential::Token(token) = credential(parts)? else {
+                return Err(denied(Denial::Missing)(unauthenticated(
+                    "this call takes an X-Auth-Token",
+                )));
+            };
+            let claims = self.token_claims(token)?;
+            verified_token_user(&self.snapshot(), &claims, now_unix())
+        })()
+        .map_err(|d| self.refused(d))?;
+        Ok(self.snapshot().projects_of_user(&user))
     }
 
     /// Verifies an AK/SK signature; the snapshot it was checked against and the key's user.
@@ -230,21 +281,20 @@ impl Authenticator {
         parts: &Parts,
         auth: &str,
         body: &[u8],
-    ) -> Result<(Arc<IdentitySnapshot>, String), Error> {
-        let parsed =
-            signing::parse_authorization(auth).map_err(|e| unauthenticated(e.to_string()))?;
-        let date = signing::sdk_date(&parts.headers).map_err(|e| unauthenticated(e.to_string()))?;
+    ) -> Result<(Arc<IdentitySnapshot>, String), Denied> {
+        let refusal =
+            |why| move |e: signing::SigningError| denied(why)(unauthenticated(e.to_string()));
+        let parsed = signing::parse_authorization(auth).map_err(refusal(Denial::Malformed))?;
+        let date = signing::sdk_date(&parts.headers).map_err(refusal(Denial::Malformed))?;
         signing::check_skew(date, time::OffsetDateTime::now_utc(), self.skew)
-            .map_err(|e| unauthenticated(e.to_string()))?;
+            .map_err(refusal(Denial::ClockSkew))?;
         let mut snap = self.snapshot();
         if !snap.keys.contains_key(&parsed.access_key) && self.may_reload_on_miss() {
             self.refresh().await?;
             snap = self.snapshot();
         }
-        let key = snap
-            .keys
-            .get(&parsed.access_key)
-            .ok_or_else(|| unauthenticated("Get secretKey failed"))?;
+        let unknown = || denied(Denial::UnknownKey)(unauthenticated("Get secretKey failed"));
+        let key = snap.keys.get(&parsed.access_key).ok_or_else(unknown)?;
         signing::verify(
             &parsed,
             &key.secret,
@@ -254,24 +304,23 @@ impl Authenticator {
             &parts.headers,
             body,
         )
-        .map_err(|e| unauthenticated(e.to_string()))?;
-        let user = snap
-            .users
-            .get(&key.user_id)
-            .ok_or_else(|| unauthenticated("Get secretKey failed"))?;
+        .map_err(refusal(Denial::BadSignature))?;
+        let user = snap.users.get(&key.user_id).ok_or_else(unknown)?;
         if !user.enabled {
-            return Err(unauthenticated("the user is disabled"));
+            return Err(denied(Denial::UserDisabled)(unauthenticated(
+                "the user is disabled",
+            )));
         }
         let user_id = user.id.clone();
         Ok((snap, user_id))
     }
 
-    fn token_claims(&self, token: &str) -> Result<TokenClaims, Error> {
+    fn token_claims(&self, token: &str) -> Result<TokenClaims, Denied> {
         if let Some(claims) = self.opened.read().ok().and_then(|c| c.peek(token).cloned()) {
             return Ok(claims);
         }
-        let claims =
-            token_open(&self.master, token).ok_or_else(|| unauthenticated("decrypt token fail"))?;
+        let claims = token_open(&self.master, token)
+            .ok_or_else(|| denied(Denial::BadToken)(unauthenticated("decrypt token fail")))?;
         if let Ok(mut c) = self.opened.write() {
             c.put(token.to_string(), claims.clone());
         }
@@ -315,14 +364,18 @@ impl Authenticator {
     ) -> Result<(String, TokenBody), Error> {
         let subject = login_subject(&req);
         if self.lockout.address_locked(address, Instant::now()) {
+            self.metrics.denied(Denial::LoginLocked);
             return Err(unauthenticated(
                 "the account, user name or password is incorrect",
             ));
         }
         let slot = tokio::time::timeout(self.login_queue, self.login_slots.clone().acquire_owned())
             .await
-            .map_err(|_| Error::Throttled {
-                retry_after: Duration::from_secs(1),
+            .map_err(|_| {
+                self.metrics.throttled(Limit::LoginQueue);
+                Error::Throttled {
+                    retry_after: Duration::from_secs(1),
+                }
             })?
             .map_err(Error::internal)?;
         let locked = self
@@ -343,6 +396,11 @@ impl Authenticator {
             }
             Err(e) => {
                 if matches!(e, Error::Unauthenticated { .. }) {
+                    self.metrics.denied(if locked {
+                        Denial::LoginLocked
+                    } else {
+                        Denial::LoginFailed
+                    });
                     self.lockout
                         .failed(subject.as_deref(), address, Instant::now());
                 }
@@ -358,33 +416,38 @@ fn verified_token_user(
     snap: &IdentitySnapshot,
     claims: &TokenClaims,
     now: i64,
-) -> Result<String, Error> {
+) -> Result<String, Denied> {
     // `token_caller` checks the user, epoch and expiry before the project: with the token's
     // own project it can fail only on those, or on a role removed since.
     match token_caller(snap, claims, now, &claims.project_id) {
         Ok(_) | Err(Error::ProjectMismatch) => {}
-        Err(e) => return Err(e),
+        Err(e @ Error::TokenExpired) => return Err(denied(Denial::TokenExpired)(e)),
+        Err(e) => return Err(denied(Denial::Revoked)(e)),
     }
     Ok(claims.user_id.clone())
 }
 
 /// The request's one credential. Two of a kind, or one of each, is 401: the answer must not
 /// depend on which one a proxy or the server happens to read.
-fn credential(parts: &Parts) -> Result<Credential<'_>, Error> {
+fn credential(parts: &Parts) -> Result<Credential<'_>, Denied> {
     let tokens = parts.headers.get_all("x-auth-token").iter().count();
     let signatures = parts.headers.get_all("authorization").iter().count();
-    let ambiguous = |a| Err(Error::AmbiguousCredentials(a));
+    let ambiguous = |a| Err(denied(Denial::Ambiguous)(Error::AmbiguousCredentials(a)));
+    let missing = |what: &str| denied(Denial::Missing)(unauthenticated(what));
+    let malformed = denied(Denial::Malformed);
     match (tokens, signatures) {
         (2.., _) => ambiguous(Ambiguity::TwoTokens),
         (_, 2..) => ambiguous(Ambiguity::TwoSignatures),
         (1, 1) => ambiguous(Ambiguity::TokenAndSignature),
-        (1, 0) => header(parts, "x-auth-token")?
+        (1, 0) => header(parts, "x-auth-token")
+            .map_err(malformed)?
             .map(Credential::Token)
-            .ok_or_else(|| unauthenticated("the X-Auth-Token header is empty")),
-        (0, 1) => header(parts, "authorization")?
+            .ok_or_else(|| missing("the X-Auth-Token header is empty")),
+        (0, 1) => header(parts, "authorization")
+            .map_err(malformed)?
             .map(Credential::Signature)
-            .ok_or_else(|| unauthenticated("the Authorization header is empty")),
-        _ => Err(unauthenticated("no X-Auth-Token or Authorization header")),
+            .ok_or_else(|| missing("the Authorization header is empty")),
+        _ => Err(missing("no X-Auth-Token or Authorization header")),
     }
 }
 

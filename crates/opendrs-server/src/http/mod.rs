@@ -9,6 +9,7 @@ pub mod extract;
 pub mod job_writes;
 pub mod jobs;
 pub mod meta;
+pub mod metrics;
 pub mod openapi;
 pub mod reply;
 pub mod streams;
@@ -29,6 +30,7 @@ pub struct AppState {
     pub jobs: Jobs,
     pub tags: opendrs_core::tags::Tags,
     pub authn: Arc<Authenticator>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 /// THE table of the API's operations. Each line registers a handler at the method and path of
@@ -68,7 +70,8 @@ pub fn api() -> OpenApiRouter<AppState> {
 
 /// Every route of the service: the API's operations, then the service routes outside it.
 pub fn router(state: AppState) -> Router {
-    let streams = streams::StreamGate::new(state.config.max_streams_per_project);
+    let streams =
+        streams::StreamGate::new(state.config.max_streams_per_project, state.metrics.clone());
     let state = AppState {
         jobs: state.jobs.clone().with_page_cache(
             state.config.page_cache_entries,
@@ -77,12 +80,20 @@ pub fn router(state: AppState) -> Router {
         ..state
     };
     let (api, _) = api().split_for_parts();
-    api.route("/health", get(meta::health))
+    let mut routes = api
+        .route("/health", get(meta::health))
         .route("/ready", get(meta::ready))
         .route("/openapi.json", get(meta::openapi))
         .route("/console", get(console::console_redirect))
         .route("/console/", get(console::console_index))
-        .route("/console/{file}", get(console::console_file))
+        .route("/console/{file}", get(console::console_file));
+    if state.config.metrics_listen.is_none() {
+        routes = routes.route(
+            "/metrics",
+            get(metrics::scrape).with_state(state.metrics.clone()),
+        );
+    }
+    routes
         .fallback(meta::not_found)
         .method_not_allowed_fallback(meta::method_not_allowed)
         .layer(middleware::from_fn_with_state(
@@ -91,6 +102,10 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::Extension(streams))
         .layer(middleware::from_fn(context::limits))
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .layer(middleware::from_fn(context::request_context))
         .with_state(state)
 }

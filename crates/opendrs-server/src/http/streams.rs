@@ -3,6 +3,7 @@
 //! `stream_write_timeout_secs` — so a stalled reader holds neither the store's producer nor a
 //! stream slot for longer than that.
 
+use crate::metrics::{Limit, Metrics};
 use axum::body::{Body, Bytes};
 use futures::{Stream, StreamExt};
 use opendrs_core::Error;
@@ -19,6 +20,7 @@ use std::{
 pub struct StreamGate {
     max: usize,
     running: Mutex<HashMap<i64, usize>>,
+    metrics: Arc<Metrics>,
 }
 
 /// A stream slot of one project, given back when dropped.
@@ -28,11 +30,12 @@ pub struct StreamPermit {
 }
 
 impl StreamGate {
-    /// `max` 0: no limit.
-    pub fn new(max: usize) -> Arc<Self> {
+    /// `max` 0: no limit. Open streams and refusals are counted in `metrics`.
+    pub fn new(max: usize, metrics: Arc<Metrics>) -> Arc<Self> {
         Arc::new(StreamGate {
             max,
             running: Mutex::new(HashMap::new()),
+            metrics,
         })
     }
 
@@ -41,9 +44,11 @@ impl StreamGate {
         let mut running = self.running.lock().map_err(Error::internal)?;
         let n = running.entry(project).or_insert(0);
         if self.max > 0 && *n >= self.max {
+            self.metrics.throttled(Limit::Streams);
             return Err(Error::TooManyStreams { max: self.max });
         }
         *n += 1;
+        self.metrics.streams_open().inc();
         Ok(StreamPermit {
             gate: self.clone(),
             project,
@@ -60,6 +65,7 @@ impl StreamGate {
 
 impl Drop for StreamPermit {
     fn drop(&mut self) {
+        self.gate.metrics.streams_open().dec();
         if let Ok(mut running) = self.gate.running.lock() {
             if let Some(n) = running.get_mut(&self.project) {
                 *n = n.saturating_sub(1);
@@ -120,21 +126,32 @@ mod tests {
 
     #[test]
     fn a_project_runs_at_most_max_streams_and_a_slot_frees_when_dropped() {
-        let gate = StreamGate::new(2);
+        let metrics = Arc::new(Metrics::new());
+        let gate = StreamGate::new(2, metrics.clone());
         let a = gate.enter(1).expect("first");
         let _b = gate.enter(1).expect("second");
         assert!(matches!(
             gate.enter(1),
             Err(Error::TooManyStreams { max: 2 })
         ));
+        assert_eq!(metrics.streams_open().get(), 2, "two streams open");
         assert!(gate.enter(2).is_ok(), "another project has its own slots");
+        assert_eq!(
+            metrics.streams_open().get(),
+            2,
+            "the third was dropped at once"
+        );
         drop(a);
+        assert_eq!(metrics.streams_open().get(), 1);
         assert!(gate.enter(1).is_ok());
+        assert!(metrics
+            .render()
+            .contains("opendrs_throttled_total{limit=\"streams\"} 1"));
     }
 
     #[tokio::test]
     async fn a_stream_nobody_reads_is_ended_after_the_write_timeout_and_its_slot_freed() {
-        let gate = StreamGate::new(1);
+        let gate = StreamGate::new(1, Arc::new(Metrics::new()));
         let permit = gate.enter(7).expect("slot");
         let chunks =
             futures::stream::iter((0..1000).map(|_| Ok(Bytes::from_static(b"0123456789"))));
@@ -154,7 +171,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_stream_that_is_read_arrives_whole() {
-        let gate = StreamGate::new(1);
+        let gate = StreamGate::new(1, Arc::new(Metrics::new()));
         let permit = gate.enter(7).expect("slot");
         let chunks = futures::stream::iter((0..100).map(|_| Ok(Bytes::from_static(b"ab"))));
         let body = pumped(chunks, permit, Duration::from_secs(30));

@@ -23,6 +23,8 @@ pub enum Cred {
 
 pub struct TestApp {
     pub base: String,
+    /// `http://ADDR` of the metrics listener, when `metrics_listen` is set.
+    pub metrics_base: Option<String>,
     pub p1: Tenant,
     pub p2: Tenant,
     pub admin: Cred,
@@ -165,6 +167,7 @@ impl TestApp {
         let authn = app.authenticator().clone();
         authn.refresh().await.expect("refresh");
         let base = format!("http://{}", app.local_addr().expect("addr"));
+        let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(app.run_until(async {
             let _ = rx.await;
@@ -173,6 +176,7 @@ impl TestApp {
         let mut next = || creds.next().unwrap_or(Cred::None);
         TestApp {
             base,
+            metrics_base,
             p1,
             p2,
             admin: next(),

@@ -9,6 +9,7 @@ mod instances;
 mod jobs_batch;
 mod jobs_list;
 mod lifecycle;
+mod metrics;
 mod openapi;
 mod outage;
 mod tags;
