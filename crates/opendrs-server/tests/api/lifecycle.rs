@@ -6,11 +6,14 @@ use opendrs_core::{audit::AuditFilter, executor::settle};
 use opendrs_server::config::ExecutorClock;
 use serde_json::{json, Value};
 
-/// A server whose executor runs on a virtual clock: nothing moves until the test says so.
+/// A server on a virtual clock whose steps the test applies itself (`advance`): nothing moves
+/// until the test says so. The server's own executor is off: woken by a write, it could hold a
+/// due transition (its claim skips locked rows) while the test's settle passes it by.
 pub(crate) async fn app() -> TestApp {
     TestApp::spawn_with(|c| {
         c.executor_clock = ExecutorClock::Virtual;
         c.executor_poll_ms = 3_600_000;
+        c.executor_enabled = false;
     })
     .await
 }

@@ -356,6 +356,7 @@ async fn an_unreachable_database_fails_the_precheck_and_the_start_stays_refused(
     let app = TestApp::spawn_with(|c| {
         c.executor_clock = ExecutorClock::Virtual;
         c.executor_poll_ms = 3_600_000;
+        c.executor_enabled = false;
         c.simulated_unreachable_hosts = vec!["10.1.0.5".into()];
     })
     .await;
