@@ -42,7 +42,10 @@
 #   ENGINES ["sqlite postgres"]  storage engines to measure
 #   PG_SIZES [$WRK_SIZE]         stores generated into PostgreSQL (the server-time cases run on them)
 #   MIX_PROJECTS [1000]  MIX_RUNS [$WRK_RUNS]   the random mixed load (step 5); MIX_RUNS=0 skips it
-#   STEPS ["time wrk mix"]       which measuring steps to run (stores are always made)
+#   STEPS ["time v5sort wrk mix"]  which measuring steps to run (stores are always made);
+#                       STEPS=v5sort runs only the v5 sorted listing (step 2b)
+#   V5_KEYS ["create_time name status net_type job_direction pay_mode"]  V5_DEEP_OFFSET [1000]
+#                       the v5 sort keys timed, and the offset of the deep page (step 2b)
 #   CARGO_TARGET_DIR [target]    where the binaries are built and looked for
 set -euo pipefail
 
@@ -64,7 +67,9 @@ ENGINES=${ENGINES:-"sqlite postgres"}
 PG_SIZES=${PG_SIZES:-$WRK_SIZE}
 MIX_PROJECTS=${MIX_PROJECTS:-1000}
 MIX_RUNS=${MIX_RUNS:-$WRK_RUNS}
-STEPS=${STEPS:-"time wrk mix"}
+STEPS=${STEPS:-"time v5sort wrk mix"}
+V5_KEYS=${V5_KEYS:-"create_time name status net_type job_direction pay_mode"}
+V5_DEEP_OFFSET=${V5_DEEP_OFFSET:-1000}
 RANDOM_LUA=$BENCH/wrk/random.lua
 
 mkdir -p "$OUT"
@@ -252,6 +257,39 @@ if has_step time; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# 2b. The v5 sorted listing: GET /v5/{project}/jobs?job_type=migration&sort_key=K&sort_dir=D,
+#     10 a page, in the big project (100,000 jobs in the 1m store), for every key in V5_KEYS in
+#     both directions: the first page (offset 0) and a deep one (offset V5_DEEP_OFFSET). Server
+#     time p50/p99 per page (Server-Timing), COUNT sequential requests each, token auth, cache
+#     OFF (every request reaches the engine: each key walks its own index). `STEPS=v5sort` runs
+#     only this step; its results are OUT/<store>/v5sort-<key>-<dir>-<offset>.json.
+v5_sort_time() {
+  local key=$1 dir=$OUT/data/$1 res=$OUT/$1 pid tok k d off
+  mkdir -p "$res"
+  rm -f "$res"/v5sort-*.json
+  start_opendrs "$key" auth off "$res/server-v5sort.log"
+  pid=$(jq_field "$dir/generate.json" big_project_id)
+  tok=$(token "$pid")
+  for k in $V5_KEYS; do
+    for d in asc desc; do
+      for off in 0 "$V5_DEEP_OFFSET"; do
+        log "v5 sorted list $key big sort_key=$k sort_dir=$d offset=$off ($COUNT requests)"
+        python3 "$BENCH/server_timing.py" --port "$PORT" --project "$pid" --method GET \
+          --path "/v5/{project}/jobs?job_type=migration&sort_key=$k&sort_dir=$d&offset=$off&limit=10" \
+          --header "X-Auth-Token: $tok" --count "$COUNT" --warmup 5 --max-seconds 120 \
+          --label "$key/big/v5-$k-$d-$off" >"$res/v5sort-$k-$d-$off.json"
+        kill -0 "$SERVER_PID" || { log "PROBLEM: opendrs died during $key v5 $k $d $off"; break 3; }
+      done
+    done
+  done
+  stop_server "opendrs-$key-v5sort"
+}
+
+if has_step v5sort; then
+  for key in $STORES; do v5_sort_time "$key"; done
+fi
+
+# ---------------------------------------------------------------------------------------------
 # 3. Throughput (wrk -t1 -c32 -d10s --latency, WRK_RUNS runs each) and 4. memory.
 WD=$OUT/wrk
 mkdir -p "$WD"
@@ -300,7 +338,8 @@ run_wrk() {
 }
 
 # The throughput steps use the WRK_SIZE stores (SQLite: WRK_SIZE, PostgreSQL: pg-WRK_SIZE); the
-# project IDs are the same in both (same generator, same seed).
+# project IDs are the same in both (same generator, same seed). Only the load steps need them.
+if has_step wrk || has_step mix; then
 KEY0=$WRK_SIZE
 has_engine sqlite || KEY0=pg-$WRK_SIZE
 WDIR=$OUT/data/$KEY0
@@ -324,6 +363,7 @@ sign_headers() {
 
 URL_SMALL=http://127.0.0.1:$PORT/v3/$SMALL/jobs
 URL_BIG=http://127.0.0.1:$PORT/v3/$BIG/jobs
+fi
 
 if has_step wrk; then
 # ref-axum: the fixed pre-serialised page (the yardstick for every ratio).

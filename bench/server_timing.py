@@ -13,6 +13,11 @@ Stdlib only. Traffic to 127.0.0.1 only; bounded by COUNT and by --max-seconds.
 
     server_timing.py --port 28081 --project PID --body-file F [--header 'X-Auth-Token: T']
                      [--count 300] [--warmup 10] [--max-seconds 120] [--label NAME]
+                     [--method GET --path '/v5/{project}/jobs?job_type=migration&sort_key=name']
+
+The default request is the v3 list, `POST /v3/{project}/jobs` with the body file; `--method` and
+`--path` (`{project}` is replaced) send another, a GET without a body. The total is read from
+`total_record` (v3) or `total_count` (v5).
 """
 
 import argparse
@@ -39,7 +44,9 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--project", required=True)
-    ap.add_argument("--body-file", required=True)
+    ap.add_argument("--body-file")
+    ap.add_argument("--method", default="POST")
+    ap.add_argument("--path", default="/v3/{project}/jobs")
     ap.add_argument("--header", action="append", default=[])
     ap.add_argument("--count", type=int, default=300)
     ap.add_argument("--warmup", type=int, default=10)
@@ -49,13 +56,17 @@ def main():
     if a.host not in ("127.0.0.1", "localhost"):
         sys.exit("server_timing.py: 127.0.0.1 only")
 
-    with open(a.body_file, "rb") as f:
-        body = f.read().rstrip()
+    body = b""
+    if a.body_file:
+        with open(a.body_file, "rb") as f:
+            body = f.read().rstrip()
+    elif a.method == "POST":
+        sys.exit("server_timing.py: a POST needs --body-file")
     headers = {"Content-Type": "application/json", "Accept": "application/json"}
     for h in a.header:
         k, _, v = h.partition(":")
         headers[k.strip()] = v.strip()
-    path = "/v3/%s/jobs" % a.project
+    path = a.path.replace("{project}", a.project)
 
     conn = http.client.HTTPConnection(a.host, a.port, timeout=60)
     server_ms, client_ms, statuses = [], [], {}
@@ -67,7 +78,7 @@ def main():
         if time.monotonic() - started > a.max_seconds:
             break
         t0 = time.perf_counter()
-        conn.request("POST", path, body=body, headers=headers)
+        conn.request(a.method, path, body=body if a.method != "GET" else None, headers=headers)
         resp = conn.getresponse()
         size = 0
         head = bytearray()
@@ -97,7 +108,7 @@ def main():
         if size <= PARSE_LIMIT and resp.status == 200 and total_record is None:
             try:
                 doc = json.loads(bytes(head))
-                total_record = doc.get("total_record")
+                total_record = doc.get("total_record", doc.get("total_count"))
                 jobs_in_answer = len(doc.get("jobs", []))
             except ValueError:
                 pass
@@ -106,6 +117,8 @@ def main():
     out = {
         "label": a.label,
         "project": a.project,
+        "method": a.method,
+        "path": path,
         "body": body.decode(),
         "requests": sent,
         "statuses": statuses,

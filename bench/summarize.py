@@ -119,6 +119,38 @@ for size in SIZES:
               f"{fmt(r.get('total_record'))} | {fmt(r.get('response_bytes_p50'))} | {statuses(r or None)}; {statuses(c)} |")
 p("")
 
+# 2b. The v5 sorted listing ------------------------------------------------------------------
+V5_KEYS = ("create_time", "name", "status", "net_type", "job_direction", "pay_mode")
+v5_rows = []
+for size in SIZES:
+    for key in V5_KEYS:
+        for d in ("asc", "desc"):
+            first = load(os.path.join(OUT, size, f"v5sort-{key}-{d}-0.json"))
+            deep = [load(f) for f in sorted(glob.glob(os.path.join(OUT, size, f"v5sort-{key}-{d}-*.json")))
+                    if not f.endswith("-0.json")]
+            deep = deep[0] if deep else None
+            if not first and not deep:
+                continue
+            for x in (first, deep):
+                if x and any(k[0] != "2" for k in x["statuses"]):
+                    problems.append(f"{x['label']}: statuses {x['statuses']} {x.get('errors')}")
+            offset = re.search(r"offset=(\d+)", (deep or {}).get("path", "")) if deep else None
+            f, g = first or {}, deep or {}
+            v5_rows.append(
+                f"| {size} | {key} | {d} | {fmt(f.get('requests'))} | {fmt(f.get('server_p50_ms'), 3)} | "
+                f"{fmt(f.get('server_p99_ms'), 3)} | {offset.group(1) if offset else '–'} | {fmt(g.get('server_p50_ms'), 3)} | "
+                f"{fmt(g.get('server_p99_ms'), 3)} | {fmt(f.get('total_record'))} |"
+            )
+if v5_rows:
+    p("## 2b. The v5 sorted listing (`GET /v5/{project}/jobs?job_type=migration&sort_key=…&sort_dir=…`, 10 a page), "
+      "big project, server time ms, cache off, token auth")
+    p("")
+    p("| store | sort_key | sort_dir | n | first page p50 | p99 | deep offset | deep page p50 | p99 | total_count |")
+    p("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for row in v5_rows:
+        p(row)
+    p("")
+
 # 3. Throughput -------------------------------------------------------------------------------
 CSV = re.compile(r"^CSV,(.*)$", re.M)
 

@@ -2,7 +2,8 @@
 # Every test of OpenDRS, as CI runs it: formatting, lints, the Rust unit/property/integration
 # tests on SQLite, the shared suites again on PostgreSQL (a throwaway cluster of its own, started
 # by scripts/pg.sh and stopped at the end), then the end-to-end suite with the official Huawei
-# Cloud Python SDK on both engines, then the web console's browser tests (headless Chromium).
+# Cloud Python SDK on both engines, then Schemathesis against the committed OpenAPI document, then
+# the web console's browser tests (headless Chromium).
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -27,7 +28,7 @@ echo "cluster at $OPENDRS_TEST_PG_URL"
 echo "== cargo test (SQLite; the PostgreSQL backend's own tests on the cluster)"
 cargo test --workspace
 echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
-OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
 
 echo "== Python SDK end-to-end suite (SQLite)"
@@ -36,5 +37,7 @@ bin="${CARGO_TARGET_DIR:-$PWD/target}/debug/opendrs"
 OPENDRS_BIN="$bin" scripts/sdk-tests.sh
 echo "== Python SDK end-to-end suite (PostgreSQL)"
 OPENDRS_TEST_DATABASE=postgres OPENDRS_BIN="$bin" scripts/sdk-tests.sh
+echo "== schema-driven API tests (Schemathesis against openapi/opendrs.json, SQLite)"
+OPENDRS_BIN="$bin" scripts/schema-tests.sh
 echo "== web console browser tests (headless Chromium)"
 OPENDRS_BIN="$bin" scripts/console-tests.sh

@@ -512,10 +512,10 @@ def test_show_timeline_records_a_jobs_creation_and_start_newest_first_as_they_ha
     assert [t.name for t in page.timelines] == ["FULL_TRANSFER_STARTED", "STARTJOBING"], page
 
 
-def test_show_timeline_of_an_unknown_job_is_m05003_and_a_bad_limit_m00202(v5_viewer, admin):
+def test_show_timeline_of_an_unknown_job_is_10000010_and_a_bad_limit_m00202(v5_viewer, admin):
     with pytest.raises(ClientRequestException) as info:
         timeline(v5_viewer, UNKNOWN_JOB)
-    assert_api_error(info.value, 400, "DRS.M05003")
+    assert_api_error(info.value, 400, "DRS.10000010")
     job_id = admin.new_job("timeline-limit")
     with pytest.raises(ClientRequestException) as info:
         timeline(v5_viewer, job_id, limit=1001)

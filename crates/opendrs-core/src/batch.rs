@@ -359,7 +359,7 @@ fn detail(r: &JobRecord) -> QueryJobResp {
         subnet_id: r.spec.subnet_id.clone(),
         master_az: r.spec.master_az.clone(),
         slave_az: r.spec.slave_az.clone(),
-        is_multi_az: r.spec.master_az.as_ref().map(|_| true),
+        is_multi_az: j.is_multi_az.then_some(true),
         alarm_notify: r.spec.alarm_notify.clone(),
         period_order: r.spec.period_order.clone(),
         speed_limit: Some(

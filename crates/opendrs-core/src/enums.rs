@@ -82,6 +82,11 @@ wire_enum!(
 );
 
 wire_enum!(
+    /// How a job is paid for (`charging_mode`; the v5 list sorts on it as `pay_mode`).
+    ChargingMode { OnDemand = "on_demand", Period = "period" }
+);
+
+wire_enum!(
     /// The direction of the data flow relative to the cloud.
     JobDirection { Up = "up", Down = "down", NonDbs = "non-dbs" }
 );
@@ -121,6 +126,93 @@ wire_enum!(
     }
 );
 
+wire_enum!(
+    /// What a job list is ordered by (the v5 list's `sort_key`; the v3 list is always
+    /// `create_time`). See [`crate::query::Sort`].
+    SortKey {
+        CreateTime = "create_time",
+        Name = "name",
+        Status = "status",
+        NetType = "net_type",
+        JobDirection = "job_direction",
+        PayMode = "pay_mode",
+    }
+);
+
+wire_enum!(
+    /// The direction of a list's order (`sort_dir`).
+    SortDir { Desc = "desc", Asc = "asc" }
+);
+
+wire_enum!(
+    /// What `GET /v5/{project_id}/jobs/{job_id}?type=` shows of a job (the SDK's list).
+    DetailType {
+        Overview = "overview",
+        Detail = "detail",
+        Network = "network",
+        Precheck = "precheck",
+        Progress = "progress",
+        Log = "log",
+        Compare = "compare",
+        File = "file",
+        IsWritable = "is_writable",
+        CloudConnection = "cloud_connection",
+        Diagnosis = "diagnosis",
+        DiagnosisHistory = "diagnosis_history",
+        RepairProgress = "repair_progress",
+        RepairDetail = "repair_detail",
+        RepairExportStatus = "repair_export_status",
+        DbTableDetails = "db_table_details",
+    }
+);
+
+wire_enum!(
+    /// The v5 job actions (`action_name` of `POST …/jobs/{job_id}/action`; the SDK's list).
+    ActionName {
+        Network = "network",
+        Precheck = "precheck",
+        Start = "start",
+        Stop = "stop",
+        Restart = "restart",
+        Reset = "reset",
+        Terminate = "terminate",
+        SkipPrecheck = "skip_precheck",
+        CreateCompare = "create_compare",
+        CancelCompare = "cancel_compare",
+        ColumnLimit = "column_limit",
+        ReloadParameters = "reload_parameters",
+        SetWritable = "set_writable",
+        SetReadonly = "set_readonly",
+        Diagnosis = "diagnosis",
+        BindEip = "bind_eip",
+        UnbindEip = "unbind_eip",
+        CloudConnection = "cloud_connection",
+        StartRepair = "start_repair",
+        StopRepair = "stop_repair",
+    }
+);
+
+wire_enum!(
+    /// What `PUT /v5/{project_id}/jobs/{job_id}` changes (`job.type`; the SDK's list).
+    UpdateType {
+        Name = "name",
+        Description = "description",
+        ReCreate = "re_create",
+        ExpiredDays = "expired_days",
+        Notify = "notify",
+        All = "all",
+        Network = "network",
+        Policy = "policy",
+        DbObject = "db_object",
+        Precheck = "precheck",
+    }
+);
+
+wire_enum!(
+    /// The kind of task a name is checked for (`type` of `POST …/jobs/name-validation`).
+    NameKind { Trans = "trans", Subscription = "subscription", Offline = "offline" }
+);
+
 impl JobStatus {
     /// Whether the status is a failure that carries an `error_msg`.
     pub fn is_failure(self) -> bool {
@@ -151,6 +243,8 @@ pub const ENGINE_TYPES: &[&str] = &[
     "cloudDataGuard-ddm",
     "cloudDataGuard-taurus-to-mysql",
     "cloudDataGuard-mysql-to-taurus",
+    // The v5 API's `JobBaseInfo` (MySQL to MySQL, real-time synchronization).
+    "mysql-to-mysql",
 ];
 
 /// Whether `s` is a known engine type.

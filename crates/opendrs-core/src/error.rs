@@ -27,6 +27,10 @@ pub enum Error {
     /// The job was deleted (`DRS.M05004`).
     #[error("job deleted")]
     JobDeleted,
+    /// The v5 API's answer for a job that does not exist, was deleted or is outside the caller's
+    /// enterprise projects (`DRS.10000010`).
+    #[error("no such job")]
+    NoSuchJob,
     /// Another job in the project already has this name (`DRS.M00277`).
     #[error("job name taken")]
     NameTaken,
@@ -160,6 +164,7 @@ impl Error {
             Error::InvalidRequest { .. } => "DRS.M00300",
             Error::JobNotFound => "DRS.M05003",
             Error::JobDeleted => "DRS.M05004",
+            Error::NoSuchJob => "DRS.10000010",
             Error::NameTaken => "DRS.M00277",
             Error::StatusForbids { .. } => "DRS.M00304",
             Error::ChildJob => "DRS.M00308",
@@ -217,6 +222,8 @@ pub enum Reason {
     OutOfRange { min: i64, max: i64 },
     /// Two ranges share a time.
     Overlap,
+    /// A value the original API defines that this service does not implement yet.
+    NotYetSupported,
     /// Not an integer of at least this value.
     AtLeast(i64),
 }

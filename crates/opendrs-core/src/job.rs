@@ -1,7 +1,7 @@
 //! A job as the domain knows it, and its wire views (`JobInfo`, `ChildrenJobInfo`) for the list.
 
 use crate::{
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     lifecycle::{job_action, JobActionResp, Step},
 };
 use serde::{Deserialize, Serialize};
@@ -24,6 +24,10 @@ pub struct Job {
     pub node_new_framework: bool,
     pub error_msg: Option<String>,
     pub enterprise_project_id: String,
+    /// Pay-per-use or yearly/monthly (the v5 list shows it and sorts on it).
+    pub charging_mode: ChargingMode,
+    /// Whether its replication instance is a primary/standby pair across two availability zones.
+    pub is_multi_az: bool,
     pub tags: Vec<(String, String)>,
     pub source_endpoint: Endpoint,
     pub target_endpoint: Endpoint,
@@ -77,6 +81,16 @@ pub struct Endpoint {
 pub fn format_list_time(ms: i64) -> String {
     const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
         time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+    time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
+        .ok()
+        .and_then(|t| t.format(FMT).ok())
+        .unwrap_or_default()
+}
+
+/// A time as the v5 API shows it: ISO 8601 in UTC, to the second (`2022-11-07T16:15:18Z`).
+pub fn format_iso_time(ms: i64) -> String {
+    const FMT: &[time::format_description::BorrowedFormatItem<'static>] =
+        time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
     time::OffsetDateTime::from_unix_timestamp(ms.div_euclid(1000))
         .ok()
         .and_then(|t| t.format(FMT).ok())
@@ -198,5 +212,10 @@ mod tests {
         // 2020-12-21 10:57:49 UTC, the original's example.
         assert_eq!(format_list_time(1_608_548_269_000), "2020-12-21 10:57:49");
         assert_eq!(format_list_time(1_608_548_269_999), "2020-12-21 10:57:49");
+    }
+
+    #[test]
+    fn v5_times_are_iso_8601_in_utc_as_the_original_s_detail_example() {
+        assert_eq!(format_iso_time(1_667_837_718_000), "2022-11-07T16:15:18Z");
     }
 }

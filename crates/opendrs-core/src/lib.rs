@@ -22,6 +22,7 @@ pub mod signing;
 pub mod store;
 pub mod tags;
 pub mod timeline;
+pub mod v5;
 pub mod window;
 pub mod workflow;
 pub mod writes;

@@ -36,6 +36,7 @@ fn english(err: &Error) -> String {
         Error::InvalidRequest { detail } => format!("Invalid request, {detail}."),
         Error::JobNotFound => "Task information not found.".into(),
         Error::JobDeleted => "The task has been deleted or the resource has been released.".into(),
+        Error::NoSuchJob => "Job does not exist, please check job ID.".into(),
         Error::NameTaken => "The task name already exists.".into(),
         Error::StatusForbids { status } => {
             format!("This API cannot be called in the current task status ({status}).")
@@ -128,6 +129,7 @@ fn chinese(err: &Error) -> String {
         Error::InvalidRequest { detail } => format!("无效的请求，{detail}。"),
         Error::JobNotFound => "未找到任务信息。".into(),
         Error::JobDeleted => "任务已删除或资源已释放。".into(),
+        Error::NoSuchJob => "任务不存在，请检查任务ID。".into(),
         Error::NameTaken => "任务名称已存在。".into(),
         Error::StatusForbids { status } => format!("当前任务状态（{status}）不允许调用此接口。"),
         Error::ChildJob => "只有父任务可以调用此接口。".into(),
@@ -192,6 +194,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::ControlCharacter => "control characters are not allowed".into(),
         Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
         Reason::Overlap => "the ranges overlap".into(),
+        Reason::NotYetSupported => "this value is not supported by this service yet".into(),
         Reason::AtLeast(min) => format!("must be an integer of at least {min}"),
     }
 }
@@ -208,6 +211,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::ControlCharacter => "不允许包含控制字符".into(),
         Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
         Reason::Overlap => "时间段重叠".into(),
+        Reason::NotYetSupported => "本服务暂不支持该取值".into(),
         Reason::AtLeast(min) => format!("应为不小于{min}的整数"),
     }
 }
@@ -255,6 +259,8 @@ mod tests {
             },
             Error::JobNotFound,
             Error::JobDeleted,
+            Error::NoSuchJob,
+            Error::invalid_with("type", Reason::NotYetSupported),
             Error::NameTaken,
             Error::StatusForbids {
                 status: crate::enums::JobStatus::Pausing,

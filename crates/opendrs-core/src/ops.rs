@@ -3,7 +3,9 @@
 //! by item: a bad item becomes that item's error, never the whole call's.
 
 use crate::{
-    enums::{is_engine_type, one_of, DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{
+        is_engine_type, one_of, ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType,
+    },
     error::{Error, Reason, Result},
     job::Endpoint,
     lang::Lang,
@@ -25,7 +27,8 @@ use serde_json::Value;
 /// Most items one batch write may carry (the original recommends 10 per call).
 pub const MAX_BATCH_ITEMS: usize = 100;
 
-const NODE_TYPES: &[&str] = &["micro", "small", "medium", "high", "xlarge", "2xlarge"];
+/// The replication instance sizes.
+pub const NODE_TYPES: &[&str] = &["micro", "small", "medium", "high", "xlarge", "2xlarge"];
 const DB_TYPES: &[&str] = &[
     "mysql",
     "mongodb",
@@ -135,12 +138,17 @@ fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str> {
 
 /// A job name: 4–50 characters, starting with a letter; letters, digits, `-` and `_`.
 pub fn check_name(name: &str, field: &str) -> Result<()> {
+    check_name_within(name, field, 50)
+}
+
+/// A job name of 4 to `max` characters, starting with a letter; letters, digits, `-` and `_`.
+pub fn check_name_within(name: &str, field: &str, max: usize) -> Result<()> {
     let n = name.chars().count();
     let starts = name.chars().next().is_some_and(char::is_alphabetic);
     let chars = name
         .chars()
         .all(|c| c.is_alphanumeric() || c == '-' || c == '_');
-    if !(4..=50).contains(&n) || !starts || !chars {
+    if !(4..=max).contains(&n) || !starts || !chars {
         return Err(Error::invalid(field));
     }
     Ok(())
@@ -347,6 +355,47 @@ pub struct JobSpec {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Object>)]
     pub alarm_notify: Option<Value>,
+    /// The replication instance's CPU architecture (`x86`, `arm`: the v5 `node_info`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arch: Option<String>,
+    /// The replication instance's VPC (the v5 `node_info.vpc`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vpc_id: Option<String>,
+    /// How the v5 API described the source endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_kind: Option<EndpointKind>,
+    /// How the v5 API described the target endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_kind: Option<EndpointKind>,
+}
+
+/// An endpoint's deployment and scenario as the v5 API names them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EndpointKind {
+    /// `offline`, `ecs` or `cloud`.
+    pub endpoint_type: String,
+    /// Such as `mysql`, `ecs_mysql`, `cloud_mysql`.
+    pub endpoint_name: String,
+}
+
+/// A yearly/monthly order: `period_type` 2 (months, 1–9) or 3 (years, 1–3), `period_num` in
+/// that range, `is_auto_renew` 0 or 1 when given.
+pub fn check_period_order(p: &PeriodOrder, field: &str) -> Result<()> {
+    let ok = matches!(p.period_type, Some(2 | 3))
+        && p.period_num.is_some()
+        && matches!(p.is_auto_renew, None | Some(0 | 1));
+    if !ok {
+        return Err(Error::invalid(field));
+    }
+    // Months 1–9, years 1–3, as Huawei Cloud's yearly/monthly orders allow.
+    let max = if p.period_type == Some(2) { 9 } else { 3 };
+    if p.period_num.is_some_and(|n| !(1..=max).contains(&n)) {
+        return Err(Error::invalid_with(
+            format!("{field}.period_num"),
+            Reason::OutOfRange { min: 1, max },
+        ));
+    }
+    Ok(())
 }
 
 /// A validated job to create.
@@ -364,6 +413,17 @@ pub struct NewJob {
     pub source_endpoint: Endpoint,
     pub target_endpoint: Endpoint,
     pub spec: JobSpec,
+}
+
+impl NewJob {
+    /// How it is paid for, as its settings say (pay-per-use unless `period`).
+    pub fn charging_mode(&self) -> ChargingMode {
+        self.spec
+            .charging_mode
+            .as_deref()
+            .and_then(ChargingMode::parse)
+            .unwrap_or(ChargingMode::OnDemand)
+    }
 }
 
 impl CreateJobReq {
@@ -462,20 +522,7 @@ impl CreateJobReq {
             }
         };
         if let Some(p) = &self.period_order {
-            let ok = matches!(p.period_type, Some(2 | 3))
-                && p.period_num.is_some()
-                && matches!(p.is_auto_renew, None | Some(0 | 1));
-            if !ok {
-                return Err(Error::invalid(f("period_order")));
-            }
-            // Months 1–9, years 1–3, as Huawei Cloud's yearly/monthly orders allow.
-            let max = if p.period_type == Some(2) { 9 } else { 3 };
-            if p.period_num.is_some_and(|n| !(1..=max).contains(&n)) {
-                return Err(Error::invalid_with(
-                    f("period_order.period_num"),
-                    Reason::OutOfRange { min: 1, max },
-                ));
-            }
+            check_period_order(p, &f("period_order"))?;
         } else if charging_mode.is_some() {
             return Err(Error::empty(f("period_order")));
         }
@@ -503,7 +550,7 @@ impl CreateJobReq {
                 slave_az: self.slave_az,
                 charging_mode: Some(charging_mode.unwrap_or_else(|| "on_demand".into())),
                 period_order: self.period_order,
-                alarm_notify: None,
+                ..JobSpec::default()
             },
         })
     }
@@ -584,6 +631,8 @@ pub struct Modification {
     /// Added or replaced by key; other tags stay.
     pub tags: Vec<(String, String)>,
     pub alarm_notify: Option<Value>,
+    /// Days an abnormal job is kept before it ends by itself (`"14"`–`"100"`; the v5 API).
+    pub expired_days: Option<String>,
     pub task_type: Option<TaskType>,
     pub net_type: Option<NetType>,
     pub job_direction: Option<JobDirection>,
@@ -645,6 +694,7 @@ impl ModifyJobReq {
             description: self.description,
             tags: check_tags(self.tags.as_deref().unwrap_or_default())?,
             alarm_notify: self.alarm_notify,
+            expired_days: None,
             task_type: one_of::<TaskType>(self.task_type.as_deref(), &f("task_type"))?,
             net_type: one_of::<NetType>(self.net_type.as_deref(), &f("net_type"))?,
             job_direction: one_of::<JobDirection>(
@@ -973,6 +1023,8 @@ pub enum ItemOutcome {
     },
     Applied {
         id: String,
+        /// The job's name (after the write).
+        name: String,
         status: JobStatus,
     },
     /// A switchover accepted: the roles the job's databases will have once it completes.
@@ -1074,9 +1126,9 @@ pub fn creation_answer(outcomes: &[ItemOutcome], lang: Lang) -> BatchWriteRespon
                 error_msg: None,
                 child_ids: None,
             },
-            ItemOutcome::Applied { id, status } => CreateJobResp {
+            ItemOutcome::Applied { id, name, status } => CreateJobResp {
                 id: Some(id.clone()),
-                name: None,
+                name: Some(name.clone()),
                 status: Some(status.as_str().to_string()),
                 create_time: None,
                 error_code: None,

@@ -3,13 +3,14 @@
 
 use crate::{
     caller::Caller,
-    enums::{is_engine_type, one_of, DbUseType, JobStatus, NetType},
+    enums::{is_engine_type, one_of, DbUseType, JobStatus, NetType, SortDir, SortKey},
     error::{Error, PageProblem, Reason, Result},
+    job::Job,
 };
 pub mod grams;
 
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::{cmp::Ordering, collections::BTreeMap};
 
 /// Most IDs a comma-separated `name` may list.
 pub const MAX_NAME_IDS: usize = 100;
@@ -102,6 +103,75 @@ pub enum NameFilter {
     Text(String),
 }
 
+/// The order of a list: by `key` (text keys byte-wise, `name` case-folded), then by
+/// `create_time`, then by `id` — all three in `dir`. A job's ID is unique in its project, so the
+/// order is total: two reads of an unchanged list page alike, and paging neither repeats nor
+/// skips a job. Every key has its own index in both engines (`jobs_top_by_*`), walked forwards or
+/// backwards, so no page sorts the project.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sort {
+    pub key: SortKey,
+    pub dir: SortDir,
+}
+
+impl Default for Sort {
+    /// The v3 list's order: newest first (ties by ID, descending).
+    fn default() -> Self {
+        Sort {
+            key: SortKey::CreateTime,
+            dir: SortDir::Desc,
+        }
+    }
+}
+
+/// A job's value for a sort key other than `create_time` (which has none besides the time).
+pub fn sort_value(job: &Job, key: SortKey) -> Option<String> {
+    Some(match key {
+        SortKey::CreateTime => return None,
+        SortKey::Name => fold(&job.name),
+        SortKey::Status => job.status.as_str().to_string(),
+        SortKey::NetType => job.net_type.as_str().to_string(),
+        SortKey::JobDirection => job.job_direction.as_str().to_string(),
+        SortKey::PayMode => job.charging_mode.as_str().to_string(),
+    })
+}
+
+impl Sort {
+    /// The order of two jobs as the stores return them (text compared byte-wise, as SQLite's
+    /// `BINARY` and PostgreSQL's `COLLATE "C"` do).
+    pub fn compare(&self, a: &Job, b: &Job) -> Ordering {
+        let ascending = sort_value(a, self.key)
+            .cmp(&sort_value(b, self.key))
+            .then_with(|| a.create_time_ms.cmp(&b.create_time_ms))
+            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()));
+        match self.dir {
+            SortDir::Asc => ascending,
+            SortDir::Desc => ascending.reverse(),
+        }
+    }
+}
+
+/// Where a keyset read of a list continues: the last job read, as its order sees it (its sort
+/// value, creation time and ID). The next read takes what comes strictly after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cursor {
+    /// [`sort_value`] of the job (`None` for `create_time`).
+    pub key: Option<String>,
+    pub time_ms: i64,
+    pub id: String,
+}
+
+impl Cursor {
+    /// The cursor just past `job` in an order by `key`.
+    pub fn after(job: &Job, key: SortKey) -> Cursor {
+        Cursor {
+            key: sort_value(job, key),
+            time_ms: job.create_time_ms,
+            id: job.id.clone(),
+        }
+    }
+}
+
 /// A validated query, ready for a store. Deleted jobs are excluded unless `status` is `DELETED`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct JobQuery {
@@ -117,6 +187,8 @@ pub struct JobQuery {
     pub instance_ids: Vec<String>,
     pub instance_ip: Option<String>,
     pub paging: Paging,
+    /// The order (the v3 list's is the default).
+    pub sort: Sort,
 }
 
 impl JobQuery {
@@ -226,6 +298,7 @@ impl QueryJobsReq {
                 .filter(|s| !s.is_empty())
                 .map(str::to_string),
             paging,
+            sort: Sort::default(),
         })
     }
 }

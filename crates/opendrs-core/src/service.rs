@@ -14,10 +14,10 @@ use crate::{
     lang::Lang,
     ops::{
         creation_answer, operation_answer, parse_batch, BatchKind, BatchWriteResponse,
-        CreateJobResp, ItemOutcome, JobOpResp,
+        CreateJobResp, ItemOutcome, JobOpResp, WriteItem,
     },
     query::{parse_body, JobQuery, Paging},
-    store::{JobStream, JobWrite, Store},
+    store::{Dialect, JobStream, JobWrite, Store},
     timeline::{ShowTimelineResponse, TimelineInfo},
 };
 use std::sync::{
@@ -87,11 +87,20 @@ struct Weighed {
 const ENTRY_OVERHEAD: usize = 128;
 
 fn weight(key: &PageKey, entry: &Labelled) -> usize {
-    key.1.weight() + entry.page.len() + ENTRY_OVERHEAD
+    key.2.weight() + entry.page.len() + ENTRY_OVERHEAD
 }
 
-/// (project key, validated query).
-type PageKey = (i64, JobQuery);
+/// Which API's list a page renders: the same query is another page in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum View {
+    /// `POST /v3/{project_id}/jobs`: `{total_record, jobs: [JobInfo]}`.
+    V3,
+    /// `GET /v5/{project_id}/jobs`: `{total_count, jobs: [JobListResp]}`.
+    V5,
+}
+
+/// (project key, view, validated query).
+type PageKey = (i64, View, JobQuery);
 
 /// A rendered page and the versions it was read at.
 #[derive(Clone)]
@@ -162,7 +171,7 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 /// The DRS job operations over a store.
 #[derive(Clone)]
 pub struct Jobs {
-    store: Arc<dyn Store>,
+    pub(crate) store: Arc<dyn Store>,
     cache: Option<Arc<PageCache>>,
     /// Shared by every clone and kept across [`Jobs::with_page_cache`].
     cache_stats: Arc<PageCacheStats>,
@@ -247,20 +256,40 @@ impl Jobs {
         body: &[u8],
         actor: Actor,
     ) -> Result<Vec<ItemOutcome>> {
+        let job_ids = || crate::ops::named_job_ids(kind, body);
+        let parse = || parse_batch(kind, body);
+        self.write_items(caller, kind.operation(), Dialect::V3, actor, parse, job_ids)
+            .await
+    }
+
+    /// Applies a write for `caller` in ONE transaction of the store, its audit record with it:
+    /// write permission first (`DRS.M00102`), then `parse` (the items; an error fails the whole
+    /// call). A refusal is recorded too, naming `refused_ids`.
+    pub(crate) async fn write_items(
+        &self,
+        caller: &Caller,
+        operation: &'static str,
+        dialect: Dialect,
+        actor: Actor,
+        parse: impl FnOnce() -> Result<Vec<WriteItem>>,
+        refused_ids: impl FnOnce() -> Vec<String>,
+    ) -> Result<Vec<ItemOutcome>> {
         let items = if caller.can_write() {
-            parse_batch(kind, body)
+            parse()
         } else {
             Err(Error::Forbidden)
         };
         let items = match items {
             Ok(items) => items,
             Err(e) => {
-                self.audit_refusal(caller, kind, body, &actor, &e).await;
+                self.audit_refusal(caller, operation, refused_ids(), &actor, &e)
+                    .await;
                 return Err(e);
             }
         };
         let write = JobWrite {
-            operation: kind.operation(),
+            operation,
+            dialect,
             actor,
             now_ms: crate::clock::now_ms(),
             visible_eps: caller.enterprise_projects.clone(),
@@ -279,17 +308,16 @@ impl Jobs {
     async fn audit_refusal(
         &self,
         caller: &Caller,
-        kind: BatchKind,
-        body: &[u8],
+        operation: &'static str,
+        job_ids: Vec<String>,
         actor: &Actor,
         error: &Error,
     ) {
-        let job_ids = crate::ops::named_job_ids(kind, body);
         let record = AuditRecord {
             at_ms: crate::clock::now_ms(),
             project_id: caller.tenant.project_id().to_string(),
             user_id: actor.user_id.clone(),
-            action: kind.operation().to_string(),
+            action: operation.to_string(),
             job_ids,
             request_id: actor.request_id.clone(),
             outcome: Outcome::Refused,
@@ -316,17 +344,28 @@ impl Jobs {
                 self.store.job_list_all(&caller.tenant, &query).await?,
             ));
         }
-        let tenant = &caller.tenant;
+        Ok(JobListing::Page(
+            self.page(&caller.tenant, query, View::V3).await?,
+        ))
+    }
+
+    /// One page of `query` rendered for `view`, from the page cache while it is valid.
+    pub(crate) async fn page(
+        &self,
+        tenant: &Tenant,
+        query: JobQuery,
+        view: View,
+    ) -> Result<Arc<[u8]>> {
         let Some(cache) = &self.cache else {
-            return Ok(JobListing::Page(self.render_page(tenant, &query).await?));
+            return self.render_page(tenant, &query, view).await;
         };
         let data_version = self.store.data_version().await?;
-        let key = (tenant.key(), query);
+        let key = (tenant.key(), view, query);
         let cached = cache.get(&key);
         if let Some(entry) = &cached {
             if entry.data_version == data_version {
                 self.cache_stats.hits.fetch_add(1, Relaxed);
-                return Ok(JobListing::Page(entry.page.clone()));
+                return Ok(entry.page.clone());
             }
         }
         // Something changed somewhere: is it this project?
@@ -341,10 +380,10 @@ impl Jobs {
                     ..entry
                 },
             );
-            return Ok(JobListing::Page(page));
+            return Ok(page);
         }
         self.cache_stats.misses.fetch_add(1, Relaxed);
-        let page = self.render_page(tenant, &key.1).await?;
+        let page = self.render_page(tenant, &key.2, view).await?;
         cache.put(
             key,
             Labelled {
@@ -353,7 +392,7 @@ impl Jobs {
                 page: page.clone(),
             },
         );
-        Ok(JobListing::Page(page))
+        Ok(page)
     }
 
     /// `batch-status`: the status of each named job (per-item `DRS.M05003` when unknown).
@@ -407,7 +446,7 @@ impl Jobs {
                     .as_ref()
                     .is_none_or(|eps| eps.contains(&p.enterprise_project_id))
             })
-            .ok_or(Error::JobNotFound)?;
+            .ok_or(Error::NoSuchJob)?;
         Ok(ShowTimelineResponse {
             count: page.total,
             timelines: page.events.iter().map(TimelineInfo::from).collect(),
@@ -436,13 +475,28 @@ impl Jobs {
         Ok((q, found))
     }
 
-    async fn render_page(&self, tenant: &Tenant, query: &JobQuery) -> Result<Arc<[u8]>> {
+    async fn render_page(
+        &self,
+        tenant: &Tenant,
+        query: &JobQuery,
+        view: View,
+    ) -> Result<Arc<[u8]>> {
         let page = self.store.job_list(tenant, query).await?;
-        let body = JobListResponse {
-            total_record: page.total,
-            jobs: page.jobs.iter().map(JobInfo::from).collect(),
+        let bytes = match view {
+            View::V3 => serde_json::to_vec(&JobListResponse {
+                total_record: page.total,
+                jobs: page.jobs.iter().map(JobInfo::from).collect(),
+            }),
+            View::V5 => serde_json::to_vec(&crate::v5::list::ListJobsResponse {
+                total_count: page.total,
+                jobs: page
+                    .jobs
+                    .iter()
+                    .map(crate::v5::list::JobListResp::from)
+                    .collect(),
+            }),
         };
-        Ok(serde_json::to_vec(&body).map_err(Error::internal)?.into())
+        Ok(bytes.map_err(Error::internal)?.into())
     }
 }
 
@@ -494,6 +548,15 @@ mod tests {
             _: &[String],
             _: Depth,
         ) -> StoreResult<Vec<JobRecord>> {
+            Ok(Vec::new())
+        }
+        async fn job_name_taken(&self, _: &Tenant, _: &str) -> StoreResult<bool> {
+            Ok(false)
+        }
+        async fn enterprise_project_list(
+            &self,
+            _: &Tenant,
+        ) -> StoreResult<Vec<crate::store::EnterpriseProjectRow>> {
             Ok(Vec::new())
         }
         async fn job_timeline(
@@ -582,7 +645,7 @@ mod tests {
             .expect("query");
         for project in 0..50 {
             cache.put(
-                (project, query.clone()),
+                (project, View::V3, query.clone()),
                 Labelled {
                     data_version: 0,
                     project_version: 0,
@@ -602,7 +665,7 @@ mod tests {
             project_version: 0,
             page: Arc::from(vec![b' '; 100_000]),
         };
-        cache.put((99, query), big);
+        cache.put((99, View::V3, query), big);
         assert!(
             cache.size().1 <= 64 * 1024,
             "an entry over the bound is not kept"

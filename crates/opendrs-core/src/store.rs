@@ -44,12 +44,44 @@ pub struct JobStream {
     pub chunks: BoxStream<'static, StoreResult<Vec<Job>>>,
 }
 
+/// Which API a write comes from, for the codes it answers with: the v5 API knows an unknown job,
+/// one the caller may not see and a deleted one alike as `DRS.10000010`; the v3 API answers
+/// `DRS.M05003` and (deleted) `DRS.M05004`. The decisions are the same.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Dialect {
+    #[default]
+    V3,
+    V5,
+}
+
+impl Dialect {
+    /// The field that names a job's enterprise project in a creation.
+    pub fn enterprise_project_field(self) -> &'static str {
+        match self {
+            Dialect::V3 => "sys_tags",
+            Dialect::V5 => "job.base_info.enterprise_project_id",
+        }
+    }
+
+    /// `e` as this API says it.
+    pub fn of(self, e: crate::Error) -> crate::Error {
+        match (self, e) {
+            (Dialect::V5, crate::Error::JobNotFound | crate::Error::JobDeleted) => {
+                crate::Error::NoSuchJob
+            }
+            (_, e) => e,
+        }
+    }
+}
+
 /// One batch write: its items, who makes it and how to schedule what follows. The core applies
 /// every item and the audit record in ONE transaction of the store.
 #[derive(Debug, Clone)]
 pub struct JobWrite {
     /// The API operation, for the audit trail (such as `BatchCreateJobs`).
     pub operation: &'static str,
+    /// The API it comes from (its answers' codes).
+    pub dialect: Dialect,
     pub actor: crate::audit::Actor,
     /// Wall clock, ms.
     pub now_ms: i64,
@@ -59,6 +91,16 @@ pub struct JobWrite {
     /// Which simulated databases answer (connection tests, prechecks).
     pub reachability: std::sync::Arc<crate::workflow::Reachability>,
     pub items: Vec<WriteItem>,
+}
+
+/// An enterprise project of a project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnterpriseProjectRow {
+    /// `"0"` is the default one.
+    pub id: String,
+    pub name: String,
+    /// When it was created (its project's creation, ms): enterprise projects keep no time of their own.
+    pub created_at_ms: i64,
 }
 
 /// What the executor reads, without a write transaction, to know whether it has work.
@@ -90,6 +132,16 @@ pub trait Store: AuditLog {
         ids: &[String],
         depth: Depth,
     ) -> StoreResult<Vec<JobRecord>>;
+
+    /// Whether a live (not deleted) top-level job of the project has this name: the rule the
+    /// schema's unique index enforces on every insert and rename.
+    async fn job_name_taken(&self, tenant: &Tenant, name: &str) -> StoreResult<bool>;
+
+    /// The project's enterprise projects, by ID.
+    async fn enterprise_project_list(
+        &self,
+        tenant: &Tenant,
+    ) -> StoreResult<Vec<EnterpriseProjectRow>>;
 
     /// The recorded status changes of the job with this ID in the project (top-level or child,
     /// deleted or not): the `window` of them, latest recorded first, with their number, read in

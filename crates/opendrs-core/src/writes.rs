@@ -229,7 +229,11 @@ async fn create(
         return Ok(failed(None, name, Error::Forbidden));
     }
     if ep != "0" && !tx.enterprise_project_exists(tenant, ep).await? {
-        return Ok(failed(None, name, Error::invalid("sys_tags")));
+        return Ok(failed(
+            None,
+            name,
+            Error::invalid(w.dialect.enterprise_project_field()),
+        ));
     }
     let job = Job {
         id: new_job_id(),
@@ -246,6 +250,9 @@ async fn create(
         node_new_framework: true,
         error_msg: None,
         enterprise_project_id: ep.clone(),
+        charging_mode: new.charging_mode(),
+        // A standby zone makes a primary/standby pair (v3 names both zones or neither).
+        is_multi_az: new.spec.slave_az.is_some(),
         tags: new.tags.clone(),
         source_endpoint: new.source_endpoint.clone(),
         target_endpoint: new.target_endpoint.clone(),
@@ -319,16 +326,18 @@ async fn act(
 ) -> StoreResult<ItemOutcome> {
     let id = Some(job_id);
     let Some(row) = tx.job_lock(tenant, job_id).await? else {
-        return Ok(failed(id, None, Error::JobNotFound));
+        return Ok(failed(id, None, w.dialect.of(Error::JobNotFound)));
     };
     if w.visible_eps
         .as_ref()
         .is_some_and(|eps| !eps.contains(&row.enterprise_project_id))
     {
-        return Ok(failed(id, None, Error::JobNotFound));
+        return Ok(failed(id, None, w.dialect.of(Error::JobNotFound)));
     }
+    // The caller may see the job: its answers name it.
+    let name = Some(row.name.as_str());
     if row.is_child {
-        return Ok(failed(id, None, Error::ChildJob));
+        return Ok(failed(id, name, Error::ChildJob));
     }
     let paused_from = if row.status == JobStatus::Pausing {
         tx.event_last_from(row.seq, JobStatus::Pausing).await?
@@ -359,18 +368,23 @@ async fn act(
     };
     let decision = match decide(state, op, exec) {
         Ok(d) => d,
-        Err(e) => return Ok(failed(id, None, e)),
+        Err(e) => return Ok(failed(id, name, w.dialect.of(e))),
     };
     if let Some(Payload::Modify(m)) = payload {
         if let Err(e) = modify(tx, tenant, &row, m, w.now_ms).await? {
-            return Ok(failed(id, None, e));
+            return Ok(failed(id, name, e));
         }
         if m.is_configuration() {
             workflow::invalidate_precheck(tx, &row, flow.clone()).await?;
         }
     }
+    let name = match payload {
+        Some(Payload::Modify(m)) => m.name.clone(),
+        _ => None,
+    };
     let mut outcome = ItemOutcome::Applied {
         id: job_id.to_string(),
+        name: name.unwrap_or_else(|| row.name.clone()),
         status: decision.to,
     };
     if workflow::is_workflow(op) {
@@ -443,23 +457,29 @@ async fn modify(
     if !m.tags.is_empty() {
         tx.tags_put(tenant, row.seq, &m.tags).await?;
     }
-    let spec =
-        if m.node_type.is_some() || m.is_target_readonly.is_some() || m.alarm_notify.is_some() {
-            let mut spec: JobSpec =
-                serde_json::from_str(&tx.job_spec(row.seq).await?).unwrap_or_default();
-            if let Some(t) = &m.node_type {
-                spec.node_type = Some(t.clone());
-            }
-            if let Some(r) = m.is_target_readonly {
-                spec.is_target_readonly = Some(r);
-            }
-            if let Some(a) = &m.alarm_notify {
-                spec.alarm_notify = Some(a.clone());
-            }
-            Some(serde_json::to_string(&spec).unwrap_or_else(|_| "{}".into()))
-        } else {
-            None
-        };
+    let spec = if m.node_type.is_some()
+        || m.is_target_readonly.is_some()
+        || m.alarm_notify.is_some()
+        || m.expired_days.is_some()
+    {
+        let mut spec: JobSpec =
+            serde_json::from_str(&tx.job_spec(row.seq).await?).unwrap_or_default();
+        if let Some(t) = &m.node_type {
+            spec.node_type = Some(t.clone());
+        }
+        if let Some(r) = m.is_target_readonly {
+            spec.is_target_readonly = Some(r);
+        }
+        if let Some(a) = &m.alarm_notify {
+            spec.alarm_notify = Some(a.clone());
+        }
+        if let Some(d) = &m.expired_days {
+            spec.expired_days = Some(d.clone());
+        }
+        Some(serde_json::to_string(&spec).unwrap_or_else(|_| "{}".into()))
+    } else {
+        None
+    };
     let fields = JobFields {
         description: m.description.clone(),
         task_type: m.task_type,

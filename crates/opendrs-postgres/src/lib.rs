@@ -30,8 +30,11 @@ use opendrs_core::{
     batch::{Depth, JobRecord},
     caller::Tenant,
     identity::IdentitySnapshot,
-    query::{JobQuery, Paging},
-    store::{ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError, StoreResult, TxBody},
+    query::{Cursor, JobQuery, Paging},
+    store::{
+        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError,
+        StoreResult, TxBody,
+    },
     timeline::TimelinePage,
     window::Window,
 };
@@ -120,6 +123,13 @@ impl PgStore {
         Ok(client)
     }
 
+    /// The plan PostgreSQL chooses for the first page of `q` (`EXPLAIN`, text): which index a
+    /// list walks, for tests and for an operator looking at a slow list.
+    pub async fn explain_page(&self, tenant: &Tenant, q: &JobQuery) -> StoreResult<String> {
+        let client = self.client().await?;
+        list::explain_page(&client, tenant, q).await
+    }
+
     /// Folds the counters' and project versions' delta rows into their base rows, in one
     /// transaction; skipped when another instance is compacting.
     pub async fn counts_compact(&self) -> StoreResult<()> {
@@ -189,7 +199,7 @@ impl Store for PgStore {
     }
 
     /// The total, then chunks of [`list::STREAM_CHUNK`] jobs, each read by its own statement on
-    /// a connection taken for that chunk only (keyset on `(create_time, id)` after the last row
+    /// a connection taken for that chunk only (keyset on the order (`Cursor`) after the last row
     /// sent): no connection or transaction is held while the client is slow. Each chunk sees
     /// the data as of its own read, so a job changed meanwhile may be missed or (if it moved
     /// later in the order, which `create_time` never does) seen twice; the total is the
@@ -203,7 +213,7 @@ impl Store for PgStore {
             store: PgStore,
             tenant: Tenant,
             query: JobQuery,
-            after: Option<(i64, String)>,
+            after: Option<Cursor>,
             done: bool,
         }
         let state = State {
@@ -226,7 +236,7 @@ impl Store for PgStore {
                 Ok(jobs) if jobs.is_empty() => None,
                 Ok(jobs) => {
                     s.done = (jobs.len() as i64) < list::STREAM_CHUNK;
-                    s.after = jobs.last().map(|j| (j.create_time_ms, j.id.clone()));
+                    s.after = jobs.last().map(|j| Cursor::after(j, s.query.sort.key));
                     Some((Ok(jobs), s))
                 }
                 Err(e) => {
@@ -249,6 +259,53 @@ impl Store for PgStore {
     ) -> StoreResult<Vec<JobRecord>> {
         let client = self.client().await?;
         list::job_get_many(&client, tenant, ids, depth).await
+    }
+
+    async fn job_name_taken(&self, tenant: &Tenant, name: &str) -> StoreResult<bool> {
+        if name.contains('\0') {
+            return Ok(false);
+        }
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE project_key = $1 AND name = $2
+                                   AND parent_seq IS NULL AND status <> 'DELETED')",
+            )
+            .await
+            .map_err(classify)?;
+        let row = client
+            .query_one(&stmt, &[&tenant.key(), &name])
+            .await
+            .map_err(classify)?;
+        row.try_get(0).map_err(classify)
+    }
+
+    async fn enterprise_project_list(
+        &self,
+        tenant: &Tenant,
+    ) -> StoreResult<Vec<EnterpriseProjectRow>> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT e.id, e.name, p.created_at FROM enterprise_projects e
+                   JOIN projects p ON p.key = e.project_key
+                  WHERE e.project_key = $1 ORDER BY e.id",
+            )
+            .await
+            .map_err(classify)?;
+        let rows = client
+            .query(&stmt, &[&tenant.key()])
+            .await
+            .map_err(classify)?;
+        rows.iter()
+            .map(|r| {
+                Ok(EnterpriseProjectRow {
+                    id: r.try_get(0).map_err(classify)?,
+                    name: r.try_get(1).map_err(classify)?,
+                    created_at_ms: r.try_get(2).map_err(classify)?,
+                })
+            })
+            .collect()
     }
 
     async fn job_timeline(

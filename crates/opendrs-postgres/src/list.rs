@@ -11,7 +11,10 @@
 //! 3. a name of 1–2 characters: `strpos` on the folded name (not indexable: the list index is
 //!    walked and each row verified).
 //!
-//! The order is `create_time DESC, id DESC`, `id` being `COLLATE "C"` (byte order, as SQLite).
+//! The order is the query's `Sort`: `(key, create_time, id)`, all ascending or all descending,
+//! text being `COLLATE "C"` (byte order, as SQLite); each key has its index (`jobs_top_by_time`,
+//! `…_by_name`, `…_by_status`, `…_by_net_type`, `…_by_direction`, `…_by_pay_mode`), scanned
+//! forwards or backwards.
 
 use crate::{
     error::classify,
@@ -22,11 +25,36 @@ use deadpool_postgres::ClientWrapper;
 use opendrs_core::{
     batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
+    enums::{SortDir, SortKey},
     job::Job,
-    query::{grams, JobQuery, NameFilter},
+    query::{grams, Cursor, JobQuery, NameFilter, Sort},
     store::StoreResult,
     workflow::state::WorkflowText,
 };
+
+/// The column a sort key orders by (`None`: `create_time` alone).
+fn sort_column(key: SortKey) -> Option<&'static str> {
+    match key {
+        SortKey::CreateTime => None,
+        SortKey::Name => Some("name_fold"),
+        SortKey::Status => Some("status"),
+        SortKey::NetType => Some("net_type"),
+        SortKey::JobDirection => Some("job_direction"),
+        SortKey::PayMode => Some("charging_mode"),
+    }
+}
+
+/// ` ORDER BY …` of `sort`, on alias `j`.
+pub fn order_by(sort: Sort) -> String {
+    let d = match sort.dir {
+        SortDir::Desc => "DESC",
+        SortDir::Asc => "ASC",
+    };
+    match sort_column(sort.key) {
+        None => format!(" ORDER BY j.create_time {d}, j.id {d}"),
+        Some(col) => format!(" ORDER BY j.{col} {d}, j.create_time {d}, j.id {d}"),
+    }
+}
 
 /// Jobs per chunk of the all-items stream.
 pub const STREAM_CHUNK: i64 = 200;
@@ -211,23 +239,21 @@ pub async fn count(client: &ClientWrapper, tenant: &Tenant, q: &JobQuery) -> Sto
     Ok(n.max(0) as u64)
 }
 
-/// The total and the page `[offset, offset + limit)` (`limit` `None`: every match), children
-/// attached.
-pub async fn page(
-    client: &ClientWrapper,
+/// The statement of [`page`]: total, columns and has-children flag of the page `[offset, offset +
+/// limit)` in the query's order. `None` when nothing can match.
+fn page_statement(
     tenant: &Tenant,
     q: &JobQuery,
     offset: u64,
     limit: Option<u64>,
-) -> StoreResult<(u64, Vec<Job>)> {
-    let Some(mut c) = conditions(tenant, q) else {
-        return Ok((0, Vec::new()));
-    };
+) -> Option<(String, Sql)> {
+    let mut c = conditions(tenant, q)?;
     let mut text = format!(
         "SELECT ({}) AS total, {COLUMNS}, EXISTS (SELECT 1 FROM jobs c WHERE c.parent_seq = j.seq) \
-         FROM jobs j{} ORDER BY j.create_time DESC, j.id DESC LIMIT ",
+         FROM jobs j{}{} LIMIT ",
         total_text(&c),
-        c.all_where
+        c.all_where,
+        order_by(q.sort)
     );
     let limit = limit.map(|l| l.min(i64::MAX as u64) as i64);
     let offset = offset.min(i64::MAX as u64) as i64;
@@ -238,8 +264,43 @@ pub async fn page(
     c.sql.bind(offset);
     text.push_str(" OFFSET ");
     text.push_str(&c.sql.text);
+    Some((text, c.sql))
+}
+
+/// The plan PostgreSQL chooses for the first page (10 jobs) of `q`, as `EXPLAIN` prints it.
+pub async fn explain_page(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    q: &JobQuery,
+) -> StoreResult<String> {
+    let Some((text, sql)) = page_statement(tenant, q, 0, Some(10)) else {
+        return Ok(String::new());
+    };
+    let found = client
+        .query(&format!("EXPLAIN {text}"), &sql.refs())
+        .await
+        .map_err(classify)?;
+    let lines: Vec<String> = found
+        .iter()
+        .map(|r| get::<String>(r, 0))
+        .collect::<StoreResult<_>>()?;
+    Ok(lines.join("\n"))
+}
+
+/// The total and the page `[offset, offset + limit)` (`limit` `None`: every match), children
+/// attached.
+pub async fn page(
+    client: &ClientWrapper,
+    tenant: &Tenant,
+    q: &JobQuery,
+    offset: u64,
+    limit: Option<u64>,
+) -> StoreResult<(u64, Vec<Job>)> {
+    let Some((text, sql)) = page_statement(tenant, q, offset, limit) else {
+        return Ok((0, Vec::new()));
+    };
     let stmt = client.prepare_cached(&text).await.map_err(classify)?;
-    let found = client.query(&stmt, &c.sql.refs()).await.map_err(classify)?;
+    let found = client.query(&stmt, &sql.refs()).await.map_err(classify)?;
     let mut total = None;
     let mut jobs = Vec::with_capacity(found.len());
     let mut any_children = false;
@@ -260,13 +321,13 @@ pub async fn page(
     Ok((total, jobs.into_iter().map(|(_, j)| j).collect()))
 }
 
-/// One chunk of the stream: up to [`STREAM_CHUNK`] matches after `after` (create_time, id) in
-/// list order, children attached; with the key of its last row.
+/// One chunk of the stream: up to [`STREAM_CHUNK`] matches after `after` in the query's order,
+/// children attached.
 pub async fn chunk(
     client: &ClientWrapper,
     tenant: &Tenant,
     q: &JobQuery,
-    after: Option<&(i64, String)>,
+    after: Option<&Cursor>,
 ) -> StoreResult<Vec<Job>> {
     let Some(mut c) = conditions(tenant, q) else {
         return Ok(Vec::new());
@@ -276,12 +337,32 @@ pub async fn chunk(
         c.all_where
     );
     c.sql.text.clear();
-    if let Some((t, id)) = after {
-        c.sql.push(" AND (j.create_time, j.id) < (").bind(*t);
-        c.sql.push(", ").bind(id.clone()).push(")");
+    if let Some(cur) = after {
+        let op = match q.sort.dir {
+            SortDir::Desc => "<",
+            SortDir::Asc => ">",
+        };
+        match (sort_column(q.sort.key), &cur.key) {
+            (Some(col), Some(key)) => {
+                if !storable(key) {
+                    return Ok(Vec::new());
+                }
+                c.sql
+                    .push(&format!(" AND (j.{col}, j.create_time, j.id) {op} ("))
+                    .bind(key.clone())
+                    .push(", ")
+            }
+            _ => c.sql.push(&format!(" AND (j.create_time, j.id) {op} (")),
+        };
+        c.sql
+            .bind(cur.time_ms)
+            .push(", ")
+            .bind(cur.id.clone())
+            .push(")");
     }
     c.sql
-        .push(" ORDER BY j.create_time DESC, j.id DESC LIMIT ")
+        .push(&order_by(q.sort))
+        .push(" LIMIT ")
         .push(&STREAM_CHUNK.to_string());
     text.push_str(&c.sql.text);
     let stmt = client.prepare_cached(&text).await.map_err(classify)?;

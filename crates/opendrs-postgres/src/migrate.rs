@@ -5,16 +5,26 @@
 use crate::{error::classify, rows::get, PgStore};
 use opendrs_core::store::{StoreError, StoreResult};
 
-/// The migrations, by number. Numbers may have gaps while branches that each add one are
-/// merged (3 is the v5 list orders'); each is applied once, in order, whatever is recorded.
+/// The migrations, by number (ascending; a number may be skipped while another change holds it).
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_schema.sql")),
     (2, include_str!("../migrations/0002_name_grams.sql")),
+    (3, include_str!("../migrations/0003_list_orders.sql")),
     (4, include_str!("../migrations/0004_workflow.sql")),
 ];
 
-/// The newest schema version this build knows (the highest number).
-pub const KNOWN_VERSION: u64 = MIGRATIONS[MIGRATIONS.len() - 1].0 as u64;
+/// The newest schema version this build knows: the highest migration number.
+pub const KNOWN_VERSION: u64 = {
+    let mut max = 0;
+    let mut i = 0;
+    while i < MIGRATIONS.len() {
+        if MIGRATIONS[i].0 > max {
+            max = MIGRATIONS[i].0;
+        }
+        i += 1;
+    }
+    max as u64
+};
 
 /// The key of the advisory lock migrations take.
 const MIGRATION_LOCK: i64 = 7_243_301;

@@ -210,7 +210,8 @@ pub async fn jobs_insert_batch(
     if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut cols: [Vec<String>; 13] = Default::default();
+    let mut cols: [Vec<String>; 14] = Default::default();
+    let mut multi_az = Vec::with_capacity(jobs.len());
     let (mut times, mut errors, mut billing, mut framework) = (
         Vec::with_capacity(jobs.len()),
         Vec::with_capacity(jobs.len()),
@@ -232,7 +233,9 @@ pub async fn jobs_insert_batch(
             job.enterprise_project_id.clone(),
             serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into()),
             serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into()),
+            job.charging_mode.as_str().to_string(),
         ];
+        multi_az.push(job.is_multi_az);
         for (col, v) in cols.iter_mut().zip(values) {
             col.push(v);
         }
@@ -247,22 +250,23 @@ pub async fn jobs_insert_batch(
             "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
                 engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
                 node_new_framework, enterprise_project_id, create_time, update_time,
-                source_endpoint, target_endpoint, spec, name_grams)
+                source_endpoint, target_endpoint, spec, name_grams, charging_mode, is_multi_az)
              SELECT $1, u.id, u.parent, u.name, u.name_fold, u.status, u.db_use_type, u.engine_type,
                     u.net_type, u.job_direction, u.task_type, u.description, u.error_msg, u.billing,
                     u.framework, u.ep, u.t, u.t, u.src, u.dst, $19,
-                    opendrs_name_grams($1, u.name_fold)
+                    opendrs_name_grams($1, u.name_fold), u.pay, u.multi_az
                FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
-                           $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[])
+                           $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[],
+                           $21::text[], $22::bool[])
                  AS u(id, parent, name, name_fold, status, db_use_type, engine_type, net_type,
                       job_direction, task_type, description, error_msg, billing, framework, ep, t,
-                      src, dst)
+                      src, dst, pay, multi_az)
              RETURNING seq, id",
         )
         .await
         .map_err(classify)?;
-    let [ids, names, folds, statuses, uses, engines, nets, dirs, tasks, descs, eps, srcs, dsts] =
+    let [ids, names, folds, statuses, uses, engines, nets, dirs, tasks, descs, eps, srcs, dsts, pays] =
         &cols;
     let rows = tx
         .query(
@@ -288,6 +292,8 @@ pub async fn jobs_insert_batch(
                 srcs,
                 &spec,
                 dsts,
+                pays,
+                &multi_az,
             ],
         )
         .await
@@ -433,9 +439,9 @@ impl JobTx for PgTx<'_> {
                        db_use_type, engine_type, net_type, job_direction, task_type, description,
                        error_msg, billing_tag, node_new_framework, enterprise_project_id,
                        create_time, update_time, source_endpoint, target_endpoint, spec,
-                       name_grams)
+                       name_grams, charging_mode, is_multi_az)
                    VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                           $16, $16, $17, $18, $19, opendrs_name_grams($1, $4))
+                           $16, $16, $17, $18, $19, opendrs_name_grams($1, $4), $24, $25)
                    ON CONFLICT (project_key, name) WHERE parent_seq IS NULL AND status <> 'DELETED'
                    DO NOTHING RETURNING seq
                  ), t AS (
@@ -471,6 +477,8 @@ impl JobTx for PgTx<'_> {
                     &tag_values,
                     &inst_kinds,
                     &inst_values,
+                    &job.charging_mode.as_str(),
+                    &job.is_multi_az,
                 ],
             )
             .await?;
@@ -513,7 +521,7 @@ impl JobTx for PgTx<'_> {
         let seq: i64 = get(&found, 0)?;
         let parent: Option<i64> = get(&found, 1)?;
         const FIELDS: &str = "SELECT seq, id, status, task_type, db_use_type, engine_type,
-                enterprise_project_id, parent_seq IS NOT NULL, running_step
+                enterprise_project_id, parent_seq IS NOT NULL, name, running_step
                 FROM jobs WHERE seq = $1";
         let row = match parent {
             None => {
@@ -542,13 +550,14 @@ impl JobTx for PgTx<'_> {
         Ok(Some(JobRow {
             seq: get(&r, 0)?,
             id: get(&r, 1)?,
+            name: get(&r, 8)?,
             status,
             task_type,
             db_use_type: get(&r, 4)?,
             engine_type: get(&r, 5)?,
             enterprise_project_id: get(&r, 6)?,
             is_child: get(&r, 7)?,
-            running: get::<Option<&str>>(&r, 8)?.and_then(Step::parse),
+            running: get::<Option<&str>>(&r, 9)?.and_then(Step::parse),
         }))
     }
 

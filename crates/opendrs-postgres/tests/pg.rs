@@ -6,12 +6,14 @@ use futures::StreamExt;
 use opendrs_core::{
     audit::Actor,
     caller::{Caller, Tenant},
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{
+        ChargingMode, DbUseType, JobDirection, JobStatus, NetType, SortDir, SortKey, TaskType,
+    },
     executor::{settle, ExecutorSettings, Timings},
     job::{Endpoint, Job},
     ops::{parse_batch, BatchKind, ItemOutcome},
-    query::{parse_body, JobQuery, NameFilter},
-    store::{AdminStore, JobWrite, Store, StoreErrorKind},
+    query::{parse_body, JobQuery, NameFilter, Sort},
+    store::{AdminStore, Dialect, JobWrite, Store, StoreErrorKind},
     writes::{job_write, transitions_run},
 };
 use opendrs_postgres::PgStore;
@@ -137,6 +139,12 @@ fn job(i: usize) -> Job {
         node_new_framework: true,
         error_msg: i.is_multiple_of(7).then(|| format!("failed {i}")),
         enterprise_project_id: if i.is_multiple_of(6) { "ep-a" } else { "0" }.into(),
+        charging_mode: if i.is_multiple_of(4) {
+            ChargingMode::Period
+        } else {
+            ChargingMode::OnDemand
+        },
+        is_multi_az: i.is_multiple_of(9),
         tags: if i % 4 == 1 {
             vec![
                 ("env".into(), "prod".into()),
@@ -287,6 +295,53 @@ async fn migrations_apply_twice_and_the_schema_version_is_known() {
 }
 
 #[tokio::test]
+async fn the_list_orders_migration_carries_charging_mode_and_multi_az_over_from_the_settings() {
+    let Some(db) = fresh().await else { return };
+    let client = admin_client(&db.url).await;
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE schema_version (version BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             {}
+             INSERT INTO schema_version (version) VALUES (1);
+             INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0);
+             INSERT INTO jobs (project_key, id, name, name_fold, status, db_use_type, engine_type,
+                 net_type, job_direction, task_type, create_time, update_time, spec)
+             SELECT key, v.id, v.id, v.id, 'CONFIGURATION', 'sync', 'mysql', 'eip', 'up',
+                    'FULL_TRANS', 1, 1, v.spec
+               FROM projects, (VALUES
+                 ('a', '{{\"charging_mode\":\"period\",\"master_az\":\"az1\",\"slave_az\":\"az2\"}}'),
+                 ('b', '{{\"charging_mode\":\"on_demand\"}}'),
+                 ('c', '{{}}')) AS v(id, spec);",
+            include_str!("../migrations/0001_schema.sql")
+        ))
+        .await
+        .expect("a database of schema 1 with jobs");
+    let store = db.store().await;
+    let rows = client
+        .query(
+            "SELECT id, charging_mode, is_multi_az FROM jobs ORDER BY id",
+            &[],
+        )
+        .await
+        .expect("jobs");
+    let got: Vec<(String, String, bool)> = rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("a".into(), "period".into(), true),
+            ("b".into(), "on_demand".into(), false),
+            ("c".into(), "on_demand".into(), false),
+        ]
+    );
+    drop((store, client));
+    db.drop_db().await;
+}
+
+#[tokio::test]
 async fn a_database_newer_than_the_build_is_refused_with_a_clear_error() {
     let Some(db) = fresh().await else { return };
     drop(db.store().await);
@@ -302,6 +357,51 @@ async fn a_database_newer_than_the_build_is_refused_with_a_clear_error() {
             .contains("the database schema is version 999, newer than this build"),
         "{err}"
     );
+    db.drop_db().await;
+}
+
+#[tokio::test]
+async fn every_order_in_either_direction_is_read_from_its_own_index_without_a_sort() {
+    let Some(db) = fresh().await else { return };
+    let (store, tenant, _) = seeded(&db, 4000).await;
+    admin_client(&db.url)
+        .await
+        .batch_execute("ANALYZE jobs")
+        .await
+        .expect("analyze");
+    let bodies = [
+        serde_json::json!({"db_use_type": "migration"}),
+        serde_json::json!({"db_use_type": "migration", "engine_type": "mysql"}),
+    ];
+    for body in bodies {
+        for key in SortKey::ALL {
+            for dir in SortDir::ALL {
+                let q = JobQuery {
+                    sort: Sort {
+                        key: *key,
+                        dir: *dir,
+                    },
+                    ..query(&tenant, body.clone())
+                };
+                let plan = store.explain_page(&tenant, &q).await.expect("explain");
+                let index = match key {
+                    SortKey::CreateTime => "jobs_top_by_time",
+                    SortKey::Name => "jobs_top_by_name",
+                    SortKey::Status => "jobs_top_by_status",
+                    SortKey::NetType => "jobs_top_by_net_type",
+                    SortKey::JobDirection => "jobs_top_by_direction",
+                    SortKey::PayMode => "jobs_top_by_pay_mode",
+                };
+                assert!(
+                    plan.contains(&format!("Index Scan Backward using {index}"))
+                        || plan.contains(&format!("Index Scan using {index}")),
+                    "{body} {key} {dir}:\n{plan}"
+                );
+                assert!(!plan.contains("Sort"), "{body} {key} {dir}:\n{plan}");
+            }
+        }
+    }
+    drop(store);
     db.drop_db().await;
 }
 
@@ -384,6 +484,7 @@ async fn the_whole_list_streams_in_chunks_in_list_order() {
 fn write(kind: BatchKind, body: serde_json::Value) -> JobWrite {
     JobWrite {
         operation: kind.operation(),
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "u1".into(),
             request_id: "r1".into(),

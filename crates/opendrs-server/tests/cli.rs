@@ -370,7 +370,7 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
         audit::Actor,
         executor::{ClockMode, ExecutorSettings},
         ops::{parse_batch, BatchKind},
-        store::JobWrite,
+        store::{Dialect, JobWrite},
     };
     let rt = runtime();
     let store = rt.block_on(open_db(dir)).expect("open");
@@ -385,6 +385,7 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
     let items = parse_batch(BatchKind::Create, body.to_string().as_bytes()).expect("items");
     let write = JobWrite {
         operation: "BatchCreateJobs",
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "cli-test".into(),
             request_id: "req-1".into(),

@@ -2,7 +2,7 @@
 //! `opendrs admin generate`, by the tests and by the benchmarks.
 
 use opendrs_core::{
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
     store::{AdminStore, StoreResult},
 };
@@ -301,6 +301,14 @@ impl Factory {
             node_new_framework,
             error_msg,
             enterprise_project_id,
+            // From the serial, not the random stream: earlier draws (and so every generated
+            // store) stay as they were.
+            charging_mode: if self.serial.is_multiple_of(5) {
+                ChargingMode::Period
+            } else {
+                ChargingMode::OnDemand
+            },
+            is_multi_az: false,
             tags,
             source_endpoint,
             target_endpoint,

@@ -28,10 +28,10 @@ use opendrs_core::{
     caller::Tenant,
     identity::IdentitySnapshot,
     job::Job,
-    query::{JobQuery, Paging},
+    query::{Cursor, JobQuery, Paging},
     store::{
-        ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError, StoreErrorKind, StoreResult,
-        TxBody,
+        EnterpriseProjectRow, ExecutorPeek, JobPage, JobStream, Probe, Store, StoreError,
+        StoreErrorKind, StoreResult, TxBody,
     },
     timeline::TimelinePage,
     window::Window,
@@ -218,6 +218,20 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// A short read: on this thread when a connection is free at once, else on a blocking thread.
+    async fn read<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        if let Some(conn) = self.pool.try_get() {
+            return f(&conn).map_err(classify);
+        }
+        self.blocking(move |c| f(c).map_err(classify)).await
+    }
+}
+
 /// Runs `f` in one read transaction (one snapshot), with cached BEGIN/COMMIT statements.
 fn read_snapshot<T>(
     conn: &Connection,
@@ -317,7 +331,8 @@ impl Store for SqliteStore {
         let chunks = futures::stream::unfold(Some(None), move |state| {
             let (store, tenant, query) = (store.clone(), tenant.clone(), query.clone());
             async move {
-                let after: Option<(i64, String)> = state?;
+                let after: Option<Cursor> = state?;
+                let key = query.sort.key;
                 let read = store
                     .blocking(move |c| {
                         list_sql::chunk_after(
@@ -334,7 +349,7 @@ impl Store for SqliteStore {
                     Ok(chunk) if chunk.is_empty() => None,
                     Ok(chunk) => {
                         let next = (chunk.len() == STREAM_CHUNK)
-                            .then(|| chunk.last().map(|(_, j)| (j.create_time_ms, j.id.clone())));
+                            .then(|| chunk.last().map(|(_, j)| Cursor::after(j, key)));
                         let jobs: Vec<Job> = chunk.into_iter().map(|(_, j)| j).collect();
                         Some((Ok(jobs), next))
                     }
@@ -365,6 +380,41 @@ impl Store for SqliteStore {
         self.blocking(move |c| {
             read_snapshot(c, |tx| list_sql::job_get_many(tx, &tenant, &ids, depth))
                 .map_err(classify)
+        })
+        .await
+    }
+
+    async fn job_name_taken(&self, tenant: &Tenant, name: &str) -> StoreResult<bool> {
+        let (key, name) = (tenant.key(), name.to_string());
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT EXISTS (SELECT 1 FROM jobs WHERE project_key = ?1 AND name = ?2
+                                   AND parent_seq IS NULL AND status <> 'DELETED')",
+            )?
+            .query_row(rusqlite::params![key, name], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn enterprise_project_list(
+        &self,
+        tenant: &Tenant,
+    ) -> StoreResult<Vec<EnterpriseProjectRow>> {
+        let key = tenant.key();
+        self.read(move |c| {
+            c.prepare_cached(
+                "SELECT e.id, e.name, p.created_at FROM enterprise_projects e
+                   JOIN projects p ON p.key = e.project_key
+                  WHERE e.project_key = ?1 ORDER BY e.id",
+            )?
+            .query_map([key], |r| {
+                Ok(EnterpriseProjectRow {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at_ms: r.get(2)?,
+                })
+            })?
+            .collect()
         })
         .await
     }

@@ -6,16 +6,50 @@
 //!    (per-project name grams, the ID index, tag and instance tables), intersected, then
 //!    verified against every filter and sorted;
 //! 3. a name shorter than 3 characters: the list index is walked and each row verified.
+//!
+//! The order is the query's [`Sort`]: `(key, create_time, id)`, all ascending or all descending.
+//! Each key has an index of top-level jobs in that order (`jobs_top_by_time`, `…_by_name`,
+//! `…_by_status`, `…_by_net_type`, `…_by_direction`, `…_by_pay_mode`), walked forwards or
+//! backwards, so paths 1 and 3 never sort.
 
 use crate::{grams, rows, sql::Sql};
 use opendrs_core::{
     batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
+    enums::{SortDir, SortKey},
     job::Job,
-    query::{JobQuery, NameFilter},
+    query::{Cursor, JobQuery, NameFilter, Sort},
     workflow::state::WorkflowText,
 };
 use rusqlite::Connection;
+
+/// The column a sort key orders by (`None`: `create_time` alone).
+pub fn sort_column(key: SortKey) -> Option<&'static str> {
+    match key {
+        SortKey::CreateTime => None,
+        SortKey::Name => Some("name_fold"),
+        SortKey::Status => Some("status"),
+        SortKey::NetType => Some("net_type"),
+        SortKey::JobDirection => Some("job_direction"),
+        SortKey::PayMode => Some("charging_mode"),
+    }
+}
+
+fn dir_sql(dir: SortDir) -> &'static str {
+    match dir {
+        SortDir::Desc => "DESC",
+        SortDir::Asc => "ASC",
+    }
+}
+
+/// ` ORDER BY …` of `sort`, on alias `j`.
+pub fn order_by(sort: Sort) -> String {
+    let d = dir_sql(sort.dir);
+    match sort_column(sort.key) {
+        None => format!(" ORDER BY j.create_time {d}, j.id {d}"),
+        Some(col) => format!(" ORDER BY j.{col} {d}, j.create_time {d}, j.id {d}"),
+    }
+}
 
 /// Candidate seqs from the indexed filters, as a compound SELECT; `None` when no filter has an
 /// index to offer.
@@ -233,11 +267,7 @@ fn page_sql_with(
     limit: Option<u64>,
     cols: &str,
 ) -> Sql {
-    let mut s = select(
-        cols,
-        from_where(tenant, q),
-        " ORDER BY j.create_time DESC, j.id DESC",
-    );
+    let mut s = select(cols, from_where(tenant, q), &order_by(q.sort));
     if let Some(limit) = limit {
         // Literals, not parameters: SQLite re-plans a statement with a bound LIMIT/OFFSET on
         // every execution, which cost more than the query (see BENCHMARKS.md).
@@ -269,29 +299,17 @@ pub fn rows(
     Ok(())
 }
 
-/// Up to `limit` matches of `q` that come after the job `after` (its create time and ID) in list
-/// order, or the first ones: one chunk of the all-items stream, read by keyset so that each
-/// chunk is a short query of its own.
+/// Up to `limit` matches of `q` that come after the job `after` in the query's order, or the first
+/// ones: one chunk of the all-items stream, read by keyset so that each chunk is a short query of
+/// its own.
 pub fn chunk_after(
     conn: &Connection,
     tenant: &Tenant,
     q: &JobQuery,
-    after: Option<&(i64, String)>,
+    after: Option<&Cursor>,
     limit: u64,
 ) -> rusqlite::Result<Vec<(i64, Job)>> {
-    let mut fw = from_where(tenant, q);
-    if let Some((time, id)) = after {
-        fw.from
-            .push(" AND (j.create_time < ")
-            .bind(*time)
-            .push(" OR (j.create_time = ")
-            .bind(*time)
-            .push(" AND j.id < ")
-            .bind(id.clone())
-            .push("))");
-    }
-    let mut s = select(rows::COLUMNS, fw, " ORDER BY j.create_time DESC, j.id DESC");
-    s.push(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+    let s = chunk_sql(tenant, q, after, limit);
     let mut stmt = conn.prepare_cached(&s.text)?;
     let mut rs = stmt.query(rusqlite::params_from_iter(s.params.iter()))?;
     let mut out = Vec::new();
@@ -300,6 +318,34 @@ pub fn chunk_after(
     }
     attach_children(conn, tenant, &mut out)?;
     Ok(out)
+}
+
+/// The statement of [`chunk_after`]: the keyset condition is a row-value comparison with the
+/// order's columns, which the order's index answers as a range.
+fn chunk_sql(tenant: &Tenant, q: &JobQuery, after: Option<&Cursor>, limit: u64) -> Sql {
+    let mut fw = from_where(tenant, q);
+    if let Some(c) = after {
+        let op = match q.sort.dir {
+            SortDir::Desc => "<",
+            SortDir::Asc => ">",
+        };
+        match (sort_column(q.sort.key), &c.key) {
+            (Some(col), Some(key)) => fw
+                .from
+                .push(&format!(" AND (j.{col}, j.create_time, j.id) {op} ("))
+                .bind(key.clone())
+                .push(", "),
+            _ => fw.from.push(&format!(" AND (j.create_time, j.id) {op} (")),
+        };
+        fw.from
+            .bind(c.time_ms)
+            .push(", ")
+            .bind(c.id.clone())
+            .push(")");
+    }
+    let mut s = select(rows::COLUMNS, fw, &order_by(q.sort));
+    s.push(&format!(" LIMIT {}", limit.min(i64::MAX as u64)));
+    s
 }
 
 /// The children of the jobs with these seqs, newest first, each row led by its parent's seq.
@@ -434,21 +480,32 @@ pub fn candidate_page(
     if fw.with.text.is_empty() {
         return Ok(None);
     }
-    let s = select("j.create_time, j.id, j.seq", fw, "");
+    let key_col = sort_column(q.sort.key).map_or_else(|| "NULL".to_string(), |c| format!("j.{c}"));
+    let s = select(&format!("{key_col}, j.create_time, j.id, j.seq"), fw, "");
     let mut stmt = conn.prepare_cached(&s.text)?;
-    let mut keys: Vec<(i64, String, i64)> = stmt
+    let mut keys: Vec<(Option<String>, i64, String, i64)> = stmt
         .query_map(rusqlite::params_from_iter(s.params.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
     let total = keys.len() as u64;
-    // The list's order: create_time, then id (SQLite's BINARY collation is byte order, as here).
-    keys.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| b.1.cmp(&a.1)));
+    // The query's order: key, create_time, id (SQLite's BINARY collation is byte order, as
+    // Rust's `String` order).
+    keys.sort_unstable_by(|a, b| {
+        let ascending =
+            a.0.cmp(&b.0)
+                .then(a.1.cmp(&b.1))
+                .then_with(|| a.2.cmp(&b.2));
+        match q.sort.dir {
+            SortDir::Asc => ascending,
+            SortDir::Desc => ascending.reverse(),
+        }
+    });
     let page: Vec<i64> = keys
         .iter()
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .map(|k| k.2)
+        .map(|k| k.3)
         .collect();
     if page.is_empty() {
         return Ok(Some((total, Vec::new())));
@@ -587,7 +644,7 @@ mod plan_tests {
 
     #[test]
     fn a_default_page_walks_the_time_index_in_list_order() {
-        let (t, q) = query(r#"{"db_use_type":"sync","net_type":"eip"}"#);
+        let (t, q) = query(r#"{"db_use_type":"sync","engine_type":"mysql"}"#);
         let p = plan(&select(
             rows::COLUMNS,
             from_where(&t, &q),
@@ -612,5 +669,126 @@ mod plan_tests {
         let p = plan(&select("count(*)", from_where(&t, &q), ""));
         assert!(p.contains("job_name_grams"), "{p}");
         assert!(p.find("job_name_grams") < p.find("SEARCH j"), "{p}");
+    }
+
+    #[test]
+    fn a_network_filter_walks_the_network_index_in_list_order() {
+        let (t, q) = query(r#"{"db_use_type":"sync","net_type":"eip"}"#);
+        let p = plan(&enum_page_sql(&t, &q, 0, 10));
+        assert!(
+            p.contains("jobs_top_by_net_type (project_key=? AND db_use_type=? AND net_type=?)")
+                && !p.contains("TEMP B-TREE"),
+            "{p}"
+        );
+    }
+
+    /// The index an order by `key` walks when nothing else narrows the project.
+    fn index_of(key: SortKey) -> &'static str {
+        match key {
+            SortKey::CreateTime => "jobs_top_by_time",
+            SortKey::Name => "jobs_top_by_name",
+            SortKey::Status => "jobs_top_by_status",
+            SortKey::NetType => "jobs_top_by_net_type",
+            SortKey::JobDirection => "jobs_top_by_direction",
+            SortKey::PayMode => "jobs_top_by_pay_mode",
+        }
+    }
+
+    fn sorted(body: &str, key: SortKey, dir: SortDir) -> (Tenant, JobQuery) {
+        let (t, mut q) = query(body);
+        q.sort = Sort { key, dir };
+        (t, q)
+    }
+
+    #[test]
+    fn every_order_in_either_direction_walks_its_own_index_and_never_sorts() {
+        for key in SortKey::ALL {
+            for dir in SortDir::ALL {
+                let (t, q) = sorted(r#"{"db_use_type":"sync"}"#, *key, *dir);
+                let p = plan(&enum_page_sql(&t, &q, 40, 10));
+                let want = format!(
+                    "SEARCH j USING INDEX {} (project_key=? AND db_use_type=?)",
+                    index_of(*key)
+                );
+                assert!(
+                    p.contains(&want) && !p.contains("TEMP B-TREE"),
+                    "{key} {dir}: {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn filters_without_an_index_of_their_own_keep_the_order_s_index() {
+        let bodies = [
+            r#"{"db_use_type":"migration","engine_type":"mysql"}"#,
+            r#"{"db_use_type":"migration","enterprise_project_id":"0"}"#,
+            r#"{"db_use_type":"migration","status":"CONFIGURATION","net_type":"vpn"}"#,
+        ];
+        for body in bodies {
+            for key in [SortKey::Name, SortKey::JobDirection, SortKey::PayMode] {
+                for dir in SortDir::ALL {
+                    let (t, q) = sorted(body, key, *dir);
+                    let p = plan(&enum_page_sql(&t, &q, 0, 10));
+                    assert!(
+                        p.contains(index_of(key)) && !p.contains("TEMP B-TREE"),
+                        "{body} {key} {dir}: {p}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn an_order_by_the_filtered_status_walks_that_status_alone() {
+        for key in [SortKey::Status, SortKey::CreateTime] {
+            for dir in SortDir::ALL {
+                let (t, q) = sorted(r#"{"db_use_type":"sync","status":"PAUSING"}"#, key, *dir);
+                let p = plan(&enum_page_sql(&t, &q, 0, 10));
+                assert!(
+                    p.contains("jobs_top_by_status (project_key=? AND db_use_type=? AND status=?)")
+                        && !p.contains("TEMP B-TREE"),
+                    "{key} {dir}: {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_short_name_in_any_order_walks_the_order_s_index() {
+        for key in SortKey::ALL {
+            for dir in SortDir::ALL {
+                let (t, q) = sorted(r#"{"db_use_type":"sync","name":"ab"}"#, *key, *dir);
+                let p = plan(&page_sql(&t, &q, 0, Some(10)));
+                assert!(
+                    p.contains(index_of(*key)) && !p.contains("TEMP B-TREE"),
+                    "{key} {dir}: {p}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_stream_chunk_in_any_order_continues_through_the_order_s_index() {
+        for key in SortKey::ALL {
+            for dir in SortDir::ALL {
+                let (t, q) = sorted(r#"{"db_use_type":"sync"}"#, *key, *dir);
+                let cursor = Cursor {
+                    key: sort_column(*key).map(|_| "k".to_string()),
+                    time_ms: 1,
+                    id: "x".into(),
+                };
+                let p = plan(&chunk_sql(&t, &q, Some(&cursor), 200));
+                // The keyset is a range of the index, not a filter over the project.
+                let range = match sort_column(*key) {
+                    None => "(create_time,id)".to_string(),
+                    Some(col) => format!("({col},create_time,id)"),
+                };
+                assert!(
+                    p.contains(index_of(*key)) && p.contains(&range) && !p.contains("TEMP B-TREE"),
+                    "{key} {dir}: {p}"
+                );
+            }
+        }
     }
 }

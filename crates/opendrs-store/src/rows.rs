@@ -1,19 +1,20 @@
 //! Reading a `jobs` row into a domain [`Job`].
 
 use opendrs_core::{
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
     lifecycle::Step,
 };
 use rusqlite::{types::Type, Row};
 
 /// How many columns [`COLUMNS`] has.
-pub const COLUMN_COUNT: usize = 16;
+pub const COLUMN_COUNT: usize = 18;
 
 /// The columns [`job`] reads, in order (on alias `j`).
 pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.create_time, \
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
-    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.running_step";
+    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.charging_mode, j.is_multi_az, \
+    j.running_step";
 
 pub fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     let s: String = row.get(i)?;
@@ -48,12 +49,14 @@ pub fn job_at(row: &Row, o: usize) -> rusqlite::Result<(i64, Job)> {
         node_new_framework: row.get(o + 12)?,
         error_msg: row.get(o + 13)?,
         enterprise_project_id: row.get(o + 14)?,
+        charging_mode: parsed(row, o + 15, ChargingMode::parse)?,
+        is_multi_az: row.get(o + 16)?,
         tags: Vec::new(),
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
         running: row
-            .get::<_, Option<String>>(o + 15)?
+            .get::<_, Option<String>>(o + 17)?
             .as_deref()
             .and_then(Step::parse),
     };

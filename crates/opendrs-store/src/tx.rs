@@ -68,7 +68,7 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
     let row = conn
         .prepare_cached(
             "SELECT seq, status, task_type, enterprise_project_id, parent_seq IS NOT NULL,
-                    db_use_type, engine_type, running_step
+                    db_use_type, engine_type, name, running_step
                FROM jobs WHERE project_key = ?1 AND id = ?2",
         )?
         .query_row(params![tenant.key(), id], |r| {
@@ -83,16 +83,18 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
                     r.get::<_, bool>(4)?,
                     r.get::<_, String>(5)?,
                     r.get::<_, String>(6)?,
-                    r.get::<_, Option<String>>(7)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
                 ),
             ))
         })
         .optional()?;
     Ok(row.and_then(
-        |((seq, status, task, ep), (is_child, use_type, engine, running))| {
+        |((seq, status, task, ep), (is_child, use_type, engine, name, running))| {
             Some(JobRow {
                 seq,
                 id: id.to_string(),
+                name,
                 status: JobStatus::parse(&status)?,
                 task_type: TaskType::parse(&task)?,
                 enterprise_project_id: ep,

@@ -13,7 +13,7 @@ use opendrs_core::{
     executor::{settle, ClockMode, ExecutorSettings, Timings},
     lifecycle::{data_plane_next, decide, Due, JobState, Op, PrecheckMode, Step, Transition},
     ops::{parse_batch, BatchKind, ItemOutcome, Modification, Payload, WriteItem},
-    store::{Backend, JobWrite},
+    store::{Backend, Dialect, JobWrite},
     window::Window,
     workflow::PrecheckGate,
 };
@@ -178,6 +178,7 @@ struct Fixture {
 async fn write(f: &Fixture, item: WriteItem) -> ItemOutcome {
     let w = JobWrite {
         operation: "Test",
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "model".into(),
             request_id: "r".into(),

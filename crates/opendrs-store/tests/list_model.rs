@@ -3,17 +3,22 @@
 //!
 //! A small random store (a few projects; jobs, some with children, with deliberately colliding
 //! names, creation times, statuses, tags, enterprise projects and endpoints) is written to a
-//! fresh database. Random query bodies are parsed and validated as the server does, then run
-//! on the store (`job_list` and `job_list_all`) and on the model: totals, the order of the job
-//! IDs, the nested children and every listed field must agree.
+//! fresh database. Random query bodies are parsed and validated as the server does, given a
+//! random order (every v5 `sort_key` in either direction), then run on the store (`job_list` and
+//! `job_list_all`) and on the model: totals, the order of the job IDs, the nested children and
+//! every listed field must agree. Paging through any order, page by page, must give every match
+//! exactly once, in order.
 
 use futures::StreamExt;
 use opendrs_core::{
     caller::{Caller, Role, Tenant},
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{
+        ChargingMode, DbUseType, JobDirection, JobStatus, NetType, SortDir, SortKey, TaskType,
+    },
     job::{Endpoint, Job, JobInfo},
-    query::{parse_body, JobQuery, NameFilter, Paging},
+    query::{parse_body, JobQuery, NameFilter, Paging, Sort},
     store::Backend,
+    v5::list::JobListResp,
     Error,
 };
 use opendrs_store::testing::TestDatabase;
@@ -34,11 +39,37 @@ struct ModelProject {
     jobs: Vec<Job>,
 }
 
-/// The list order: newest first, ties by ID descending (byte-wise).
+/// The v3 list order (and children's): newest first, ties by ID descending (byte-wise).
 fn newest_first(a: &Job, b: &Job) -> Ordering {
     b.create_time_ms
         .cmp(&a.create_time_ms)
         .then_with(|| b.id.as_bytes().cmp(a.id.as_bytes()))
+}
+
+/// The model's order for `sort`, written out: the key's text (the name lowercased), then the
+/// creation time, then the ID byte-wise, all ascending, reversed for `desc`.
+fn model_order(sort: Sort) -> impl Fn(&Job, &Job) -> Ordering {
+    move |a, b| {
+        let key = |j: &Job| -> String {
+            match sort.key {
+                SortKey::CreateTime => String::new(),
+                SortKey::Name => j.name.to_lowercase(),
+                SortKey::Status => j.status.as_str().into(),
+                SortKey::NetType => j.net_type.as_str().into(),
+                SortKey::JobDirection => j.job_direction.as_str().into(),
+                SortKey::PayMode => j.charging_mode.as_str().into(),
+            }
+        };
+        let up = key(a)
+            .as_bytes()
+            .cmp(key(b).as_bytes())
+            .then(a.create_time_ms.cmp(&b.create_time_ms))
+            .then_with(|| a.id.as_bytes().cmp(b.id.as_bytes()));
+        match sort.dir {
+            SortDir::Asc => up,
+            SortDir::Desc => up.reverse(),
+        }
+    }
 }
 
 /// Whether the top-level job `j` matches `q` (decisions.md §1, written the obvious way).
@@ -81,14 +112,14 @@ fn model_matches(j: &Job, q: &JobQuery) -> bool {
         && ip_ok
 }
 
-/// Every match of `q`, in list order, each with its children newest first.
+/// Every match of `q`, in its order, each with its children newest first.
 fn model_all(jobs: &[Job], q: &JobQuery) -> Vec<Job> {
     let mut out: Vec<Job> = jobs
         .iter()
         .filter(|j| model_matches(j, q))
         .cloned()
         .collect();
-    out.sort_by(newest_first);
+    out.sort_by(model_order(q.sort));
     for j in &mut out {
         j.children.sort_by(newest_first);
     }
@@ -126,10 +157,15 @@ fn shape(jobs: &[Job]) -> Shape {
         .collect()
 }
 
-/// What the list response shows of each job (children included).
+/// What the list responses show of each job (children included): the v3 and the v5 views.
 fn views(jobs: &[Job]) -> Vec<Value> {
     jobs.iter()
-        .map(|j| serde_json::to_value(JobInfo::from(j)).unwrap_or(Value::Null))
+        .map(|j| {
+            json!({
+                "v3": serde_json::to_value(JobInfo::from(j)).unwrap_or(Value::Null),
+                "v5": serde_json::to_value(JobListResp::from(j)).unwrap_or(Value::Null),
+            })
+        })
         .collect()
 }
 
@@ -221,7 +257,7 @@ fn dump(jobs: &[Job]) -> String {
         };
         let _ = writeln!(
             out,
-            "{prefix}{} {:?} t+{} {} {} {} {} ep={} tags={:?} src={} dst={}",
+            "{prefix}{} {:?} t+{} {} {} {} {} {} {} ep={} tags={:?} src={} dst={}",
             j.id,
             j.name,
             j.create_time_ms - BASE_MS,
@@ -229,6 +265,8 @@ fn dump(jobs: &[Job]) -> String {
             j.db_use_type,
             j.engine_type,
             j.net_type,
+            j.job_direction,
+            j.charging_mode,
             j.enterprise_project_id,
             j.tags,
             ep(&j.source_endpoint),
@@ -281,6 +319,9 @@ struct JobGene {
     db_use_type: DbUseType,
     engine: &'static str,
     net: NetType,
+    direction: JobDirection,
+    charging: ChargingMode,
+    multi_az: bool,
     ep: &'static str,
     tags: Vec<(String, String)>,
     source: Endpoint,
@@ -336,14 +377,31 @@ fn job_gene() -> impl Strategy<Value = JobGene> {
         select(STATUSES),
         select(DB_USE_TYPES),
         select(ENGINES),
-        select(NET_TYPES),
+        (
+            select(NET_TYPES),
+            select(JobDirection::ALL),
+            select(ChargingMode::ALL),
+            prop::bool::weighted(0.2),
+        ),
         select(EPS),
         tags,
         endpoint(),
         endpoint(),
     )
         .prop_map(
-            |(name, embed_id, time, status, db_use_type, engine, net, ep, tags, source, target)| {
+            |(
+                name,
+                embed_id,
+                time,
+                status,
+                db_use_type,
+                engine,
+                (net, direction, charging, multi_az),
+                ep,
+                tags,
+                source,
+                target,
+            )| {
                 JobGene {
                     name,
                     embed_id,
@@ -352,6 +410,9 @@ fn job_gene() -> impl Strategy<Value = JobGene> {
                     db_use_type,
                     engine,
                     net,
+                    direction,
+                    charging,
+                    multi_az,
                     ep,
                     tags,
                     source,
@@ -433,12 +494,14 @@ fn make_job(g: &JobGene, id: String, ids: &[String]) -> Job {
         engine_type: g.engine.to_string(),
         net_type: g.net,
         billing_tag: false,
-        job_direction: JobDirection::Up,
+        job_direction: g.direction,
         db_use_type: g.db_use_type,
         task_type: TaskType::FullIncrTrans,
         node_new_framework: false,
         error_msg: g.status.is_failure().then(|| "boom".to_string()),
         enterprise_project_id: g.ep.to_string(),
+        charging_mode: g.charging,
+        is_multi_az: g.multi_az,
         tags: g.tags.clone(),
         source_endpoint: g.source.clone(),
         target_endpoint: g.target.clone(),
@@ -617,6 +680,11 @@ struct QueryGene {
     enterprise_project: Option<Option<&'static str>>,
     cur_page: Option<Option<i64>>,
     per_page: Option<Option<i64>>,
+    sort: Sort,
+}
+
+fn sort_gene() -> impl Strategy<Value = Sort> {
+    (select(SortKey::ALL), select(SortDir::ALL)).prop_map(|(key, dir)| Sort { key, dir })
 }
 
 const QUERY_TAG_KEYS: &[&str] = &["env", "team", "zone"];
@@ -685,9 +753,10 @@ fn query_gene() -> impl Strategy<Value = QueryGene> {
         filters,
         prop::option::weighted(0.8, prop::option::weighted(0.9, 0i64..=5)),
         prop::option::weighted(0.8, prop::option::weighted(0.9, 0i64..=7)),
+        sort_gene(),
     )
         .prop_map(
-            |((project, anchor, limited), db_use_type, f, cur_page, per_page)| QueryGene {
+            |((project, anchor, limited), db_use_type, f, cur_page, per_page, sort)| QueryGene {
                 project,
                 anchor,
                 limited,
@@ -702,6 +771,7 @@ fn query_gene() -> impl Strategy<Value = QueryGene> {
                 enterprise_project: f.7,
                 cur_page,
                 per_page,
+                sort,
             },
         )
 }
@@ -925,7 +995,7 @@ async fn run_queries(
         let req =
             parse_body(body.as_bytes()).map_err(|e| TestCaseError::fail(format!("{body}: {e}")))?;
         let q = match (req.validate(&who), expected_error(g)) {
-            (Ok(q), None) => q,
+            (Ok(q), None) => JobQuery { sort: g.sort, ..q },
             (Err(Error::InvalidPage(_)), Some("invalid page"))
             | (Err(Error::Forbidden), Some("forbidden")) => continue,
             (got, want) => {
@@ -980,6 +1050,94 @@ proptest! {
     }
 }
 
+/// Reads `q` page by page (`size` jobs a page) until a page past the end, as a client paging
+/// with `offset`/`limit` does; every page must report the same total.
+async fn page_through(
+    store: &dyn Backend,
+    tenant: &Tenant,
+    q: &JobQuery,
+    size: u64,
+) -> Result<(u64, Vec<String>), String> {
+    let mut ids = Vec::new();
+    let mut offset = 0;
+    let mut total = None;
+    // Bounded: a model project has at most a few hundred jobs.
+    for _ in 0..1000 {
+        let page = store
+            .job_list(
+                tenant,
+                &JobQuery {
+                    paging: Paging::Page {
+                        offset,
+                        limit: size,
+                    },
+                    ..q.clone()
+                },
+            )
+            .await
+            .map_err(|e| format!("job_list: {e}"))?;
+        if *total.get_or_insert(page.total) != page.total {
+            return Err(format!(
+                "the total moved to {} at offset {offset}",
+                page.total
+            ));
+        }
+        if page.jobs.is_empty() {
+            return Ok((page.total, ids));
+        }
+        ids.extend(page.jobs.into_iter().map(|j| j.id));
+        offset += size;
+    }
+    Err("paging did not end".into())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    #[test]
+    fn paging_through_any_order_gives_every_match_once_and_in_order(
+        world in prop::collection::vec(project_gene(), 1..=2),
+        walks in prop::collection::vec(
+            (
+                any::<Index>(),
+                select(DB_USE_TYPES),
+                prop::option::weighted(0.3, select(STATUSES)),
+                sort_gene(),
+                1u64..=7,
+            ),
+            1..=4,
+        ),
+    ) {
+        let jobs: Vec<Vec<Job>> = world.iter().map(ProjectGene::jobs).collect();
+        runtime().block_on(async {
+            let (_db, store, projects) = build(&jobs).await;
+            for (project, db_use_type, status, sort, size) in &walks {
+                let project = &projects[project.index(projects.len())];
+                let mut body = json!({ "db_use_type": db_use_type.as_str() });
+                if let Some(st) = status {
+                    body["status"] = st.as_str().into();
+                }
+                let q = parse_body(body.to_string().as_bytes())
+                    .and_then(|b| b.validate(&caller(&project.tenant, None)))
+                    .map(|q| JobQuery { sort: *sort, ..q })
+                    .map_err(|e| TestCaseError::fail(format!("{body}: {e}")))?;
+                let want: Vec<String> = model_all(&project.jobs, &q).into_iter().map(|j| j.id).collect();
+                let (total, got) = page_through(&*store, &project.tenant, &q, *size)
+                    .await
+                    .map_err(TestCaseError::fail)?;
+                let unique: HashSet<&String> = got.iter().collect();
+                prop_assert_eq!(unique.len(), got.len(), "a job repeated: {:?}", got);
+                prop_assert_eq!(total, want.len() as u64);
+                prop_assert_eq!(
+                    &got, &want,
+                    "{} {:?} by {} pages of {}\n{}", body, sort, size, size, dump(&project.jobs)
+                );
+            }
+            Ok(())
+        })?;
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hand-built cases
 // ---------------------------------------------------------------------------------------------
@@ -1016,6 +1174,8 @@ fn job(id: &str, name: &str, t: i64) -> Job {
         node_new_framework: false,
         error_msg: None,
         enterprise_project_id: "0".into(),
+        charging_mode: ChargingMode::OnDemand,
+        is_multi_az: false,
         tags: Vec::new(),
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),

@@ -12,7 +12,7 @@ use opendrs_core::{
     job::JobInfo,
     lang::Lang,
     ops::{parse_batch, BatchKind, ItemOutcome},
-    store::{Backend, JobWrite},
+    store::{Backend, Dialect, JobWrite},
     workflow::{
         answers::{precheck_results, progress_items},
         state::CheckResult,
@@ -69,6 +69,7 @@ impl Fixture {
     async fn write(&self, kind: BatchKind, body: Value) -> Vec<ItemOutcome> {
         let w = JobWrite {
             operation: kind.operation(),
+            dialect: Dialect::V3,
             actor: Actor {
                 user_id: "u".into(),
                 request_id: "r".into(),

@@ -247,6 +247,7 @@ fn answers_say_success_or_failed_with_a_localized_message() {
     let outcomes = vec![
         ItemOutcome::Applied {
             id: "a".into(),
+            name: "job-a".into(),
             status: JobStatus::Pausing,
         },
         ItemOutcome::Failed {

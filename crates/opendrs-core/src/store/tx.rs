@@ -19,6 +19,7 @@ pub struct JobRow {
     /// The backend's row key (stable for the job's life).
     pub seq: i64,
     pub id: String,
+    pub name: String,
     pub status: JobStatus,
     pub task_type: TaskType,
     pub db_use_type: String,

@@ -566,6 +566,7 @@ mod tests {
         let outcomes = vec![
             ItemOutcome::Applied {
                 id: "a".into(),
+                name: "job-a".into(),
                 status: crate::enums::JobStatus::Configuration,
             },
             ItemOutcome::Failed {

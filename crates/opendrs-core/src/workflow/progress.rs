@@ -256,6 +256,8 @@ mod tests {
                 source_endpoint: Endpoint::default(),
                 target_endpoint: Endpoint::default(),
                 children: Vec::new(),
+                charging_mode: crate::enums::ChargingMode::OnDemand,
+                is_multi_az: false,
                 running: None,
             },
             parent_id: None,

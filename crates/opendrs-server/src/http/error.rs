@@ -31,6 +31,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::InvalidRequest { .. }
         | Error::JobNotFound
         | Error::JobDeleted
+        | Error::NoSuchJob
         | Error::StatusForbids { .. }
         | Error::ChildJob
         | Error::NotForThisTask

@@ -8,6 +8,7 @@ pub mod error;
 pub mod extract;
 pub mod job_writes;
 pub mod jobs;
+pub mod jobs_v5;
 pub mod meta;
 pub mod metrics;
 pub mod openapi;
@@ -66,6 +67,19 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(tags::tag_project_list_deprecated))
         .routes(routes!(tags::tag_instance_filter))
         .routes(routes!(tags::tag_instance_count))
+        .routes(routes!(jobs_v5::job_list_v5))
+        .routes(routes!(jobs_v5::job_create_v5))
+        .routes(routes!(jobs_v5::job_batch_delete_v5))
+        .routes(routes!(jobs_v5::job_detail_v5))
+        .routes(routes!(jobs_v5::job_update_v5))
+        .routes(routes!(jobs_v5::job_delete_v5))
+        .routes(routes!(jobs_v5::job_action_v5))
+        .routes(routes!(jobs_v5::job_actions_v5))
+        .routes(routes!(jobs_v5::job_stop_v5))
+        .routes(routes!(jobs_v5::job_batch_action_v5))
+        .routes(routes!(jobs_v5::job_batch_stop_v5))
+        .routes(routes!(jobs_v5::job_name_validate))
+        .routes(routes!(jobs_v5::enterprise_project_list))
 }
 
 /// Every route of the service: the API's operations, then the service routes outside it.

@@ -21,6 +21,25 @@ pub fn json<T: Serialize>(
         .map_err(|e| ApiError::new(e, lang))
 }
 
+/// `200 OK` with a body already rendered as JSON (a cached list page), or the error.
+pub fn json_bytes(
+    lang: Lang,
+    answer: opendrs_core::Result<std::sync::Arc<[u8]>>,
+) -> Result<Response, ApiError> {
+    answer
+        .map(|bytes| {
+            (
+                [(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("application/json"),
+                )],
+                axum::body::Bytes::from_owner(bytes),
+            )
+                .into_response()
+        })
+        .map_err(|e| ApiError::new(e, lang))
+}
+
 /// `204 No Content`, or the error in the DRS format.
 pub fn no_content(lang: Lang, answer: opendrs_core::Result<()>) -> Result<Response, ApiError> {
     answer

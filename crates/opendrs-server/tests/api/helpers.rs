@@ -3,7 +3,7 @@
 
 use opendrs_core::{
     caller::{Role, Tenant},
-    enums::{DbUseType, JobDirection, JobStatus, NetType, TaskType},
+    enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
 };
 use opendrs_server::{admin, config::Config, Application};
@@ -98,6 +98,8 @@ pub fn job(id: &str, name: &str, db: DbUseType, status: JobStatus, at: i64) -> J
         node_new_framework: false,
         error_msg: status.is_failure().then(|| "it failed".to_string()),
         enterprise_project_id: "0".into(),
+        charging_mode: ChargingMode::OnDemand,
+        is_multi_az: false,
         tags: Vec::new(),
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),

@@ -8,6 +8,7 @@ mod helpers;
 mod instances;
 mod jobs_batch;
 mod jobs_list;
+mod jobs_v5;
 mod lifecycle;
 mod metrics;
 mod openapi;

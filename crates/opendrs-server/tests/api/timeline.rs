@@ -189,7 +189,7 @@ async fn an_unknown_job_another_projects_job_or_one_outside_the_callers_enterpri
         let a = app.timeline(cred, id, "").await;
         assert_eq!(
             (a.status, a.code()),
-            (400, "DRS.M05003"),
+            (400, "DRS.10000010"),
             "{who}: {}",
             a.text
         );

@@ -7,7 +7,7 @@ use opendrs_core::{
     job::Endpoint,
     lifecycle::Op,
     ops::{ItemOutcome, JobSpec, Modification, NewJob, Payload, WriteItem},
-    store::{AdminStore, JobWrite},
+    store::{AdminStore, Dialect, JobWrite},
     writes::{clock_advance, job_write},
 };
 use rusqlite::TransactionBehavior;
@@ -82,6 +82,7 @@ fn write_with(
 ) -> Vec<ItemOutcome> {
     let w = JobWrite {
         operation: "Test",
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "u".into(),
             request_id: "r".into(),
@@ -165,6 +166,7 @@ fn the_virtual_clock_moves_only_on_command() {
     s.timings.create_ms = 1_000;
     let w = JobWrite {
         operation: "Test",
+        dialect: Dialect::V3,
         actor: Actor {
             user_id: "u".into(),
             request_id: "r".into(),
