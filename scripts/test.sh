@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Every test of OpenDRS, as CI runs it: formatting, lints, the Rust unit/property/integration
 # tests on SQLite, the shared suites again on PostgreSQL (a throwaway cluster of its own, started
-# by scripts/pg.sh and stopped at the end), then the end-to-end suite with the official Huawei
-# Cloud Python SDK on both engines, then Schemathesis against the committed OpenAPI document, then
-# the web console's browser tests (headless Chromium).
+# by scripts/pg.sh and stopped at the end), then every fuzz target for a bounded time
+# (scripts/fuzz.sh, FUZZ_SECS each), then the end-to-end suite with the official Huawei Cloud
+# Python SDK on both engines, then Schemathesis against the committed OpenAPI document, then the
+# web console's browser tests (headless Chromium).
 #
 #   scripts/test.sh
 set -euo pipefail
@@ -30,6 +31,9 @@ cargo test --workspace
 echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
+
+echo "== fuzzing: every target, ${FUZZ_SECS:-30} s each (scripts/fuzz.sh)"
+scripts/fuzz.sh
 
 echo "== Python SDK end-to-end suite (SQLite)"
 cargo build --quiet --bin opendrs

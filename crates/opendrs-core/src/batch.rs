@@ -403,6 +403,17 @@ mod tests {
             .validate()
     }
 
+    /// Found by fuzzing the login body (an array where an object belongs was read by position).
+    #[test]
+    fn a_page_req_given_as_an_array_is_a_wrong_type_naming_it() {
+        let body = br#"{"jobs":["a","b","c"],"page_req":[2,1]}"#;
+        let err = crate::query::parse_json::<BatchQueryJobReqPage>(body).err();
+        assert!(
+            matches!(err, Some(Error::InvalidParam { ref field, .. }) if field == "page_req"),
+            "{err:?}"
+        );
+    }
+
     #[test]
     fn the_first_page_holds_five_ids_by_default_and_counts_them_all() {
         let q = req(r#"{"jobs":["a","b","c","d","e","f","g"]}"#).expect("valid");

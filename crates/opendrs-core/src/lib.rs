@@ -11,6 +11,7 @@ pub mod error;
 pub mod executor;
 pub mod identity;
 pub mod job;
+pub mod json;
 pub mod lang;
 pub mod lifecycle;
 pub mod login;

@@ -6,6 +6,7 @@ use crate::{
     crypto::verify_password,
     error::{Error, Reason, Result},
     identity::{IdentitySnapshot, TokenClaims},
+    json::{utf8_json, Strict},
 };
 use serde::{Deserialize, Serialize};
 
@@ -110,6 +111,19 @@ pub struct TokenBody {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub token: TokenBody,
+}
+
+/// Parses the body of `POST /v3/auth/tokens`: anything that is not exactly one token request
+/// object (UTF-8, nothing after it but whitespace, objects where objects belong: [`Strict`]) is
+/// `DRS.M00300`, naming where it went wrong.
+pub fn parse_token_request(body: &[u8]) -> Result<TokenRequest> {
+    let invalid = |e: &dyn std::fmt::Display| {
+        Error::request(format!("the body is not a valid token request: {e}"))
+    };
+    let mut de = serde_json::Deserializer::from_str(utf8_json(body)?);
+    let request = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| invalid(&e))?;
+    de.end().map_err(|e| invalid(&e))?;
+    Ok(request)
 }
 
 fn bad_credentials() -> Error {
@@ -377,6 +391,39 @@ mod tests {
             password_login(&s, &r, 0, 10, false).err().map(|e| e.code()),
             Some("APIGW.0301")
         );
+    }
+
+    /// Found by fuzzing (`fuzz/corpus/login_body/crash-trailing-characters`): the parser stopped
+    /// at the end of the object and never looked at what followed.
+    #[test]
+    fn a_login_body_with_characters_after_the_object_is_refused() {
+        let crash = br#"{"auth": {"identity": {"methods": ["password"], "passwo": "0123456789abcdef0123456789abcdef"}}}}"#;
+        let err = parse_token_request(crash).err();
+        assert_eq!(err.as_ref().map(Error::code), Some("DRS.M00300"));
+        let body = r#"{"auth": {"identity": {"methods": ["password"]}}}"#;
+        assert!(parse_token_request(format!("{body} \n").as_bytes()).is_ok());
+        assert!(parse_token_request(format!("{body} {{}}").as_bytes()).is_err());
+    }
+
+    /// Found by fuzzing (`fuzz/corpus/login_body/crash-user-given-as-an-array`): serde's derive
+    /// read `"user": ["password"]` as a user whose ID is `password`.
+    #[test]
+    fn a_login_body_with_an_array_where_an_object_belongs_is_refused() {
+        let crash = br#"{"auth":{"identity":{"me:thods":["password'"],"password":{"user":["password"], "domain":{"name":"acme"}}}}}"#;
+        let err = parse_token_request(crash).err();
+        assert_eq!(err.as_ref().map(Error::code), Some("DRS.M00300"));
+        let by_object = br#"{"auth":{"identity":{"password":{"user":{"id":"password"}}}}}"#;
+        let user = parse_token_request(by_object)
+            .ok()
+            .and_then(|r| r.auth.identity.password);
+        assert_eq!(user.and_then(|p| p.user.id).as_deref(), Some("password"));
+    }
+
+    #[test]
+    fn a_login_body_that_is_not_utf8_is_refused_even_in_an_ignored_field() {
+        let body = b"{\"auth\": {\"identity\": {\"methods\": [\"password\"]}, \"x\": \"\xff\"}}";
+        let err = parse_token_request(body).err();
+        assert_eq!(err.as_ref().map(Error::code), Some("DRS.M00300"));
     }
 
     #[test]

@@ -8,6 +8,7 @@ use crate::{
     },
     error::{Error, Reason, Result},
     job::Endpoint,
+    json::Strict,
     lang::Lang,
     lifecycle::Op,
     messages::message,
@@ -91,7 +92,7 @@ fn item<T: DeserializeOwned>(i: usize, v: Value) -> Result<T> {
     if !v.is_object() {
         return Err(Error::invalid_with(format!("jobs[{i}]"), Reason::WrongType));
     }
-    serde_path_to_error::deserialize(v).map_err(|e| {
+    serde_path_to_error::deserialize(Strict(v)).map_err(|e| {
         let path = e.path().to_string();
         Error::invalid_with(format!("jobs[{i}].{path}"), Reason::WrongType)
     })

@@ -6,10 +6,14 @@ use crate::{
     enums::{is_engine_type, one_of, DbUseType, JobStatus, NetType, SortDir, SortKey},
     error::{Error, PageProblem, Reason, Result},
     job::Job,
+    json::{utf8_json, Strict},
 };
 pub mod grams;
 
-use serde::Deserialize;
+use serde::{
+    de::{value::MapAccessDeserializer, value::SeqAccessDeserializer, MapAccess, SeqAccess},
+    Deserialize, Deserializer,
+};
 use std::{cmp::Ordering, collections::BTreeMap};
 
 /// Most IDs a comma-separated `name` may list.
@@ -68,11 +72,31 @@ pub struct QueryJobsReq {
 }
 
 /// Both wire forms of the `tags` filter.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
+#[derive(Debug)]
 pub enum TagsInput {
     Map(BTreeMap<String, String>),
     List(Vec<ResourceTag>),
+}
+
+/// An object is the map form, an array the list form (read item by item, so that under
+/// [`Strict`] an item must be an object, as everywhere else).
+impl<'de> Deserialize<'de> for TagsInput {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Form;
+        impl<'de> serde::de::Visitor<'de> for Form {
+            type Value = TagsInput;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of tags or an array of {key, value}")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<TagsInput, A::Error> {
+                Deserialize::deserialize(MapAccessDeserializer::new(map)).map(TagsInput::Map)
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<TagsInput, A::Error> {
+                Deserialize::deserialize(SeqAccessDeserializer::new(seq)).map(TagsInput::List)
+            }
+        }
+        d.deserialize_any(Form)
+    }
 }
 
 /// The legacy tag form; no or empty `value` means "has this key".
@@ -233,8 +257,9 @@ pub fn parse_body(body: &[u8]) -> Result<QueryJobsReq> {
     parse_json(body)
 }
 
-/// Parses a JSON object body into `T`: malformed JSON or a non-object is `DRS.M00300`, a known
-/// field of the wrong type is `DRS.M00202` naming the field, an empty body is `T::default()`.
+/// Parses a JSON object body into `T`: malformed JSON, a non-object or a body that is not UTF-8
+/// is `DRS.M00300`, a known field of the wrong type (also an array where an object is expected,
+/// see [`Strict`]) is `DRS.M00202` naming the field, an empty body is `T::default()`.
 pub fn parse_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Result<T> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -243,8 +268,8 @@ pub fn parse_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> Resu
     if first != Some(&b'{') && first != Some(&b'n') {
         return Err(Error::request("the body must be a JSON object"));
     }
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let parsed: Option<T> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(utf8_json(body)?);
+    let parsed: Option<T> = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() && path != "." && !path.is_empty() {

@@ -360,3 +360,57 @@ fn a_precheck_item_needs_a_known_mode() {
     assert_eq!(rejected_code(&items[1]), Some("DRS.M00201"));
     assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
 }
+
+/// Found by fuzzing (`fuzz/corpus/batch_bodies/crash-not-utf8-in-an-ignored-field`): the batch
+/// envelope reads only `jobs`, and serde_json skipped `page_req` without checking its UTF-8.
+#[test]
+fn a_batch_body_that_is_not_utf8_is_refused_even_in_an_ignored_field() {
+    let mut crash =
+        b"{\"jobs\": [\"-3f2b5c6d7e8f\"], \"page_req\": {\"cur_page\": 1, \"per_".to_vec();
+    crash.extend([0xf2; 86]);
+    crash.extend(b"page\": 10}}");
+    for kind in [BatchKind::Create, BatchKind::Start, BatchKind::Delete] {
+        let err = parse_batch(kind, &crash).err();
+        assert_eq!(err.map(|e| e.code()), Some("DRS.M00300"), "{kind:?}");
+    }
+}
+
+/// Found by fuzzing the login body (an array where an object belongs was read by position): a
+/// creation item's `period_order` given as `[2, 3]` is that item's wrong type.
+#[test]
+fn an_item_field_given_as_an_array_where_an_object_belongs_is_that_items_wrong_type() {
+    let mut item = valid_create();
+    item["period_order"] = serde_json::json!([2, 3]);
+    item["charging_mode"] = serde_json::json!("period");
+    let items = parse_batch(BatchKind::Create, &create_body(&[item])).expect("envelope");
+    assert!(
+        matches!(&items[0], WriteItem::Rejected { error: Error::InvalidParam { field, .. }, .. }
+            if field == "jobs[0].period_order"),
+        "{:?}",
+        items[0]
+    );
+}
+
+/// Found by fuzzing (`fuzz/corpus/batch_bodies/crash-a-float-that-does-not-round-trip`): without
+/// serde_json's `float_roundtrip`, `222…223` (123 digits) was read as 2.2222222222222226e122, which
+/// writes as a text that reads back as 2.2222222222222223e122: a stored `alarm_notify` drifted.
+#[test]
+fn a_number_in_alarm_notify_reads_back_as_the_same_number_after_a_round_trip_through_json() {
+    let number = format!("{}3", "2".repeat(122));
+    let body = format!(r#"{{"jobs": [{{"job_id": "j1", "alarm_notify": {{"x": {number}}}}}]}}"#);
+    let items = parse_batch(BatchKind::Modify, body.as_bytes()).expect("envelope");
+    let Some(WriteItem::Act {
+        payload: Some(p), ..
+    }) = items.first()
+    else {
+        panic!("a valid modification: {items:?}");
+    };
+    let Payload::Modify(m) = p.as_ref() else {
+        panic!("a valid modification: {items:?}");
+    };
+    let alarm = m.alarm_notify.clone().expect("alarm_notify");
+    let stored = serde_json::to_string(&alarm).expect("json");
+    let read_back: Value = serde_json::from_str(&stored).expect("json");
+    assert_eq!(read_back, alarm);
+    assert_eq!(alarm["x"].as_f64(), Some(2.2222222222222223e122));
+}

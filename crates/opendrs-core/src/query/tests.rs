@@ -261,3 +261,41 @@ fn at_most_ten_instance_ids() {
         "ok"
     );
 }
+
+/// Found by fuzzing (`fuzz/corpus/list_query/crash-not-utf8-in-an-ignored-field`): serde_json
+/// skips an ignored field's string without checking its UTF-8, so this body was accepted.
+#[test]
+fn a_body_that_is_not_utf8_is_refused_even_when_the_bad_bytes_are_in_an_ignored_field() {
+    let crash = b"{\"cur_pag_use_type\": \"migration\", \"nam0\": \"DRS-d\x9b\x8do\"}";
+    assert_eq!(
+        parse_body(crash).err().map(|e| e.code()),
+        Some("DRS.M00300")
+    );
+    let ignored = b"{\"db_use_type\": \"sync\", \"sort_key\": \"\xff\"}";
+    assert_eq!(
+        parse_body(ignored).err().map(|e| e.code()),
+        Some("DRS.M00300")
+    );
+    let valid = "{\"db_use_type\": \"sync\", \"sort_key\": \"\u{8fc1}\"}";
+    assert_eq!(code(valid), "ok");
+}
+
+/// Found by fuzzing the login body (an array where an object belongs was read by position); the
+/// list's legacy tag items are objects too.
+#[test]
+fn a_tag_item_given_as_an_array_is_a_wrong_type_naming_tags() {
+    let err = query(r#"{"db_use_type":"sync","tags":[["env","prod"]]}"#).err();
+    assert!(
+        matches!(err, Some(Error::InvalidParam { ref field, reason: Some(Reason::WrongType) }) if field == "tags"),
+        "{err:?}"
+    );
+    assert_eq!(
+        code(r#"{"db_use_type":"sync","tags":[{"key":"env","value":"prod"}]}"#),
+        "ok"
+    );
+    assert_eq!(
+        code(r#"{"db_use_type":"sync","tags":{"env":"prod"}}"#),
+        "ok"
+    );
+    assert_eq!(code(r#"{"db_use_type":"sync","tags":"env"}"#), "DRS.M00202");
+}

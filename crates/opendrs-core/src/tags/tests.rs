@@ -340,3 +340,27 @@ proptest! {
         prop_assert_eq!(w, Ok(Window { offset, limit }));
     }
 }
+
+/// Found by fuzzing (`fuzz/corpus/tag_bodies/crash-not-utf8-in-an-ignored-field`): `value` is
+/// not a field of a filter's tag (`values` is), so its bytes were skipped without a UTF-8 check.
+#[test]
+fn a_tag_body_that_is_not_utf8_is_refused_even_in_an_ignored_field() {
+    let mut crash =
+        b"{\"action\": \"create\", \"tags\": [{\"key\": \"owner\", \"value\": \"alic".to_vec();
+    crash.extend([0xdc; 41]);
+    crash.extend(b"e\"}]}");
+    let filter = parse_json::<QueryInstanceByTagReq>(&crash);
+    assert_eq!(filter.err().map(|e| e.code()), Some("DRS.M00300"));
+    let action = parse_json::<BatchDealResourceTagReq>(&crash);
+    assert_eq!(action.err().map(|e| e.code()), Some("DRS.M00300"));
+}
+
+/// Found by fuzzing the login body (an array where an object belongs was read by position).
+#[test]
+fn a_tag_given_as_an_array_is_a_wrong_type() {
+    let err = parse_json::<BatchTagReq>(br#"{"tags": [["env", "prod"]]}"#).err();
+    assert_eq!(err.map(|e| e.code()), Some("DRS.M00202"));
+    let err =
+        parse_json::<QueryInstanceByTagReq>(br#"{"matches": [["resource_name", "x"]]}"#).err();
+    assert_eq!(err.map(|e| e.code()), Some("DRS.M00202"));
+}

@@ -14,7 +14,7 @@ use axum::{
     Json,
 };
 use opendrs_core::{
-    login::{TokenRequest, TokenResponse},
+    login::{parse_token_request, TokenResponse},
     Error,
 };
 
@@ -45,14 +45,7 @@ pub async fn token_create(State(app): State<AppState>, req: Request) -> Result<R
             lang,
         ));
     }
-    let request: TokenRequest =
-        serde_path_to_error::deserialize(&mut serde_json::Deserializer::from_slice(&bytes))
-            .map_err(|e| {
-                ApiError::new(
-                    Error::request(format!("the body is not a valid token request: {e}")),
-                    lang,
-                )
-            })?;
+    let request = parse_token_request(&bytes).map_err(|e| ApiError::new(e, lang))?;
     let address = parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
