@@ -16,7 +16,7 @@ use opendrs_core::{
     lifecycle::Op,
     ops::{
         creation_answer, operation_answer, parse_batch, BatchKind, ItemOutcome, Modification,
-        NewJob, WriteItem, MAX_BATCH_ITEMS,
+        NewJob, Payload, WriteItem, MAX_BATCH_ITEMS,
     },
     query::parse_json,
 };
@@ -58,12 +58,18 @@ fn batch_write(kind: BatchKind, data: &[u8]) {
             WriteItem::Act {
                 job_id,
                 op,
-                modification,
+                payload,
             } => {
                 assert!(!job_id.is_empty() && job_id.trim() == job_id);
-                assert_eq!(modification.is_some(), matches!(op, Op::Modify { .. }));
+                // The lifecycle kinds fuzzed here carry a payload only for a modification.
+                let modification = match payload.as_deref() {
+                    Some(Payload::Modify(m)) => Some(m.as_ref()),
+                    _ => None,
+                };
+                assert_eq!(payload.is_some(), matches!(op, Op::Modify { .. }));
+                assert_eq!(modification.is_some(), payload.is_some());
                 ids.push(job_id.clone());
-                valid.push((item.clone(), act_body(job_id, op, modification.as_deref())));
+                valid.push((item.clone(), act_body(job_id, op, modification)));
             }
             WriteItem::Create(job) => valid.push((item.clone(), create_body(job))),
         }
@@ -172,6 +178,11 @@ fn act_body(job_id: &str, op: &Op, m: Option<&Modification>) -> Value {
                 "engine_type": m.engine_type,
             })
         }
+        Op::SelectObjects
+        | Op::SetSpeed
+        | Op::TestConnection
+        | Op::Precheck { .. }
+        | Op::Switchover { .. } => unreachable!("not a kind fuzzed here: {op:?}"),
     }
 }
 

@@ -146,6 +146,20 @@ def history_names(console) -> list[str]:
     return [name for name, _, _ in history(console)]
 
 
+def prechecked(console, job: str) -> None:
+    """Precheck a created job through the API once it is configured, and wait for the passed result."""
+    project = console.demo["project_id"]
+
+    def reads(api: str, field: str):
+        return console.api("POST", f"/v3/{project}/jobs/{api}", {"jobs": [job]})["results"][0].get(field)
+
+    console.wait(lambda d: reads("batch-status", "status") == "CONFIGURATION", message="never CONFIGURATION")
+    launched = console.api("POST", f"/v3/{project}/jobs/batch-precheck",
+                           {"jobs": [{"job_id": job, "precheck_mode": "forStartJob"}]})
+    assert launched["results"][0]["status"] == "success", launched
+    console.wait(lambda d: reads("batch-precheck-result", "result") is True, message="the precheck never passed")
+
+
 def test_a_started_tasks_history_shows_its_creation_and_start_with_times_and_who(console):
     console.sign_in_and_list()
     name = f"history-{int(time.time() * 1000)}"
@@ -160,6 +174,7 @@ def test_a_started_tasks_history_shows_its_creation_and_start_with_times_and_who
     console.open(f"#/task?id={job}&scenario=migration")
     console.find("detail")
     console.wait(lambda d: history_names(console)[-1:] == ["CREATING"], message="no creation entry")
+    prechecked(console, job)  # a job created through the API starts after a passed precheck
     console.click("op-START", job)
     console.find("start-dialog")
     console.click("dialog-ok")

@@ -25,8 +25,12 @@ from huaweicloudsdkdrs.v3 import (
     BatchListJobDetailsRequest,
     BatchListJobStatusRequest,
     BatchModifyJobReq,
+    BatchCheckJobsRequest,
+    BatchCheckResultsRequest,
     BatchPauseJobReq,
+    BatchPrecheckReq,
     BatchQueryJobReqPage,
+    BatchQueryPrecheckResultReq,
     BatchRestoreTaskRequest,
     BatchRetryReq,
     BatchStartJobReq,
@@ -38,6 +42,7 @@ from huaweicloudsdkdrs.v3 import (
     Endpoint,
     ModifyJobReq,
     PauseInfo,
+    PreCheckInfo,
     RetryInfo,
     StartInfo,
 )
@@ -51,6 +56,7 @@ FAST_STEPS = {
     "OPENDRS_STEP_START_MS": "200",
     "OPENDRS_STEP_FULL_TRANSFER_MS": "400",
     "OPENDRS_STEP_RELEASE_MS": "200",
+    "OPENDRS_STEP_PRECHECK_MS": "200",
     "OPENDRS_EXECUTOR_POLL_MS": "50",
 }
 WAIT_S = 20.0  # the longest any one wait may take
@@ -193,9 +199,27 @@ class Lifecycle:
         assert (result.status, result.error_code) == ("CREATING", None), result
         return result.id
 
+    def prechecked(self, job_id: str) -> None:
+        """Precheck the job (forStartJob) and wait for a passed result: a created job starts only after one."""
+        launched = self.client.batch_check_jobs(
+            BatchCheckJobsRequest(body=BatchPrecheckReq(jobs=[PreCheckInfo(job_id=job_id, precheck_mode="forStartJob")]))
+        )
+        assert [(r.id, r.status) for r in launched.results] == [(job_id, "success")], launched
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            (result,) = self.client.batch_check_results(
+                BatchCheckResultsRequest(body=BatchQueryPrecheckResultReq(jobs=[job_id]))
+            ).results
+            if result.process == "100%":
+                assert result.result is True, result
+                return
+            assert time.monotonic() < deadline, f"precheck of {job_id} not done after {WAIT_S:.0f} s: {result}"
+            time.sleep(POLL_S)
+
     def configured_job(self, label: str, task_type: str = "FULL_INCR_TRANS") -> str:
         job_id = self.new_job(label, task_type)
         self.wait_until(job_id, CREATED)
+        self.prechecked(job_id)
         return job_id
 
     def running_job(self, label: str) -> str:
@@ -258,6 +282,7 @@ def test_a_job_walks_from_creation_through_transfer_pause_and_resume_to_terminat
     assert (entry.name, entry.db_use_type, entry.task_type) == (name, SCENARIO, "FULL_INCR_TRANS"), entry
     assert entry.status in CREATED, entry.status
     admin.wait_until(job_id, CREATED)
+    admin.prechecked(job_id)
 
     started = admin.start(job_id)
     assert started.status_code == 202
@@ -465,6 +490,7 @@ def test_show_timeline_records_a_jobs_creation_and_start_newest_first_as_they_ha
     assert first.count == len(first.timelines) >= 1, first
 
     admin.wait_until(job_id, CREATED)
+    admin.prechecked(job_id)
     assert_succeeded(admin.start(job_id), job_id)
     admin.wait_until(job_id, STARTED_INCR)
     resp = timeline(v5_viewer, job_id)

@@ -57,13 +57,22 @@ from huaweicloudsdkdrs.v5 import (
     ValidateJobNameRequest,
 )
 
-from drs_helpers import SCENARIOS, assert_api_error
+from huaweicloudsdkdrs.v3 import (
+    BatchCheckJobsRequest,
+    BatchCheckResultsRequest,
+    BatchPrecheckReq,
+    BatchQueryPrecheckResultReq,
+    PreCheckInfo,
+)
+
+from drs_helpers import SCENARIOS, Drs, assert_api_error
 
 FAST_STEPS = {
     "OPENDRS_STEP_CREATE_MS": "200",
     "OPENDRS_STEP_START_MS": "200",
     "OPENDRS_STEP_FULL_TRANSFER_MS": "400",
     "OPENDRS_STEP_RELEASE_MS": "200",
+    "OPENDRS_STEP_PRECHECK_MS": "200",
     "OPENDRS_EXECUTOR_POLL_MS": "50",
 }
 WAIT_S = 20.0
@@ -128,8 +137,25 @@ def create_req(name: str) -> CreateJobRequest:
 class V5:
     """The SDK's v5 calls on one project."""
 
-    def __init__(self, c: DrsClient):
+    def __init__(self, c: DrsClient, v3: Drs | None = None):
         self.c = c
+        self.v3 = v3
+
+    def prechecked(self, job_id: str) -> None:
+        """A passed precheck through the v3 client (a created job starts only after one)."""
+        self.v3.client.batch_check_jobs(
+            BatchCheckJobsRequest(body=BatchPrecheckReq(jobs=[PreCheckInfo(job_id=job_id, precheck_mode="forStartJob")]))
+        )
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            (r,) = self.v3.client.batch_check_results(
+                BatchCheckResultsRequest(body=BatchQueryPrecheckResultReq(jobs=[job_id]))
+            ).results
+            if r.process == "100%":
+                assert r.result is True, r
+                return
+            assert time.monotonic() < deadline, f"precheck of {job_id} not done: {r}"
+            time.sleep(POLL_S)
 
     def create(self, name: str):
         return self.c.create_job(create_req(name))
@@ -162,6 +188,7 @@ class V5:
         resp = self.create(unique_name(label))
         assert resp.status == "CREATING", resp
         self.wait_until(resp.id, ("CREATING", "CONFIGURATION"))
+        self.prechecked(resp.id)
         return resp.id
 
 
@@ -184,7 +211,10 @@ def server(start_demo_server):
 
 @pytest.fixture(scope="module")
 def v5(server) -> V5:
-    return V5(client(server["endpoint"], server["ak"], server["sk"], server["project_id"]))
+    return V5(
+        client(server["endpoint"], server["ak"], server["sk"], server["project_id"]),
+        Drs(server["endpoint"], server["ak"], server["sk"], server["project_id"]),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +232,7 @@ def test_a_job_walks_through_the_v5_client_from_creation_to_deletion(v5):
     assert ISO_RE.match(created.create_time), created.create_time
     job_id = created.id
     v5.wait_until(job_id, ("CREATING", "CONFIGURATION"))
+    v5.prechecked(job_id)
 
     detail = v5.detail(job_id)
     assert (detail.id, detail.status) == (job_id, "CONFIGURATION")

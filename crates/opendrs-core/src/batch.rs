@@ -44,23 +44,29 @@ pub struct BatchQuery {
     pub count: usize,
 }
 
+/// A batch read's job IDs: 1 to 100, none blank, none twice (`jobs` names the field).
+pub fn check_ids(ids: &[String]) -> Result<()> {
+    if ids.is_empty() {
+        return Err(Error::empty("jobs"));
+    }
+    if ids.len() > MAX_BATCH_IDS {
+        return Err(Error::invalid_with("jobs", Reason::TooMany(MAX_BATCH_IDS)));
+    }
+    if ids.iter().any(|id| id.trim().is_empty()) {
+        return Err(Error::invalid_with("jobs", Reason::Empty));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if !ids.iter().all(|id| seen.insert(id.as_str())) {
+        return Err(Error::invalid_with("jobs", Reason::Duplicate));
+    }
+    Ok(())
+}
+
 impl BatchQueryJobReqPage {
     /// Checks the IDs and selects the requested page of them.
     pub fn validate(&self) -> Result<BatchQuery> {
         let ids: Vec<String> = self.jobs.clone().unwrap_or_default();
-        if ids.is_empty() {
-            return Err(Error::empty("jobs"));
-        }
-        if ids.len() > MAX_BATCH_IDS {
-            return Err(Error::invalid_with("jobs", Reason::TooMany(MAX_BATCH_IDS)));
-        }
-        if ids.iter().any(|id| id.trim().is_empty()) {
-            return Err(Error::invalid_with("jobs", Reason::Empty));
-        }
-        let mut seen = std::collections::HashSet::new();
-        if !ids.iter().all(|id| seen.insert(id.as_str())) {
-            return Err(Error::invalid_with("jobs", Reason::Duplicate));
-        }
+        check_ids(&ids)?;
         let page = self.page_req.or(self.page_req_camel).unwrap_or_default();
         let (cur, per) = (page.cur_page.unwrap_or(1), page.per_page.unwrap_or(5));
         if !(0..=MAX_PER_PAGE).contains(&per) {
@@ -111,6 +117,23 @@ pub struct JobRecord {
     pub actual_start_ms: Option<i64>,
     /// When its full transfer first completed, ms.
     pub full_transfer_complete_ms: Option<i64>,
+    /// When its status last changed, on the executor's clock (`Depth::Detail` only; `None`:
+    /// not changed since it was stored).
+    pub status_since_ms: Option<i64>,
+    /// Its workflow row (`Depth::Detail` only); `None`: none recorded (seeded jobs).
+    pub workflow: Option<crate::workflow::state::WorkflowText>,
+    /// Its pending data-plane step (`Depth::Detail` only).
+    pub pending: Option<PendingStep>,
+}
+
+/// A job's pending data-plane step, as stored (the core parses `step`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingStep {
+    pub step: String,
+    /// Executor clock, ms.
+    pub scheduled_at: i64,
+    /// Executor clock, ms.
+    pub due_at: i64,
 }
 
 /// An item of `batch-status` (`QueryJobStatusResp`).
@@ -202,10 +225,42 @@ pub struct QueryJobResp {
     pub alarm_notify: Option<serde_json::Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_order: Option<crate::ops::PeriodOrder>,
+    /// Flow control (`batch-limit-speed`); `[]`: unlimited.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed_limit: Option<Vec<SpeedLimitView>>,
+    /// The objects chosen (`batch-select-objects` with `selected: true`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub object_infos: Option<Vec<DatabaseObjectInfo>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sync_database: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_code: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_message: Option<String>,
+}
+
+/// A flow-control range in the detail (`SpeedLimitInfo`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SpeedLimitView {
+    pub begin: String,
+    pub end: String,
+    pub speed: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub is_utc: Option<bool>,
+}
+
+/// A chosen object in the detail (`DatabaseObjectInfo`).
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct DatabaseObjectInfo {
+    pub id: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parent_id: Option<String>,
+    #[serde(rename = "type")]
+    pub object_type: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alias_name: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -263,6 +318,12 @@ pub fn detail_items(ids: &[String], found: &[JobRecord], lang: Lang) -> Vec<Quer
 
 fn detail(r: &JobRecord) -> QueryJobResp {
     let j = &r.job;
+    let workflow = r
+        .workflow
+        .as_ref()
+        .map(crate::workflow::WorkflowState::from_text)
+        .unwrap_or_default();
+    let chosen = workflow.objects.as_ref().filter(|o| o.selected);
     QueryJobResp {
         id: j.id.clone(),
         parent_id: r.parent_id.clone(),
@@ -301,6 +362,32 @@ fn detail(r: &JobRecord) -> QueryJobResp {
         is_multi_az: j.is_multi_az.then_some(true),
         alarm_notify: r.spec.alarm_notify.clone(),
         period_order: r.spec.period_order.clone(),
+        speed_limit: Some(
+            workflow
+                .speed_limit
+                .iter()
+                .map(|s| SpeedLimitView {
+                    begin: s.begin.clone(),
+                    end: s.end.clone(),
+                    speed: s.speed.clone(),
+                    is_utc: s.is_utc,
+                })
+                .collect(),
+        ),
+        object_infos: chosen.map(|o| {
+            o.objects
+                .iter()
+                .filter(|x| x.select != "false")
+                .map(|x| DatabaseObjectInfo {
+                    id: x.id.clone(),
+                    parent_id: x.parent_id.clone(),
+                    object_type: x.object_type.clone(),
+                    name: x.name.clone(),
+                    alias_name: x.alias_name.clone(),
+                })
+                .collect()
+        }),
+        sync_database: workflow.objects.as_ref().and_then(|o| o.sync_database),
         error_code: None,
         error_message: None,
     }

@@ -37,6 +37,33 @@ pub enum Error {
     /// The operation is not allowed in the job's current status (`DRS.M00304`).
     #[error("operation not allowed in status {status}")]
     StatusForbids { status: crate::enums::JobStatus },
+    /// The operation does not exist for this kind of task: objects of a DR task, a switchover
+    /// of a task that is not single-active DR (`DRS.M00304`).
+    #[error("not for this task")]
+    NotForThisTask,
+    /// A first start of a task whose latest precheck (`forStartJob`) did not pass, or that was
+    /// never prechecked (`DRS.M00304`).
+    #[error("precheck not passed")]
+    PrecheckNotPassed,
+    /// No precheck has been run for the task (`DRS.M00304`, a precheck-result item).
+    #[error("no precheck")]
+    PrecheckNotRun,
+    /// A precheck or switchover is running; the operation must wait for it (`DRS.M01504`).
+    #[error("another operation is in progress")]
+    OperationInProgress,
+    /// Flow control on an incremental-only task (`DRS.M00403`).
+    #[error("flow control unsupported")]
+    FlowControlUnsupported,
+    /// A flow-control range that begins when it ends (`DRS.M00306`).
+    #[error("speed range begins when it ends")]
+    SpeedRangeEmpty,
+    /// A connection test found the database unreachable (`DRS.M05011`, OpenDRS's code: the
+    /// original's is not documented). `target`: the host or port that did not answer.
+    #[error("connection failed: {target}")]
+    ConnectionFailed { target: String },
+    /// The replication figures a task does not have yet, or no longer (`DRS.M00304`).
+    #[error("no replication in status {status}")]
+    NotReplicating { status: crate::enums::JobStatus },
     /// The operation applies to parent jobs only, and this is a subtask (`DRS.M00308`).
     #[error("subtask")]
     ChildJob,
@@ -141,6 +168,14 @@ impl Error {
             Error::NameTaken => "DRS.M00277",
             Error::StatusForbids { .. } => "DRS.M00304",
             Error::ChildJob => "DRS.M00308",
+            Error::NotForThisTask
+            | Error::PrecheckNotPassed
+            | Error::PrecheckNotRun
+            | Error::NotReplicating { .. } => "DRS.M00304",
+            Error::OperationInProgress => "DRS.M01504",
+            Error::FlowControlUnsupported => "DRS.M00403",
+            Error::SpeedRangeEmpty => "DRS.M00306",
+            Error::ConnectionFailed { .. } => "DRS.M05011",
             Error::TagKeyDuplicate => "DRS.M00269",
             Error::TagTooLong => "DRS.M00270",
             Error::TooManyTags { .. } => "DRS.M00271",
@@ -185,6 +220,8 @@ pub enum Reason {
     ControlCharacter,
     /// A number outside `min..=max`.
     OutOfRange { min: i64, max: i64 },
+    /// Two ranges share a time.
+    Overlap,
     /// A value the original API defines that this service does not implement yet.
     NotYetSupported,
     /// Not an integer of at least this value.

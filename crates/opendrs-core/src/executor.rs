@@ -15,6 +15,10 @@ pub struct Timings {
     pub start_ms: u64,
     pub full_transfer_ms: u64,
     pub release_ms: u64,
+    /// A precheck run.
+    pub precheck_ms: u64,
+    /// A DR switchover.
+    pub switchover_ms: u64,
 }
 
 impl Timings {
@@ -24,6 +28,8 @@ impl Timings {
         start_ms: 0,
         full_transfer_ms: 0,
         release_ms: 0,
+        precheck_ms: 0,
+        switchover_ms: 0,
     };
 
     /// The duration of `step` (a scheduled start is due at its own time, not after a duration).
@@ -34,6 +40,8 @@ impl Timings {
             Step::FullTransfer => self.full_transfer_ms,
             Step::Release => self.release_ms,
             Step::ScheduledStart => 0,
+            Step::Precheck => self.precheck_ms,
+            Step::Switchover => self.switchover_ms,
         }
     }
 }
@@ -45,6 +53,8 @@ impl Default for Timings {
             start_ms: 5_000,
             full_transfer_ms: 30_000,
             release_ms: 5_000,
+            precheck_ms: 3_000,
+            switchover_ms: 5_000,
         }
     }
 }

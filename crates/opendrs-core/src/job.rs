@@ -2,7 +2,7 @@
 
 use crate::{
     enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
-    lifecycle::{job_action, JobActionResp},
+    lifecycle::{job_action, JobActionResp, Step},
 };
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +32,8 @@ pub struct Job {
     pub source_endpoint: Endpoint,
     pub target_endpoint: Endpoint,
     pub children: Vec<Job>,
+    /// A status-keeping step in progress (a precheck, a switchover), if any.
+    pub running: Option<Step>,
 }
 
 /// A database endpoint of a job (source or target). Passwords are never kept here.
@@ -168,7 +170,7 @@ impl<'a> From<&'a Job> for JobInfo<'a> {
             task_type: j.task_type,
             children: j.children.iter().map(ChildrenJobInfo::from).collect(),
             node_new_framework: j.node_new_framework,
-            job_action: job_action(j.status),
+            job_action: job_action(j.status, j.db_use_type, j.running),
         }
     }
 }
@@ -189,7 +191,7 @@ impl<'a> From<&'a Job> for ChildrenJobInfo<'a> {
             node_new_framework: j.node_new_framework,
             status: j.status,
             task_type: j.task_type,
-            job_action: job_action(j.status),
+            job_action: job_action(j.status, j.db_use_type, j.running),
         }
     }
 }

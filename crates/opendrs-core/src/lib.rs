@@ -25,6 +25,7 @@ pub mod tags;
 pub mod timeline;
 pub mod v5;
 pub mod window;
+pub mod workflow;
 pub mod writes;
 
 pub use error::{Error, Result};

@@ -1,16 +1,19 @@
 //! The job state machine: ONE table of (status, action) → next status. It decides which
 //! operations a job accepts and computes the `job_action` shown in the list and the detail; the
 //! data-plane steps the executor drives (`data_plane_next`) and the decision for a user
-//! operation (`decide`) are read from it.
+//! operation (`decide`) are read from it. Workflow operations that keep the status (choosing
+//! objects, testing connections, prechecks, switchovers) are rows of the same table.
 
 use crate::{
     enums::{
+        DbUseType,
         JobStatus::{self, *},
         TaskType,
     },
     error::Error,
+    workflow::PrecheckGate,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// A user operation on a job, named as the original's `JobActionResp` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -22,6 +25,14 @@ pub enum Action {
     StopJob,
     Delete,
     ModifyConfiguration,
+    /// `batch-select-objects`.
+    ChooseObject,
+    /// `batch-precheck`.
+    PreCheck,
+    /// `batch-connection`: testing the databases a job is configured with.
+    ModifyDbConfig,
+    /// `batch-switchover` (disaster-recovery tasks only).
+    SwitchOver,
     /// `delete_type: force_terminate`: stop whatever the job is doing. Not shown in `job_action`
     /// (the original's `JobActionResp` has no such action).
     ForceStop,
@@ -29,7 +40,7 @@ pub enum Action {
 
 impl Action {
     /// The actions `job_action` shows (every action but the hidden `ForceStop`).
-    pub const ALL: &'static [Action] = Action::EVERY.split_at(7).0;
+    pub const ALL: &'static [Action] = Action::EVERY.split_at(Action::EVERY.len() - 1).0;
 
     /// Every action of the table, the hidden `ForceStop` included.
     pub const EVERY: &'static [Action] = &[
@@ -40,6 +51,10 @@ impl Action {
         Action::StopJob,
         Action::Delete,
         Action::ModifyConfiguration,
+        Action::ChooseObject,
+        Action::PreCheck,
+        Action::ModifyDbConfig,
+        Action::SwitchOver,
         Action::ForceStop,
     ];
 
@@ -52,8 +67,36 @@ impl Action {
             Action::StopJob => "STOP_JOB",
             Action::Delete => "DELETE",
             Action::ModifyConfiguration => "MODIFY_CONFIGURATION",
+            Action::ChooseObject => "CHOOSE_OBJECT",
+            Action::PreCheck => "PRE_CHECK",
+            Action::ModifyDbConfig => "MODIFY_DB_CONFIG",
+            Action::SwitchOver => "SWITCH_OVER",
             Action::ForceStop => "FORCE_STOP",
         }
+    }
+
+    /// Whether the action exists for jobs of `scenario` at all: objects are chosen for
+    /// migration and synchronization tasks, a switchover is for disaster recovery only.
+    pub fn applies_to(self, scenario: DbUseType) -> bool {
+        match self {
+            Action::ChooseObject => scenario != DbUseType::CloudDataGuard,
+            Action::SwitchOver => scenario == DbUseType::CloudDataGuard,
+            _ => true,
+        }
+    }
+
+    /// Whether the action waits while a status-keeping step (a precheck, a switchover) runs:
+    /// the step must end (or be cancelled by a stop) first.
+    fn waits_for_running_step(self) -> bool {
+        matches!(
+            self,
+            Action::Start
+                | Action::Pause
+                | Action::ContinueJob
+                | Action::Retry
+                | Action::PreCheck
+                | Action::SwitchOver
+        )
     }
 }
 
@@ -63,6 +106,9 @@ use Action::*;
 pub const TRANSITIONS: &[(JobStatus, Action, JobStatus)] = &[
     (Configuration, Start, StartJobing),
     (Configuration, ModifyConfiguration, Configuration),
+    (Configuration, ChooseObject, Configuration),
+    (Configuration, ModifyDbConfig, Configuration),
+    (Configuration, PreCheck, Configuration),
     (Configuration, StopJob, ReleaseResourceStarted),
     (Configuration, Delete, Deleted),
     (CreateFailed, Delete, Deleted),
@@ -71,6 +117,7 @@ pub const TRANSITIONS: &[(JobStatus, Action, JobStatus)] = &[
     (WaitingForStart, StopJob, ReleaseResourceStarted),
     (StartJobing, StopJob, ReleaseResourceStarted),
     (StartJobFailed, Retry, StartJobing),
+    (StartJobFailed, PreCheck, StartJobFailed),
     (StartJobFailed, StopJob, ReleaseResourceStarted),
     (StartJobFailed, Delete, Deleted),
     (FullTransferStarted, Pause, Pausing),
@@ -81,6 +128,7 @@ pub const TRANSITIONS: &[(JobStatus, Action, JobStatus)] = &[
     ),
     (FullTransferStarted, StopJob, ReleaseResourceStarted),
     (FullTransferFailed, Retry, FullTransferStarted),
+    (FullTransferFailed, PreCheck, FullTransferFailed),
     (FullTransferFailed, StopJob, ReleaseResourceStarted),
     (
         FullTransferComplete,
@@ -95,7 +143,10 @@ pub const TRANSITIONS: &[(JobStatus, Action, JobStatus)] = &[
         IncreTransferStarted,
     ),
     (IncreTransferStarted, StopJob, ReleaseResourceStarted),
+    (IncreTransferStarted, SwitchOver, IncreTransferStarted),
     (IncreTransferFailed, Retry, IncreTransferStarted),
+    (IncreTransferFailed, PreCheck, IncreTransferFailed),
+    (IncreTransferFailed, SwitchOver, IncreTransferFailed),
     (IncreTransferFailed, StopJob, ReleaseResourceStarted),
     (Pausing, ContinueJob, StartJobing),
     (Pausing, ModifyConfiguration, Pausing),
@@ -154,37 +205,72 @@ pub fn next_status(status: JobStatus, action: Action) -> Option<JobStatus> {
         .map(|(_, _, to)| *to)
 }
 
+/// Whether a job of `scenario` in `status`, with `running` (a status-keeping step in progress,
+/// if any), accepts `action`: the table's row, the scenario, and the running step.
+pub fn allows(
+    status: JobStatus,
+    scenario: DbUseType,
+    running: Option<Step>,
+    action: Action,
+) -> bool {
+    next_status(status, action).is_some()
+        && action.applies_to(scenario)
+        && !(running.is_some() && action.waits_for_running_step())
+}
+
 /// The wire `JobActionResp`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct JobActionResp {
     pub available_actions: Vec<&'static str>,
     pub unavailable_actions: Vec<&'static str>,
-    /// The operation in progress, when there is one (`STOP_JOB` while resources are released).
+    /// The operation in progress, when there is one (`STOP_JOB` while resources are released,
+    /// `SWITCH_OVER` while a DR task switches over).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_action: Option<&'static str>,
 }
 
-/// `job_action` for a job in `status`, computed once per status from the transition table.
-pub fn job_action(status: JobStatus) -> &'static JobActionResp {
+/// The status-keeping steps a job can be running (index 0: none).
+const RUNNING: [Option<Step>; 3] = [None, Some(Step::Precheck), Some(Step::Switchover)];
+
+/// `job_action` for a job of `scenario` in `status` running `running`, computed once per
+/// combination from the transition table.
+pub fn job_action(
+    status: JobStatus,
+    scenario: DbUseType,
+    running: Option<Step>,
+) -> &'static JobActionResp {
     static TABLE: std::sync::OnceLock<Vec<JobActionResp>> = std::sync::OnceLock::new();
-    // `JobStatus::ALL` is in declaration order, so a status's discriminant is its index.
-    &TABLE.get_or_init(|| {
-        JobStatus::ALL
-            .iter()
-            .map(|s| compute_job_action(*s))
-            .collect()
-    })[status as usize]
+    let table = TABLE.get_or_init(|| {
+        let mut all = Vec::new();
+        for scenario in DbUseType::ALL {
+            for running in RUNNING {
+                for status in JobStatus::ALL {
+                    all.push(compute_job_action(*status, *scenario, running));
+                }
+            }
+        }
+        all
+    });
+    // `ALL`s are in declaration order, so a discriminant is an index.
+    let r = RUNNING.iter().position(|r| *r == running).unwrap_or(0);
+    let n = JobStatus::ALL.len();
+    &table[(scenario as usize * RUNNING.len() + r) * n + status as usize]
 }
 
-fn compute_job_action(status: JobStatus) -> JobActionResp {
+fn compute_job_action(
+    status: JobStatus,
+    scenario: DbUseType,
+    running: Option<Step>,
+) -> JobActionResp {
     let (available, unavailable): (Vec<Action>, Vec<Action>) = Action::ALL
         .iter()
-        .partition(|a| next_status(status, **a).is_some());
+        .partition(|a| allows(status, scenario, running, **a));
     JobActionResp {
         available_actions: available.into_iter().map(Action::as_str).collect(),
         unavailable_actions: unavailable.into_iter().map(Action::as_str).collect(),
-        current_action: match status {
-            ReleaseResourceStarted | ReleaseChildTransferStarted => Some(StopJob.as_str()),
+        current_action: match (status, running) {
+            (ReleaseResourceStarted | ReleaseChildTransferStarted, _) => Some(StopJob.as_str()),
+            (_, Some(Step::Switchover)) => Some(SwitchOver.as_str()),
             _ => None,
         },
     }
@@ -205,6 +291,11 @@ pub enum Step {
     Release,
     /// Waiting for a start time: `WAITING_FOR_START` → `STARTJOBING`.
     ScheduledStart,
+    /// A precheck run: the status stays; its result is final when the step completes.
+    Precheck,
+    /// A DR switchover: the status stays (`current_action` `SWITCH_OVER` meanwhile); the roles
+    /// of the databases swap when it completes.
+    Switchover,
 }
 
 impl Step {
@@ -215,7 +306,14 @@ impl Step {
         Step::FullTransfer,
         Step::Release,
         Step::ScheduledStart,
+        Step::Precheck,
+        Step::Switchover,
     ];
+
+    /// Whether the step keeps the job's status (it is an operation in progress, not a move).
+    pub fn keeps_status(self) -> bool {
+        matches!(self, Step::Precheck | Step::Switchover)
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -225,6 +323,8 @@ impl Step {
             Step::FullTransfer => "full_transfer",
             Step::Release => "release",
             Step::ScheduledStart => "scheduled_start",
+            Step::Precheck => "precheck",
+            Step::Switchover => "switchover",
         }
     }
 
@@ -301,6 +401,37 @@ pub enum Op {
     /// `batch-modification`; `configuration`: whether it changes how the task runs (task type,
     /// endpoints, network…) rather than only how it is named, described, tagged or alarmed.
     Modify { configuration: bool },
+    /// `batch-select-objects`.
+    SelectObjects,
+    /// `batch-limit-speed` (flow control: part of the task's configuration).
+    SetSpeed,
+    /// `batch-connection`.
+    TestConnection,
+    /// `batch-precheck`.
+    Precheck { mode: PrecheckMode },
+    /// `batch-switchover`; `pause`: pause the task once the roles have swapped.
+    Switchover { pause: bool },
+}
+
+/// `precheck_mode`: before a first start, or before retrying a failed task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum PrecheckMode {
+    #[serde(rename = "forStartJob")]
+    ForStartJob,
+    #[serde(rename = "forRetryJob")]
+    ForRetryJob,
+}
+
+impl PrecheckMode {
+    pub const NAMES: &'static [&'static str] = &["forStartJob", "forRetryJob"];
+
+    pub fn parse(s: &str) -> Option<PrecheckMode> {
+        match s {
+            "forStartJob" => Some(PrecheckMode::ForStartJob),
+            "forRetryJob" => Some(PrecheckMode::ForRetryJob),
+            _ => None,
+        }
+    }
 }
 
 /// What `decide` needs to know of a job.
@@ -310,6 +441,28 @@ pub struct JobState {
     pub task_type: TaskType,
     /// For a `PAUSING` job: the status it was paused in, when known.
     pub paused_from: Option<JobStatus>,
+    pub scenario: DbUseType,
+    /// A dual-active DR task (`multi_write`): no switchover.
+    pub multi_write: bool,
+    /// The status-keeping step in progress, if any.
+    pub running: Option<Step>,
+    /// Where a first start stands with respect to the precheck.
+    pub precheck: PrecheckGate,
+}
+
+impl JobState {
+    /// A job of `task_type` in `status` (a migration, nothing running, no precheck recorded).
+    pub fn new(status: JobStatus, task_type: TaskType) -> Self {
+        JobState {
+            status,
+            task_type,
+            paused_from: None,
+            scenario: DbUseType::Migration,
+            multi_write: false,
+            running: None,
+            precheck: PrecheckGate::NotRequired,
+        }
+    }
 }
 
 /// When a scheduled transition is due.
@@ -361,6 +514,21 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
         Op::Modify {
             configuration: true,
         } => ModifyConfiguration,
+        Op::SetSpeed if state.task_type == TaskType::IncrTrans => {
+            return Err(Error::FlowControlUnsupported)
+        }
+        Op::SetSpeed => ModifyConfiguration,
+        Op::SelectObjects => ChooseObject,
+        Op::TestConnection => ModifyDbConfig,
+        Op::Precheck { mode } => {
+            let first_start = state.status == Configuration;
+            if first_start != (*mode == PrecheckMode::ForStartJob) {
+                return Err(refuse());
+            }
+            PreCheck
+        }
+        Op::Switchover { .. } if state.multi_write => return Err(Error::NotForThisTask),
+        Op::Switchover { .. } => SwitchOver,
         Op::Modify {
             configuration: false,
         } => {
@@ -377,6 +545,19 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
         }
     };
     let to = next_status(state.status, action).ok_or_else(refuse)?;
+    if !action.applies_to(state.scenario) {
+        return Err(Error::NotForThisTask);
+    }
+    if state.running.is_some() && action.waits_for_running_step() {
+        return Err(Error::OperationInProgress);
+    }
+    if action == Start && state.status == Configuration {
+        match state.precheck {
+            PrecheckGate::NotRequired | PrecheckGate::Passed => {}
+            PrecheckGate::Running => return Err(Error::OperationInProgress),
+            PrecheckGate::NotRun | PrecheckGate::Failed => return Err(Error::PrecheckNotPassed),
+        }
+    }
     let follow = |to: JobStatus| data_plane_next(to, state.task_type).map(|t| (t, Due::AfterStep));
     let (to, schedule) = match (op, action) {
         (Op::Start { at_ms: Some(at) }, Start) if *at > now_ms && state.status == Configuration => {
@@ -399,6 +580,15 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
             };
             (to, Some((resume, Due::AfterStep)))
         }
+        (_, PreCheck | SwitchOver) => {
+            let step = if action == PreCheck {
+                Step::Precheck
+            } else {
+                Step::Switchover
+            };
+            let run = Transition { from: to, to, step };
+            (to, Some((run, Due::AfterStep)))
+        }
         _ => (to, follow(to)),
     };
     Ok(Decision {
@@ -412,13 +602,26 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
 mod tests {
     use super::*;
 
+    /// Every (status, scenario, running step) a job can show.
+    fn shown() -> Vec<(JobStatus, DbUseType, Option<Step>)> {
+        let mut all = Vec::new();
+        for status in JobStatus::ALL {
+            for scenario in DbUseType::ALL {
+                for running in RUNNING {
+                    all.push((*status, *scenario, running));
+                }
+            }
+        }
+        all
+    }
+
     #[test]
     fn the_cached_job_action_of_every_status_is_the_computed_one() {
-        for status in JobStatus::ALL {
+        for (status, scenario, running) in shown() {
             assert_eq!(
-                job_action(*status),
-                &compute_job_action(*status),
-                "{status}"
+                job_action(status, scenario, running),
+                &compute_job_action(status, scenario, running),
+                "{status} {scenario} {running:?}"
             );
         }
     }
@@ -442,8 +645,8 @@ mod tests {
 
     #[test]
     fn job_action_lists_every_action_exactly_once() {
-        for status in JobStatus::ALL {
-            let r = job_action(*status);
+        for (status, scenario, running) in shown() {
+            let r = job_action(status, scenario, running);
             let mut all: Vec<_> = r
                 .available_actions
                 .iter()
@@ -452,15 +655,18 @@ mod tests {
             all.sort();
             all.dedup();
             assert_eq!(all.len(), Action::ALL.len(), "{status}");
+            let _ = (scenario, running);
         }
     }
 
     #[test]
     fn job_action_matches_the_table_for_every_status_and_action() {
-        for status in JobStatus::ALL {
-            let r = job_action(*status);
+        for (status, scenario, running) in shown() {
+            let r = job_action(status, scenario, running);
             for a in Action::ALL {
-                let allowed = next_status(*status, *a).is_some();
+                let allowed = next_status(status, *a).is_some()
+                    && a.applies_to(scenario)
+                    && (running.is_none() || !a.waits_for_running_step());
                 assert_eq!(
                     r.available_actions.contains(&a.as_str()),
                     allowed,
@@ -511,6 +717,16 @@ mod tests {
         Op::Modify {
             configuration: false,
         },
+        Op::SetSpeed,
+        Op::SelectObjects,
+        Op::TestConnection,
+        Op::Precheck {
+            mode: PrecheckMode::ForStartJob,
+        },
+        Op::Precheck {
+            mode: PrecheckMode::ForRetryJob,
+        },
+        Op::Switchover { pause: false },
     ];
     const TASKS: &[TaskType] = &[
         TaskType::FullTrans,
@@ -519,11 +735,7 @@ mod tests {
     ];
 
     fn state(status: JobStatus, task_type: TaskType) -> JobState {
-        JobState {
-            status,
-            task_type,
-            paused_from: None,
-        }
+        JobState::new(status, task_type)
     }
 
     #[test]
@@ -542,7 +754,13 @@ mod tests {
                                     configuration: false
                                 }
                             );
-                            if scheduled_start {
+                            if d.action == PreCheck || d.action == SwitchOver {
+                                assert_eq!(d.to, *status, "{op:?} keeps the status");
+                                let step = d
+                                    .schedule
+                                    .map(|(t, _)| (t.from, t.to, t.step.keeps_status()));
+                                assert_eq!(step, Some((*status, *status, true)));
+                            } else if scheduled_start {
                                 assert_eq!(d.to, WaitingForStart);
                             } else if metadata {
                                 assert_eq!(d.to, *status, "metadata edits keep the status");
@@ -565,6 +783,12 @@ mod tests {
                                     .count();
                                 assert!(refused > 0, "{status} refuses something");
                             }
+                        }
+                        Err(Error::FlowControlUnsupported) => {
+                            assert_eq!((op, *task), (&Op::SetSpeed, TaskType::IncrTrans))
+                        }
+                        Err(Error::NotForThisTask) => {
+                            assert!(matches!(op, Op::Switchover { .. }), "{op:?}")
                         }
                         Err(e) => panic!("{status} {op:?}: unexpected {e:?}"),
                     }
@@ -636,9 +860,8 @@ mod tests {
     #[test]
     fn a_resumed_job_returns_to_the_status_it_was_paused_in() {
         let paused = JobState {
-            status: Pausing,
-            task_type: TaskType::FullIncrTrans,
             paused_from: Some(FullTransferStarted),
+            ..JobState::new(Pausing, TaskType::FullIncrTrans)
         };
         let d = decide(paused, &Op::Restore, 0).expect("resume");
         assert_eq!((d.action, d.to), (ContinueJob, StartJobing));
@@ -663,8 +886,8 @@ mod tests {
         assert!(decide(creating, &Op::Terminate, 0).is_err());
         let d = decide(creating, &Op::ForceTerminate, 0).expect("force");
         assert_eq!(d.to, ReleaseResourceStarted);
-        for status in JobStatus::ALL {
-            let shown = job_action(*status);
+        for (status, scenario, running) in shown() {
+            let shown = job_action(status, scenario, running);
             assert!(!shown.available_actions.contains(&"FORCE_STOP"));
             assert!(!shown.unavailable_actions.contains(&"FORCE_STOP"));
         }
@@ -697,6 +920,139 @@ mod tests {
         assert_eq!(
             decide(state(Deleted, TaskType::FullIncrTrans), &meta, 0),
             Err(Error::JobDeleted)
+        );
+    }
+
+    #[test]
+    fn a_first_start_needs_a_passed_precheck_unless_none_is_recorded() {
+        let start = Op::Start { at_ms: None };
+        let with = |precheck| JobState {
+            precheck,
+            ..state(Configuration, TaskType::FullIncrTrans)
+        };
+        assert!(decide(with(PrecheckGate::NotRequired), &start, 0).is_ok());
+        assert!(decide(with(PrecheckGate::Passed), &start, 0).is_ok());
+        assert_eq!(
+            decide(with(PrecheckGate::NotRun), &start, 0),
+            Err(Error::PrecheckNotPassed)
+        );
+        assert_eq!(
+            decide(with(PrecheckGate::Failed), &start, 0),
+            Err(Error::PrecheckNotPassed)
+        );
+        assert_eq!(
+            decide(with(PrecheckGate::Running), &start, 0),
+            Err(Error::OperationInProgress)
+        );
+        let failed = JobState {
+            precheck: PrecheckGate::Failed,
+            ..state(StartJobFailed, TaskType::FullIncrTrans)
+        };
+        assert!(
+            decide(failed, &Op::Restore, 0).is_ok(),
+            "a retry is not gated"
+        );
+    }
+
+    #[test]
+    fn a_precheck_keeps_the_status_and_its_mode_must_fit_the_status() {
+        let cfg = state(Configuration, TaskType::FullIncrTrans);
+        let d = decide(
+            cfg,
+            &Op::Precheck {
+                mode: PrecheckMode::ForStartJob,
+            },
+            0,
+        )
+        .expect("run");
+        assert_eq!(d.to, Configuration);
+        assert_eq!(
+            d.schedule.map(|(t, due)| (t.step, due)),
+            Some((Step::Precheck, Due::AfterStep))
+        );
+        let retry = Op::Precheck {
+            mode: PrecheckMode::ForRetryJob,
+        };
+        assert!(decide(cfg, &retry, 0).is_err());
+        assert!(decide(state(FullTransferFailed, TaskType::FullTrans), &retry, 0).is_ok());
+        let busy = JobState {
+            running: Some(Step::Precheck),
+            ..cfg
+        };
+        assert_eq!(
+            decide(
+                busy,
+                &Op::Precheck {
+                    mode: PrecheckMode::ForStartJob
+                },
+                0
+            ),
+            Err(Error::OperationInProgress)
+        );
+        assert!(
+            decide(busy, &Op::Terminate, 0).is_ok(),
+            "a stop cancels a running step"
+        );
+    }
+
+    #[test]
+    fn objects_are_not_for_dr_tasks_and_a_switchover_is_only_for_them() {
+        let dr = JobState {
+            scenario: DbUseType::CloudDataGuard,
+            ..state(IncreTransferStarted, TaskType::FullIncrTrans)
+        };
+        let d = decide(dr, &Op::Switchover { pause: false }, 0).expect("switch");
+        assert_eq!((d.action, d.to), (SwitchOver, IncreTransferStarted));
+        let migration = state(IncreTransferStarted, TaskType::FullIncrTrans);
+        assert_eq!(
+            decide(migration, &Op::Switchover { pause: false }, 0),
+            Err(Error::NotForThisTask)
+        );
+        let dual = JobState {
+            multi_write: true,
+            ..dr
+        };
+        assert_eq!(
+            decide(dual, &Op::Switchover { pause: false }, 0),
+            Err(Error::NotForThisTask)
+        );
+        let dr_cfg = JobState {
+            scenario: DbUseType::CloudDataGuard,
+            ..state(Configuration, TaskType::FullIncrTrans)
+        };
+        assert_eq!(
+            decide(dr_cfg, &Op::SelectObjects, 0),
+            Err(Error::NotForThisTask)
+        );
+        let shown = job_action(IncreTransferStarted, DbUseType::CloudDataGuard, None);
+        assert!(shown.available_actions.contains(&"SWITCH_OVER"));
+        let shown = job_action(IncreTransferStarted, DbUseType::Migration, None);
+        assert!(shown.unavailable_actions.contains(&"SWITCH_OVER"));
+    }
+
+    #[test]
+    fn a_running_switchover_is_the_current_action_and_blocks_a_pause() {
+        let shown = job_action(
+            IncreTransferStarted,
+            DbUseType::CloudDataGuard,
+            Some(Step::Switchover),
+        );
+        assert_eq!(shown.current_action, Some("SWITCH_OVER"));
+        assert!(shown.unavailable_actions.contains(&"PAUSE"));
+        assert!(shown.available_actions.contains(&"STOP_JOB"));
+    }
+
+    #[test]
+    fn flow_control_is_configuration_and_not_for_incremental_only_tasks() {
+        let cfg = state(Configuration, TaskType::FullIncrTrans);
+        assert_eq!(
+            decide(cfg, &Op::SetSpeed, 0).map(|d| (d.action, d.to)),
+            Ok((ModifyConfiguration, Configuration))
+        );
+        let incr = state(Configuration, TaskType::IncrTrans);
+        assert_eq!(
+            decide(incr, &Op::SetSpeed, 0),
+            Err(Error::FlowControlUnsupported)
         );
     }
 }

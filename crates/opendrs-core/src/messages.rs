@@ -42,6 +42,22 @@ fn english(err: &Error) -> String {
             format!("This API cannot be called in the current task status ({status}).")
         }
         Error::ChildJob => "Only parent tasks can invoke this interface.".into(),
+        Error::NotForThisTask => "This API cannot be called for this type of task.".into(),
+        Error::PrecheckNotPassed => "This API cannot be called in the current task status: \
+            the task must pass a precheck (forStartJob) before it starts."
+            .into(),
+        Error::PrecheckNotRun => "No precheck has been run for this task.".into(),
+        Error::OperationInProgress => "Another operation is being performed on the task \
+            (a precheck or a switchover). Try again when it has finished."
+            .into(),
+        Error::FlowControlUnsupported => "This task does not support flow control.".into(),
+        Error::SpeedRangeEmpty => "Start time cannot be the same as end time.".into(),
+        Error::ConnectionFailed { target } => {
+            format!("The database cannot be connected: {target} does not answer.")
+        }
+        Error::NotReplicating { status } => format!(
+            "This API cannot be called in the current task status ({status}): the task is not replicating."
+        ),
         Error::TagKeyDuplicate => "The tag key must be unique.".into(),
         Error::TagTooLong => "The tag key or value exceeds the maximum length allowed.".into(),
         Error::TooManyTags { max } => format!(
@@ -117,6 +133,20 @@ fn chinese(err: &Error) -> String {
         Error::NameTaken => "任务名称已存在。".into(),
         Error::StatusForbids { status } => format!("当前任务状态（{status}）不允许调用此接口。"),
         Error::ChildJob => "只有父任务可以调用此接口。".into(),
+        Error::NotForThisTask => "此类型的任务不能调用此接口。".into(),
+        Error::PrecheckNotPassed => {
+            "当前任务状态不允许调用此接口：任务启动前必须通过预检查（forStartJob）。".into()
+        }
+        Error::PrecheckNotRun => "该任务尚未进行预检查。".into(),
+        Error::OperationInProgress => {
+            "任务正在进行其他操作（预检查或倒换），请在其完成后重试。".into()
+        }
+        Error::FlowControlUnsupported => "该任务不支持流量控制。".into(),
+        Error::SpeedRangeEmpty => "开始时间不能与结束时间相同。".into(),
+        Error::ConnectionFailed { target } => format!("数据库无法连接：{target}无响应。"),
+        Error::NotReplicating { status } => {
+            format!("当前任务状态（{status}）不允许调用此接口：任务未在复制数据。")
+        }
         Error::TagKeyDuplicate => "标签键不能重复。".into(),
         Error::TagTooLong => "标签键或值超过允许的最大长度。".into(),
         Error::TooManyTags { max } => format!("标签数量已达上限：一个任务最多{max}个标签。"),
@@ -163,6 +193,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::TooLong(n) => format!("at most {n} characters are allowed"),
         Reason::ControlCharacter => "control characters are not allowed".into(),
         Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
+        Reason::Overlap => "the ranges overlap".into(),
         Reason::NotYetSupported => "this value is not supported by this service yet".into(),
         Reason::AtLeast(min) => format!("must be an integer of at least {min}"),
     }
@@ -179,6 +210,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::TooLong(n) => format!("最多允许{n}个字符"),
         Reason::ControlCharacter => "不允许包含控制字符".into(),
         Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
+        Reason::Overlap => "时间段重叠".into(),
         Reason::NotYetSupported => "本服务暂不支持该取值".into(),
         Reason::AtLeast(min) => format!("应为不小于{min}的整数"),
     }
@@ -234,6 +266,18 @@ mod tests {
                 status: crate::enums::JobStatus::Pausing,
             },
             Error::ChildJob,
+            Error::NotForThisTask,
+            Error::PrecheckNotPassed,
+            Error::PrecheckNotRun,
+            Error::OperationInProgress,
+            Error::FlowControlUnsupported,
+            Error::SpeedRangeEmpty,
+            Error::ConnectionFailed {
+                target: "db.invalid".into(),
+            },
+            Error::NotReplicating {
+                status: crate::enums::JobStatus::Configuration,
+            },
             Error::TagKeyDuplicate,
             Error::TagTooLong,
             Error::TooManyTags { max: 20 },
@@ -247,6 +291,7 @@ mod tests {
             Error::invalid_with("name", Reason::TooLong(50)),
             Error::invalid_with("description", Reason::ControlCharacter),
             Error::invalid_with("period_num", Reason::OutOfRange { min: 1, max: 9 }),
+            Error::invalid_with("speed_limit", Reason::Overlap),
             Error::invalid_with("offset", Reason::AtLeast(0)),
             Error::ProjectMismatch,
             Error::Forbidden,

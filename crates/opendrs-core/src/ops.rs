@@ -13,6 +13,12 @@ use crate::{
     lifecycle::Op,
     messages::message,
     tags::{validate_key, validate_value, BatchResourceTag as ResourceTag},
+    workflow::{
+        bodies::{
+            ConnectionTest, LimitSpeedReq, PreCheckInfo, TestEndPoint, UpdateDatabaseObjectReq,
+        },
+        state::{ObjectSelection, SpeedRange},
+    },
 };
 
 pub use crate::tags::MAX_TAGS;
@@ -47,20 +53,36 @@ struct Envelope {
     jobs: Option<Vec<Value>>,
 }
 
+/// `batch-limit-speed`'s envelope: `{"speed_limits": [...]}`.
+#[derive(Debug, Default, Deserialize)]
+struct SpeedEnvelope {
+    #[serde(default)]
+    speed_limits: Option<Vec<Value>>,
+}
+
+/// `batch-switchover`'s envelope: `{"jobs": [IDs], "is_pause_job": bool}`.
+#[derive(Debug, Default, Deserialize)]
+struct SwitchoverEnvelope {
+    #[serde(default)]
+    jobs: Option<Vec<Value>>,
+    #[serde(default)]
+    is_pause_job: Option<bool>,
+}
+
 /// The items of a batch body `{"jobs": [...]}`. Only a body with no answerable items fails as
 /// a whole: malformed JSON (`DRS.M00300`), no `jobs` (`DRS.M00201`), too many (`DRS.M00202`).
 pub fn batch_items(body: &[u8]) -> Result<Vec<Value>> {
-    let items = crate::query::parse_json::<Envelope>(body)?
-        .jobs
-        .unwrap_or_default();
+    let items = crate::query::parse_json::<Envelope>(body)?.jobs;
+    bounded_items(items, "jobs")
+}
+
+fn bounded_items(items: Option<Vec<Value>>, field: &str) -> Result<Vec<Value>> {
+    let items = items.unwrap_or_default();
     if items.is_empty() {
-        return Err(Error::empty("jobs"));
+        return Err(Error::empty(field));
     }
     if items.len() > MAX_BATCH_ITEMS {
-        return Err(Error::invalid_with(
-            "jobs",
-            Reason::TooMany(MAX_BATCH_ITEMS),
-        ));
+        return Err(Error::invalid_with(field, Reason::TooMany(MAX_BATCH_ITEMS)));
     }
     Ok(items)
 }
@@ -76,13 +98,36 @@ fn item<T: DeserializeOwned>(i: usize, v: Value) -> Result<T> {
     })
 }
 
-/// The `job_id` of a raw item, when it has a usable one (to answer even an unreadable item).
-fn raw_job_id(v: &Value) -> Option<String> {
-    v.get("job_id")
-        .and_then(Value::as_str)
+/// The job ID of a raw item of `kind`, when it has a usable one (to answer even an unreadable
+/// item): `job_id`, `id` (a connection test's endpoint) or the item itself (a switchover's).
+fn raw_job_id(kind: BatchKind, v: &Value) -> Option<String> {
+    let id = match kind {
+        BatchKind::Connect => v.get("id"),
+        BatchKind::Switchover => Some(v),
+        _ => v.get("job_id"),
+    };
+    id.and_then(Value::as_str)
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_string)
+}
+
+/// What makes two items of one call the same: the job (and, for a connection test, which of
+/// its endpoints: a source and a target test of one job may share a call).
+fn item_key(kind: BatchKind, v: &Value) -> Option<String> {
+    let id = raw_job_id(kind, v)?;
+    Some(match kind {
+        BatchKind::Connect => {
+            let side = v
+                .get("end_point_type")
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .unwrap_or("so");
+            format!("{id}\u{0}{side}")
+        }
+        _ => id,
+    })
 }
 
 fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str> {
@@ -704,6 +749,19 @@ fn check_alarm(a: &Value, field: &str) -> Result<()> {
     Ok(())
 }
 
+/// What an operation item carries besides its job and operation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    /// `Op::Modify`.
+    Modify(Box<Modification>),
+    /// `Op::SelectObjects`.
+    Objects(ObjectSelection),
+    /// `Op::SetSpeed`.
+    Speed(Vec<SpeedRange>),
+    /// `Op::TestConnection`.
+    Connection(ConnectionTest),
+}
+
 /// A batch write item, ready for the store: valid, or already answered with its error.
 #[derive(Debug, Clone, PartialEq)]
 pub enum WriteItem {
@@ -711,8 +769,7 @@ pub enum WriteItem {
     Act {
         job_id: String,
         op: Op,
-        /// For `Op::Modify`.
-        modification: Option<Box<Modification>>,
+        payload: Option<Box<Payload>>,
     },
     Rejected {
         id: Option<String>,
@@ -740,12 +797,27 @@ pub enum BatchKind {
     Retry,
     Modify,
     Delete,
+    /// `batch-connection`.
+    Connect,
+    /// `batch-select-objects`.
+    SelectObjects,
+    /// `batch-limit-speed`.
+    SetSpeed,
+    /// `batch-precheck`.
+    Precheck,
+    /// `batch-switchover`.
+    Switchover,
 }
 
 impl BatchKind {
     /// The API operation's name (as the SDK names it), for the audit trail.
     pub fn operation(self) -> &'static str {
         match self {
+            BatchKind::Connect => "BatchValidateConnections",
+            BatchKind::SelectObjects => "BatchSetObjects",
+            BatchKind::SetSpeed => "BatchSetSpeed",
+            BatchKind::Precheck => "BatchCheckJobs",
+            BatchKind::Switchover => "BatchSwitchover",
             BatchKind::Create => "BatchCreateJobs",
             BatchKind::Start => "BatchStartJobs",
             BatchKind::Pause => "BatchStopJobs",
@@ -756,9 +828,44 @@ impl BatchKind {
     }
 }
 
-fn job_op(kind: BatchKind, i: usize, v: Value) -> Result<(String, Op, Option<Box<Modification>>)> {
+type JobOp = (String, Op, Option<Box<Payload>>);
+
+fn job_op(kind: BatchKind, i: usize, v: Value, pause: bool) -> Result<JobOp> {
     let id = |v: &Option<String>| required(v, &format!("jobs[{i}].job_id")).map(str::to_string);
+    let boxed = |p: Payload| Some(Box::new(p));
     Ok(match kind {
+        BatchKind::Connect => {
+            let t: TestEndPoint = item(i, v)?;
+            let job = required(&t.id, &format!("jobs[{i}].id"))?.to_string();
+            let test = t.validate(i)?;
+            (job, Op::TestConnection, boxed(Payload::Connection(test)))
+        }
+        BatchKind::SelectObjects => {
+            let o: UpdateDatabaseObjectReq = item(i, v)?;
+            let job = id(&o.job_id)?;
+            let selection = o.validate(i)?;
+            (job, Op::SelectObjects, boxed(Payload::Objects(selection)))
+        }
+        BatchKind::SetSpeed => {
+            let s: LimitSpeedReq = speed_item(i, v)?;
+            let job = required(&s.job_id, &format!("speed_limits[{i}].job_id"))?.to_string();
+            let ranges = s.validate(i)?;
+            (job, Op::SetSpeed, boxed(Payload::Speed(ranges)))
+        }
+        BatchKind::Precheck => {
+            let p: PreCheckInfo = item(i, v)?;
+            let job = id(&p.job_id)?;
+            let mode = p.mode(i)?;
+            (job, Op::Precheck { mode }, None)
+        }
+        BatchKind::Switchover => {
+            let job = match &v {
+                Value::String(s) if !s.trim().is_empty() => s.trim().to_string(),
+                Value::String(_) | Value::Null => return Err(Error::empty(format!("jobs[{i}]"))),
+                _ => return Err(Error::invalid_with(format!("jobs[{i}]"), Reason::WrongType)),
+            };
+            (job, Op::Switchover { pause }, None)
+        }
         BatchKind::Start => {
             let s: StartInfo = item(i, v)?;
             let at_ms = match s.start_time.as_deref().map(str::trim) {
@@ -817,20 +924,65 @@ fn job_op(kind: BatchKind, i: usize, v: Value) -> Result<(String, Op, Option<Box
             let op = Op::Modify {
                 configuration: m.is_configuration(),
             };
-            (job, op, Some(Box::new(m)))
+            (job, op, boxed(Payload::Modify(Box::new(m))))
         }
         BatchKind::Create => return Err(Error::internal("creation items are not job operations")),
     })
 }
 
+/// Reads item `i` of `speed_limits` (its fields are named `speed_limits[i].…`).
+fn speed_item(i: usize, v: Value) -> Result<LimitSpeedReq> {
+    if !v.is_object() {
+        return Err(Error::invalid_with(
+            format!("speed_limits[{i}]"),
+            Reason::WrongType,
+        ));
+    }
+    serde_path_to_error::deserialize(v).map_err(|e| {
+        let path = e.path().to_string();
+        Error::invalid_with(format!("speed_limits[{i}].{path}"), Reason::WrongType)
+    })
+}
+
+/// The envelope of `kind`'s body: its items, the name of their list, and `is_pause_job`.
+fn envelope(kind: BatchKind, body: &[u8]) -> Result<(Vec<Value>, &'static str, bool)> {
+    Ok(match kind {
+        BatchKind::SetSpeed => {
+            let e = crate::query::parse_json::<SpeedEnvelope>(body)?;
+            (
+                bounded_items(e.speed_limits, "speed_limits")?,
+                "speed_limits",
+                false,
+            )
+        }
+        BatchKind::Switchover => {
+            let e = crate::query::parse_json::<SwitchoverEnvelope>(body)?;
+            let pause = e.is_pause_job.unwrap_or(false);
+            (bounded_items(e.jobs, "jobs")?, "jobs", pause)
+        }
+        _ => (batch_items(body)?, "jobs", false),
+    })
+}
+
+/// The job IDs a body names (for the audit record of a refused call).
+pub fn named_job_ids(kind: BatchKind, body: &[u8]) -> Vec<String> {
+    envelope(kind, body)
+        .map(|(items, _, _)| items.iter().filter_map(|v| raw_job_id(kind, v)).collect())
+        .unwrap_or_default()
+}
+
 /// Validates every item of a batch body for `kind`. Only the envelope can fail the call; the
 /// same job named twice is refused as a whole (`DRS.M00202`), as its outcome would be ambiguous.
 pub fn parse_batch(kind: BatchKind, body: &[u8]) -> Result<Vec<WriteItem>> {
-    let raw = batch_items(body)?;
+    let (raw, list, pause) = envelope(kind, body)?;
     if kind != BatchKind::Create {
         let mut seen = std::collections::HashSet::new();
-        if !raw.iter().filter_map(raw_job_id).all(|id| seen.insert(id)) {
-            return Err(Error::invalid_with("jobs", Reason::Duplicate));
+        if !raw
+            .iter()
+            .filter_map(|v| item_key(kind, v))
+            .all(|id| seen.insert(id))
+        {
+            return Err(Error::invalid_with(list, Reason::Duplicate));
         }
     }
     Ok(raw
@@ -848,12 +1000,12 @@ pub fn parse_batch(kind: BatchKind, body: &[u8]) -> Result<Vec<WriteItem>> {
                     },
                 };
             }
-            let raw_id = raw_job_id(&v);
-            match job_op(kind, i, v) {
-                Ok((job_id, op, modification)) => WriteItem::Act {
+            let raw_id = raw_job_id(kind, &v);
+            match job_op(kind, i, v, pause) {
+                Ok((job_id, op, payload)) => WriteItem::Act {
                     job_id,
                     op,
-                    modification,
+                    payload,
                 },
                 Err(e) => WriteItem::rejected(raw_id, e),
             }
@@ -876,6 +1028,11 @@ pub enum ItemOutcome {
         name: String,
         status: JobStatus,
     },
+    /// A switchover accepted: the roles the job's databases will have once it completes.
+    Switched {
+        id: String,
+        view: Box<crate::workflow::answers::SwitchoverView>,
+    },
     Failed {
         id: Option<String>,
         name: Option<String>,
@@ -895,7 +1052,9 @@ impl ItemOutcome {
     /// The job the item named or created, if known.
     pub fn job_id(&self) -> Option<&str> {
         match self {
-            ItemOutcome::Created { id, .. } | ItemOutcome::Applied { id, .. } => Some(id),
+            ItemOutcome::Created { id, .. }
+            | ItemOutcome::Applied { id, .. }
+            | ItemOutcome::Switched { id, .. } => Some(id),
             ItemOutcome::Failed { id, .. } => id.as_deref(),
         }
     }
@@ -959,6 +1118,15 @@ pub fn creation_answer(outcomes: &[ItemOutcome], lang: Lang) -> BatchWriteRespon
                 error_msg: None,
                 child_ids: Some(Vec::new()),
             },
+            ItemOutcome::Switched { id, .. } => CreateJobResp {
+                id: Some(id.clone()),
+                name: None,
+                status: None,
+                create_time: None,
+                error_code: None,
+                error_msg: None,
+                child_ids: None,
+            },
             ItemOutcome::Applied { id, name, status } => CreateJobResp {
                 id: Some(id.clone()),
                 name: Some(name.clone()),
@@ -990,7 +1158,9 @@ pub fn operation_answer(outcomes: &[ItemOutcome], lang: Lang) -> BatchWriteRespo
     let results = outcomes
         .iter()
         .map(|o| match o {
-            ItemOutcome::Created { id, .. } | ItemOutcome::Applied { id, .. } => JobOpResp {
+            ItemOutcome::Created { id, .. }
+            | ItemOutcome::Applied { id, .. }
+            | ItemOutcome::Switched { id, .. } => JobOpResp {
                 id: id.clone(),
                 status: "success".into(),
                 error_code: None,

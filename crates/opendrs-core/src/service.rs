@@ -25,6 +25,8 @@ use std::sync::{
     Arc, Mutex,
 };
 
+mod workflow;
+
 /// The answer to a list query: one page, already rendered as JSON, or every match streamed.
 pub enum JobListing {
     Page(Arc<[u8]>),
@@ -175,6 +177,7 @@ pub struct Jobs {
     cache_stats: Arc<PageCacheStats>,
     settings: ExecutorSettings,
     wake: Option<Wake>,
+    reachability: Arc<crate::workflow::Reachability>,
 }
 
 impl Jobs {
@@ -189,7 +192,14 @@ impl Jobs {
             cache_stats,
             settings: ExecutorSettings::default(),
             wake: None,
+            reachability: Arc::default(),
         }
+    }
+
+    /// Which simulated databases answer connection tests and prechecks.
+    pub fn with_reachability(mut self, reachability: crate::workflow::Reachability) -> Self {
+        self.reachability = Arc::new(reachability);
+        self
     }
 
     /// A new, empty page cache of at most `max_entries` pages and `max_bytes` bytes, keys
@@ -246,17 +256,7 @@ impl Jobs {
         body: &[u8],
         actor: Actor,
     ) -> Result<Vec<ItemOutcome>> {
-        let job_ids = || {
-            crate::ops::batch_items(body)
-                .map(|items| {
-                    items
-                        .iter()
-                        .filter_map(|v| v.get("job_id").and_then(|id| id.as_str()))
-                        .map(str::to_string)
-                        .collect()
-                })
-                .unwrap_or_default()
-        };
+        let job_ids = || crate::ops::named_job_ids(kind, body);
         let parse = || parse_batch(kind, body);
         self.write_items(caller, kind.operation(), Dialect::V3, actor, parse, job_ids)
             .await
@@ -294,6 +294,7 @@ impl Jobs {
             now_ms: crate::clock::now_ms(),
             visible_eps: caller.enterprise_projects.clone(),
             settings: self.settings,
+            reachability: self.reachability.clone(),
             items,
         };
         let outcomes = crate::writes::job_write(&*self.store, &caller.tenant, write).await?;

@@ -27,7 +27,8 @@ pub use admin::{AdminStore, KeyRow, ProjectRow};
 pub use error::{StoreError, StoreErrorKind, StoreResult};
 pub use probe::{Probe, StoreProbe};
 pub use tx::{
-    transact, Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, TxBody,
+    transact, Claimed, EventCause, JobEndpoints, JobFields, JobRow, JobTx, Scheduled, StatusChange,
+    TxBody,
 };
 
 /// One page of the list, with the total number of matches.
@@ -87,6 +88,8 @@ pub struct JobWrite {
     /// `Some`: the only enterprise projects the caller may see and create in.
     pub visible_eps: Option<Vec<String>>,
     pub settings: ExecutorSettings,
+    /// Which simulated databases answer (connection tests, prechecks).
+    pub reachability: std::sync::Arc<crate::workflow::Reachability>,
     pub items: Vec<WriteItem>,
 }
 

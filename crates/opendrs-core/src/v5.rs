@@ -86,6 +86,13 @@ impl ActionBaseResp {
                     error_msg: None,
                 }
             }
+            ItemOutcome::Switched { id, .. } => ActionBaseResp {
+                id: id.clone(),
+                name: None,
+                status: "success".into(),
+                error_code: None,
+                error_msg: None,
+            },
             ItemOutcome::Failed { id, name, error } => ActionBaseResp {
                 id: id.clone().unwrap_or_default(),
                 name: name.clone(),

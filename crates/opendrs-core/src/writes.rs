@@ -6,18 +6,21 @@
 use crate::{
     audit::{AuditRecord, Outcome},
     caller::Tenant,
-    enums::JobStatus,
+    enums::{DbUseType, JobStatus},
     executor::{ClockMode, ExecutorSettings, FailureInjection, RunReport},
     job::Job,
     lifecycle::{data_plane_next, decide, next_status, Due, JobState, Op, Step, Transition},
-    ops::{ItemOutcome, JobSpec, Modification, NewJob, WriteItem, MAX_TAGS},
+    ops::{ItemOutcome, JobSpec, Modification, NewJob, Payload, WriteItem, MAX_TAGS},
     store::{
         transact, EventCause, ExecutorPeek, JobFields, JobRow, JobTx, JobWrite, Scheduled,
         StatusChange, Store, StoreResult,
     },
     tags::{TagChange, TagWrite, TagWriteResult},
+    workflow::{PrecheckGate, WorkflowState},
     Error,
 };
+
+mod workflow;
 
 /// Applies a batch write item by item (each item's outcome in order) and records it in the
 /// audit trail, all in one transaction: acknowledged means durable.
@@ -132,8 +135,8 @@ async fn job_write_in(
             WriteItem::Act {
                 job_id,
                 op,
-                modification,
-            } => act(tx, tenant, job_id, op, modification.as_deref(), w, exec).await?,
+                payload,
+            } => act(tx, tenant, job_id, op, payload.as_deref(), w, exec).await?,
         });
     }
     tx.audit_append(&audit_record(tenant, w, &outcomes)).await?;
@@ -203,6 +206,16 @@ fn scheduled(t: Transition, due_at: i64, exec_now: i64) -> Scheduled {
     }
 }
 
+/// Replaces the job's pending step with `next` and records which status-keeping step (if
+/// any) is now running: the two never disagree.
+async fn schedule(tx: &mut dyn JobTx, seq: i64, next: Option<&Scheduled>) -> StoreResult<()> {
+    tx.transition_replace(seq, next).await?;
+    let running = next
+        .map(|s| s.transition.step)
+        .filter(|step| step.keeps_status());
+    tx.job_set_running(seq, running).await
+}
+
 async fn create(
     tx: &mut dyn JobTx,
     tenant: &Tenant,
@@ -244,19 +257,22 @@ async fn create(
         source_endpoint: new.source_endpoint.clone(),
         target_endpoint: new.target_endpoint.clone(),
         children: Vec::new(),
+        running: None,
     };
     let spec = serde_json::to_string(&new.spec).unwrap_or_else(|_| "{}".into());
     let Some(seq) = tx.job_insert(tenant, &job, &spec).await? else {
         return Ok(failed(None, name, Error::NameTaken));
     };
+    // A job created here has its workflow recorded: it starts only after a passed precheck.
+    tx.workflow_write(seq, &WorkflowState::created().to_text())
+        .await?;
     let label = format!("user:{}", w.operation);
     let cause = user_cause(w, &label);
     tx.event_append(seq, None, JobStatus::Creating, &cause)
         .await?;
     if let Some(t) = data_plane_next(JobStatus::Creating, new.task_type) {
         let at = due_at(&w.settings, exec, &t, Due::AfterStep);
-        tx.transition_replace(seq, Some(&scheduled(t, at, exec)))
-            .await?;
+        schedule(tx, seq, Some(&scheduled(t, at, exec))).await?;
     }
     Ok(ItemOutcome::Created {
         id: job.id,
@@ -304,7 +320,7 @@ async fn act(
     tenant: &Tenant,
     job_id: &str,
     op: &Op,
-    modification: Option<&Modification>,
+    payload: Option<&Payload>,
     w: &JobWrite,
     exec: i64,
 ) -> StoreResult<ItemOutcome> {
@@ -328,18 +344,54 @@ async fn act(
     } else {
         None
     };
+    let flow = if workflow::needs_state(op) {
+        workflow::read(tx, row.seq).await?
+    } else {
+        None
+    };
+    let multi_write = if matches!(op, Op::Switchover { .. }) {
+        let spec: JobSpec = serde_json::from_str(&tx.job_spec(row.seq).await?).unwrap_or_default();
+        spec.multi_write == Some(true)
+    } else {
+        false
+    };
     let state = JobState {
         status: row.status,
         task_type: row.task_type,
         paused_from,
+        scenario: DbUseType::parse(&row.db_use_type).unwrap_or(DbUseType::Migration),
+        multi_write,
+        running: row.running,
+        precheck: flow
+            .as_ref()
+            .map_or(PrecheckGate::NotRequired, WorkflowState::gate),
     };
     let decision = match decide(state, op, exec) {
         Ok(d) => d,
         Err(e) => return Ok(failed(id, name, w.dialect.of(e))),
     };
-    if let Some(m) = modification {
+    if let Some(Payload::Modify(m)) = payload {
         if let Err(e) = modify(tx, tenant, &row, m, w.now_ms).await? {
             return Ok(failed(id, name, e));
+        }
+        if m.is_configuration() {
+            workflow::invalidate_precheck(tx, &row, flow.clone()).await?;
+        }
+    }
+    let name = match payload {
+        Some(Payload::Modify(m)) => m.name.clone(),
+        _ => None,
+    };
+    let mut outcome = ItemOutcome::Applied {
+        id: job_id.to_string(),
+        name: name.unwrap_or_else(|| row.name.clone()),
+        status: decision.to,
+    };
+    if workflow::is_workflow(op) {
+        match workflow::apply(tx, &row, op, payload, flow, &decision, w, exec).await? {
+            Err(e) => return Ok(failed(id, None, e)),
+            Ok(Some(o)) => outcome = o,
+            Ok(None) => {}
         }
     }
     if decision.to != row.status {
@@ -355,15 +407,13 @@ async fn act(
         let next = decision
             .schedule
             .map(|(t, due)| scheduled(t, due_at(&w.settings, exec, &t, due), exec));
-        tx.transition_replace(row.seq, next.as_ref()).await?;
+        schedule(tx, row.seq, next.as_ref()).await?;
+    } else if let Some((t, due)) = decision.schedule.filter(|(t, _)| t.step.keeps_status()) {
+        // A status-keeping step (a precheck, a switchover) starts; any other pending step stays.
+        let next = scheduled(t, due_at(&w.settings, exec, &t, due), exec);
+        schedule(tx, row.seq, Some(&next)).await?;
     }
-    Ok(ItemOutcome::Applied {
-        id: job_id.to_string(),
-        name: modification
-            .and_then(|m| m.name.clone())
-            .unwrap_or_else(|| row.name.clone()),
-        status: decision.to,
-    })
+    Ok(outcome)
 }
 
 /// Applies a modification's fields. The outer `Result` is the store's; the inner one is the
@@ -512,6 +562,11 @@ async fn transitions_run_in(
             // The job moved on (a user acted) since this was scheduled.
             continue;
         }
+        if step.keeps_status() {
+            workflow::complete(tx, seq, status, step, wall, due_at).await?;
+            report.applied += 1;
+            continue;
+        }
         let label = format!("executor:{}", step.as_str());
         let attempt = tx.event_count(seq, &label).await?;
         let failure = step
@@ -527,12 +582,12 @@ async fn transitions_run_in(
             request_id: None,
             error_msg,
         };
-        if !set_status(tx, seq, from, reached, &cause, exec).await? {
+        if !set_status(tx, seq, from, reached, &cause, due_at).await? {
             continue;
         }
         for (child, child_status) in tx.job_children(seq).await? {
             if child_status == from {
-                set_status(tx, child, from, reached, &cause, exec).await?;
+                set_status(tx, child, from, reached, &cause, due_at).await?;
             }
         }
         if failure.is_none() {
@@ -540,8 +595,8 @@ async fn transitions_run_in(
             // of the virtual clock) every step that would have happened meanwhile happens.
             if let Some(t) = data_plane_next(reached, task) {
                 let at = due_at.saturating_add(settings.timings.of(t.step) as i64);
-                tx.transition_replace(seq, Some(&scheduled(t, at, exec)))
-                    .await?;
+                // The next step began when this one was due.
+                schedule(tx, seq, Some(&scheduled(t, at, due_at))).await?;
             }
         }
         report.applied += 1;

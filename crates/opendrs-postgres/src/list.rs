@@ -23,12 +23,13 @@ use crate::{
 };
 use deadpool_postgres::ClientWrapper;
 use opendrs_core::{
-    batch::{Depth, JobRecord},
+    batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
     enums::{SortDir, SortKey},
     job::Job,
     query::{grams, Cursor, JobQuery, NameFilter, Sort},
     store::StoreResult,
+    workflow::state::WorkflowText,
 };
 
 /// The column a sort key orders by (`None`: `create_time` alone).
@@ -420,17 +421,27 @@ pub async fn job_get_many(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let history = if depth == Depth::Detail {
-        "(SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'), \
-         (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq \
-            AND e.from_status = 'FULL_TRANSFER_STARTED' \
-            AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))"
+    let (history, joins) = if depth == Depth::Detail {
+        (
+            "(SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'), \
+             (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq \
+                AND e.from_status = 'FULL_TRANSFER_STARTED' \
+                AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED')), \
+             w.job_seq IS NOT NULL, w.objects, w.speed_limit, w.connections, w.precheck, \
+             w.switchover, t.step::text, t.scheduled_at, t.due_at, j.status_since",
+            " LEFT JOIN job_workflow w ON w.job_seq = j.seq \
+              LEFT JOIN job_transitions t ON t.job_seq = j.seq",
+        )
     } else {
-        "NULL::bigint, NULL::bigint"
+        (
+            "NULL::bigint, NULL::bigint, FALSE, NULL::text, NULL::text, NULL::text, NULL::text, \
+             NULL::text, NULL::text, NULL::bigint, NULL::bigint, NULL::bigint",
+            "",
+        )
     };
     let text = format!(
         "SELECT {COLUMNS}, j.update_time, j.source_endpoint, j.target_endpoint, p.id, j.spec, {history} \
-         FROM jobs j LEFT JOIN jobs p ON p.seq = j.parent_seq \
+         FROM jobs j LEFT JOIN jobs p ON p.seq = j.parent_seq{joins} \
          WHERE j.project_key = $1 AND j.id = ANY($2) ORDER BY j.id"
     );
     let stmt = client.prepare_cached(&text).await.map_err(classify)?;
@@ -453,6 +464,26 @@ pub async fn job_get_many(
                 spec: serde_json::from_str(get(r, n + 4)?).unwrap_or_default(),
                 actual_start_ms: get(r, n + 5)?,
                 full_transfer_complete_ms: get(r, n + 6)?,
+                workflow: if get::<bool>(r, n + 7)? {
+                    Some(WorkflowText {
+                        objects: get(r, n + 8)?,
+                        speed_limit: get(r, n + 9)?,
+                        connections: get(r, n + 10)?,
+                        precheck: get(r, n + 11)?,
+                        switchover: get(r, n + 12)?,
+                    })
+                } else {
+                    None
+                },
+                pending: match get::<Option<String>>(r, n + 13)? {
+                    Some(step) => Some(PendingStep {
+                        step,
+                        scheduled_at: get(r, n + 14)?,
+                        due_at: get(r, n + 15)?,
+                    }),
+                    None => None,
+                },
+                status_since_ms: get(r, n + 16)?,
             },
         ));
     }

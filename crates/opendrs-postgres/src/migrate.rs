@@ -10,6 +10,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_schema.sql")),
     (2, include_str!("../migrations/0002_name_grams.sql")),
     (3, include_str!("../migrations/0003_list_orders.sql")),
+    (4, include_str!("../migrations/0004_workflow.sql")),
 ];
 
 /// The newest schema version this build knows: the highest migration number.
@@ -60,7 +61,14 @@ impl PgStore {
         if db.max(0) as u64 > KNOWN_VERSION {
             return Err(StoreError::corrupt(too_new(db as u64)));
         }
-        for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| *n > db) {
+        let applied: Vec<i64> = tx
+            .query("SELECT version FROM schema_version", &[])
+            .await
+            .map_err(classify)?
+            .iter()
+            .map(|r| get(r, 0))
+            .collect::<StoreResult<_>>()?;
+        for (n, sql) in MIGRATIONS.iter().filter(|(n, _)| !applied.contains(n)) {
             tx.batch_execute(sql).await.map_err(classify)?;
             tx.execute("INSERT INTO schema_version (version) VALUES ($1)", &[n])
                 .await

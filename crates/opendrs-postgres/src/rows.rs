@@ -4,17 +4,19 @@ use crate::error::{classify, corrupt};
 use opendrs_core::{
     enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
+    lifecycle::Step,
     store::StoreResult,
 };
 use tokio_postgres::{types::FromSql, Row};
 
 /// How many columns [`COLUMNS`] has.
-pub const COLUMN_COUNT: usize = 17;
+pub const COLUMN_COUNT: usize = 18;
 
 /// The columns [`job_at`] reads, in order (on alias `j`).
 pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.create_time, \
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
-    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.charging_mode, j.is_multi_az";
+    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.charging_mode, j.is_multi_az, \
+    j.running_step";
 
 /// Column `i` of `row`.
 pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> StoreResult<T> {
@@ -49,6 +51,7 @@ pub fn job_at(row: &Row, o: usize) -> StoreResult<(i64, Job)> {
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: get::<Option<&str>>(row, o + 17)?.and_then(Step::parse),
     };
     Ok((get(row, o)?, job))
 }

@@ -15,8 +15,13 @@ use opendrs_core::{
     caller::Tenant,
     enums::{JobStatus, TaskType},
     job::{Endpoint, Job},
+    lifecycle::Step,
     query::fold,
-    store::{Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, StoreResult},
+    store::{
+        Claimed, EventCause, JobEndpoints, JobFields, JobRow, JobTx, Scheduled, StatusChange,
+        StoreResult,
+    },
+    workflow::state::WorkflowText,
 };
 use tokio_postgres::{types::ToSql, Row};
 
@@ -516,7 +521,8 @@ impl JobTx for PgTx<'_> {
         let seq: i64 = get(&found, 0)?;
         let parent: Option<i64> = get(&found, 1)?;
         const FIELDS: &str = "SELECT seq, id, status, task_type, db_use_type, engine_type,
-                enterprise_project_id, parent_seq IS NOT NULL, name FROM jobs WHERE seq = $1";
+                enterprise_project_id, parent_seq IS NOT NULL, name, running_step
+                FROM jobs WHERE seq = $1";
         let row = match parent {
             None => {
                 self.query_opt(&format!("{FIELDS} FOR UPDATE"), &[&seq])
@@ -551,6 +557,7 @@ impl JobTx for PgTx<'_> {
             engine_type: get(&r, 5)?,
             enterprise_project_id: get(&r, 6)?,
             is_child: get(&r, 7)?,
+            running: get::<Option<&str>>(&r, 9)?.and_then(Step::parse),
         }))
     }
 
@@ -574,7 +581,7 @@ impl JobTx for PgTx<'_> {
     async fn job_set_status(&mut self, seq: i64, change: &StatusChange<'_>) -> StoreResult<bool> {
         let n = self
             .execute(
-                "UPDATE jobs SET status = $2, update_time = $4, error_msg = $5,
+                "UPDATE jobs SET status = $2, update_time = $4, error_msg = $5, status_since = $6,
                         deleted_at = CASE WHEN $2 = 'DELETED' THEN $6::bigint ELSE NULL END
                   WHERE seq = $1 AND status = $3",
                 &[
@@ -722,6 +729,84 @@ impl JobTx for PgTx<'_> {
             .await?
             .ok_or_else(|| corrupt("no such job"))?;
         get(&row, 0)
+    }
+
+    async fn job_endpoints(&mut self, seq: i64) -> StoreResult<JobEndpoints> {
+        let row = self
+            .query_opt(
+                "SELECT source_endpoint, target_endpoint, job_direction FROM jobs WHERE seq = $1",
+                &[&seq],
+            )
+            .await?
+            .ok_or_else(|| corrupt("no such job"))?;
+        Ok(JobEndpoints {
+            source: serde_json::from_str(get(&row, 0)?).unwrap_or_default(),
+            target: serde_json::from_str(get(&row, 1)?).unwrap_or_default(),
+            job_direction: get(&row, 2)?,
+        })
+    }
+
+    async fn job_tenant(&mut self, seq: i64) -> StoreResult<Tenant> {
+        let row = self
+            .query_opt(
+                "SELECT p.id, p.key FROM jobs j JOIN projects p ON p.key = j.project_key
+                  WHERE j.seq = $1",
+                &[&seq],
+            )
+            .await?
+            .ok_or_else(|| corrupt("no such job"))?;
+        Ok(Tenant::new(get::<String>(&row, 0)?, get::<i64>(&row, 1)?))
+    }
+
+    async fn job_set_running(&mut self, seq: i64, step: Option<Step>) -> StoreResult<()> {
+        // Only a change is written: an unchanged row keeps the project's version (and pages).
+        self.execute(
+            "UPDATE jobs SET running_step = $2
+              WHERE seq = $1 AND running_step IS DISTINCT FROM $2",
+            &[&seq, &step.map(Step::as_str)],
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn workflow_read(&mut self, seq: i64) -> StoreResult<Option<WorkflowText>> {
+        let row = self
+            .query_opt(
+                "SELECT objects, speed_limit, connections, precheck, switchover
+                   FROM job_workflow WHERE job_seq = $1",
+                &[&seq],
+            )
+            .await?;
+        Ok(match row {
+            Some(r) => Some(WorkflowText {
+                objects: get(&r, 0)?,
+                speed_limit: get(&r, 1)?,
+                connections: get(&r, 2)?,
+                precheck: get(&r, 3)?,
+                switchover: get(&r, 4)?,
+            }),
+            None => None,
+        })
+    }
+
+    async fn workflow_write(&mut self, seq: i64, w: &WorkflowText) -> StoreResult<()> {
+        self.execute(
+            "INSERT INTO job_workflow (job_seq, objects, speed_limit, connections, precheck, switchover)
+             VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (job_seq) DO UPDATE SET objects = excluded.objects,
+                speed_limit = excluded.speed_limit, connections = excluded.connections,
+                precheck = excluded.precheck, switchover = excluded.switchover",
+            &[
+                &seq,
+                &w.objects,
+                &w.speed_limit,
+                &w.connections,
+                &w.precheck,
+                &w.switchover,
+            ],
+        )
+        .await?;
+        Ok(())
     }
 
     async fn tags_of(&mut self, seq: i64) -> StoreResult<Vec<(String, String)>> {

@@ -158,6 +158,7 @@ fn job(i: usize) -> Job {
             Some(format!("10.0.0.{}", i % 5)),
         ),
         target_endpoint: endpoint(None, None),
+        running: None,
         children: if i.is_multiple_of(11) {
             (0..2)
                 .map(|c| Job {
@@ -491,6 +492,7 @@ fn write(kind: BatchKind, body: serde_json::Value) -> JobWrite {
         now_ms: opendrs_core::clock::now_ms(),
         visible_eps: None,
         settings: instant(),
+        reachability: Default::default(),
         items: parse_batch(kind, body.to_string().as_bytes()).expect("a valid batch"),
     }
 }
@@ -508,7 +510,8 @@ fn creation(names: &[String]) -> serde_json::Value {
         .map(|name| {
             serde_json::json!({"name": name, "db_use_type": "migration", "engine_type": "mysql",
                 "job_direction": "up", "net_type": "vpc", "customize_sutnet_id": "subnet-1",
-                "source_endpoint": {"inst_id": "src-1"}, "target_endpoint": {},
+                "source_endpoint": {"inst_id": "src-1", "ip": "10.0.0.1"},
+                "target_endpoint": {"ip": "10.0.0.2"},
                 "tags": [{"key": "k", "value": "v"}]})
         })
         .collect();
@@ -549,6 +552,12 @@ async fn writes_create_start_and_refuse_a_taken_name() {
     assert_eq!(ids.len(), 1);
     assert_ne!(store.project_version(&tenant).await.expect("version"), v0);
     settle(&store, &instant()).await.expect("settle");
+    let precheck =
+        serde_json::json!({"jobs": [{"job_id": ids[0], "precheck_mode": "forStartJob"}]});
+    job_write(&store, &tenant, write(BatchKind::Precheck, precheck))
+        .await
+        .expect("precheck");
+    settle(&store, &instant()).await.expect("settle");
     let start = serde_json::json!({"jobs": [{"job_id": ids[0]}]});
     let out = job_write(&store, &tenant, write(BatchKind::Start, start))
         .await
@@ -587,7 +596,7 @@ async fn writes_create_start_and_refuse_a_taken_name() {
         })
         .await
         .expect("audit");
-    assert_eq!(audit.len(), 4);
+    assert_eq!(audit.len(), 5);
     drop(store);
     db.drop_db().await;
 }
@@ -622,6 +631,22 @@ async fn two_instances_apply_every_transition_exactly_once() {
     };
     let (x, y) = tokio::join!(run(a.clone()), run(b.clone()));
     assert_eq!(x + y, 30, "one creation step per job ({x} + {y})");
+    let prechecks: Vec<serde_json::Value> = ids
+        .iter()
+        .map(|id| serde_json::json!({"job_id": id, "precheck_mode": "forStartJob"}))
+        .collect();
+    job_write(
+        &a,
+        &tenant,
+        write(
+            BatchKind::Precheck,
+            serde_json::json!({ "jobs": prechecks }),
+        ),
+    )
+    .await
+    .expect("precheck");
+    let (x, y) = tokio::join!(run(a.clone()), run(b.clone()));
+    assert_eq!(x + y, 30, "one precheck run per job ({x} + {y})");
     let jobs: Vec<serde_json::Value> = ids
         .iter()
         .map(|id| serde_json::json!({"job_id": id}))

@@ -63,6 +63,7 @@ impl Application {
         }
         let cached_pages = config.page_cache_entries;
         let settings = config.executor_settings();
+        let reachability = config.reachability();
         let notify = Arc::new(tokio::sync::Notify::new());
         let executor = config.executor_enabled.then(|| {
             crate::executor::spawn(
@@ -74,7 +75,9 @@ impl Application {
             )
         });
         let wake: opendrs_core::service::Wake = Arc::new(move || notify.notify_one());
-        let jobs = Jobs::new(shared, cached_pages).with_lifecycle(settings, Some(wake));
+        let jobs = Jobs::new(shared, cached_pages)
+            .with_lifecycle(settings, Some(wake))
+            .with_reachability(reachability);
         metrics.watch_page_cache(jobs.page_cache_stats());
         let state = AppState {
             config: Arc::new(config),

@@ -98,6 +98,17 @@ pub struct Config {
     pub step_start_ms: u64,
     pub step_full_transfer_ms: u64,
     pub step_release_ms: u64,
+    /// A precheck run, ms (`step_precheck_ms`, `OPENDRS_STEP_PRECHECK_MS`).
+    pub step_precheck_ms: u64,
+    /// A DR switchover, ms (`step_switchover_ms`, `OPENDRS_STEP_SWITCHOVER_MS`).
+    pub step_switchover_ms: u64,
+    /// Simulated databases on these hosts never answer a connection test or a precheck
+    /// (`simulated_unreachable_hosts`, `OPENDRS_SIMULATED_UNREACHABLE_HOSTS`, comma-separated);
+    /// hosts under `.invalid` never answer either. OpenDRS never connects to any of them.
+    pub simulated_unreachable_hosts: Vec<String>,
+    /// Nothing answers on these ports (`simulated_unreachable_ports`,
+    /// `OPENDRS_SIMULATED_UNREACHABLE_PORTS`, comma-separated).
+    pub simulated_unreachable_ports: Vec<u16>,
     /// Fraction (0..=1) of starts that fail (`fail_start_fraction`, `OPENDRS_FAIL_START_FRACTION`).
     pub fail_start_fraction: f64,
     /// Fraction (0..=1) of full transfers that fail (`fail_transfer_fraction`, `OPENDRS_FAIL_TRANSFER_FRACTION`).
@@ -161,6 +172,10 @@ impl Default for Config {
             step_start_ms: 5_000,
             step_full_transfer_ms: 30_000,
             step_release_ms: 5_000,
+            step_precheck_ms: 3_000,
+            step_switchover_ms: 5_000,
+            simulated_unreachable_hosts: Vec::new(),
+            simulated_unreachable_ports: Vec::new(),
             fail_start_fraction: 0.0,
             fail_transfer_fraction: 0.0,
             deleted_retention_secs: 7 * 24 * 3600,
@@ -208,6 +223,10 @@ struct FileConfig {
     step_start_ms: Option<u64>,
     step_full_transfer_ms: Option<u64>,
     step_release_ms: Option<u64>,
+    step_precheck_ms: Option<u64>,
+    step_switchover_ms: Option<u64>,
+    simulated_unreachable_hosts: Option<Vec<String>>,
+    simulated_unreachable_ports: Option<Vec<u16>>,
     fail_start_fraction: Option<f64>,
     fail_transfer_fraction: Option<f64>,
     deleted_retention_secs: Option<u64>,
@@ -223,6 +242,21 @@ where
     parse(key)
         .map(|v| v.parse::<T>().map_err(|e| anyhow::anyhow!("{key}: {e}")))
         .transpose()
+}
+
+/// A comma-separated list (blank items dropped), each item parsed.
+fn list<T: std::str::FromStr>(v: &str, key: &str) -> anyhow::Result<Vec<T>>
+where
+    T::Err: std::fmt::Display,
+{
+    v.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<T>()
+                .map_err(|e| anyhow::anyhow!("{key}: {s:?}: {e}"))
+        })
+        .collect()
 }
 
 impl Config {
@@ -311,6 +345,14 @@ impl Config {
         f.step_start_ms = number(&parse, "OPENDRS_STEP_START_MS")?;
         f.step_full_transfer_ms = number(&parse, "OPENDRS_STEP_FULL_TRANSFER_MS")?;
         f.step_release_ms = number(&parse, "OPENDRS_STEP_RELEASE_MS")?;
+        f.step_precheck_ms = number(&parse, "OPENDRS_STEP_PRECHECK_MS")?;
+        f.step_switchover_ms = number(&parse, "OPENDRS_STEP_SWITCHOVER_MS")?;
+        f.simulated_unreachable_hosts = parse("OPENDRS_SIMULATED_UNREACHABLE_HOSTS")
+            .map(|v| list(&v, "OPENDRS_SIMULATED_UNREACHABLE_HOSTS"))
+            .transpose()?;
+        f.simulated_unreachable_ports = parse("OPENDRS_SIMULATED_UNREACHABLE_PORTS")
+            .map(|v| list(&v, "OPENDRS_SIMULATED_UNREACHABLE_PORTS"))
+            .transpose()?;
         f.fail_start_fraction = number(&parse, "OPENDRS_FAIL_START_FRACTION")?;
         f.fail_transfer_fraction = number(&parse, "OPENDRS_FAIL_TRANSFER_FRACTION")?;
         f.deleted_retention_secs = number(&parse, "OPENDRS_DELETED_RETENTION_SECS")?;
@@ -389,6 +431,10 @@ impl Config {
             step_start_ms,
             step_full_transfer_ms,
             step_release_ms,
+            step_precheck_ms,
+            step_switchover_ms,
+            simulated_unreachable_hosts,
+            simulated_unreachable_ports,
             fail_start_fraction,
             fail_transfer_fraction,
             deleted_retention_secs,
@@ -416,6 +462,8 @@ impl Config {
                 start_ms: self.step_start_ms,
                 full_transfer_ms: self.step_full_transfer_ms,
                 release_ms: self.step_release_ms,
+                precheck_ms: self.step_precheck_ms,
+                switchover_ms: self.step_switchover_ms,
             },
             clock: match self.executor_clock {
                 ExecutorClock::Wall => ClockMode::Wall,
@@ -427,6 +475,14 @@ impl Config {
             },
             deleted_retention_ms: self.deleted_retention_secs.saturating_mul(1000),
             batch: 256,
+        }
+    }
+
+    /// Which simulated databases answer connection tests and prechecks.
+    pub fn reachability(&self) -> opendrs_core::workflow::Reachability {
+        opendrs_core::workflow::Reachability {
+            unreachable_hosts: self.simulated_unreachable_hosts.clone(),
+            unreachable_ports: self.simulated_unreachable_ports.clone(),
         }
     }
 

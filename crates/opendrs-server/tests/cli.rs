@@ -396,6 +396,7 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
             clock: ClockMode::Virtual,
             ..ExecutorSettings::default()
         },
+        reachability: Default::default(),
         items,
     };
     let out = rt

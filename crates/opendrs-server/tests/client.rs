@@ -37,6 +37,7 @@ fn start() -> Server {
         .env("OPENDRS_STEP_START_MS", "250")
         .env("OPENDRS_STEP_FULL_TRANSFER_MS", "250")
         .env("OPENDRS_STEP_RELEASE_MS", "250")
+        .env("OPENDRS_STEP_PRECHECK_MS", "250")
         .env("OPENDRS_EXECUTOR_POLL_MS", "20")
         .env("OPENDRS_THROTTLE_RATE", "0")
         .stdout(Stdio::piped())
@@ -305,6 +306,45 @@ async fn listing_with_filters_shows_the_apis_numbers_as_a_table_and_as_json_and_
 }
 
 #[test]
+fn a_precheck_that_fails_is_reported_and_the_command_fails() {
+    let server = start();
+    let home = tempfile::tempdir().expect("home");
+    let run = Run::new(home.path(), Some(&server));
+    let env = server.env();
+    let created = run.json(
+        &[
+            "jobs",
+            "create",
+            "--name",
+            "cli-unreachable",
+            "--subnet-id",
+            "subnet-1",
+            "--source-ip",
+            "db.gone.invalid",
+            "--target-instance",
+            "rds-1",
+        ],
+        &env,
+    );
+    let id = created["results"][0]["id"]
+        .as_str()
+        .expect("created")
+        .to_string();
+    let watch = ["--watch", "--interval", "100ms", "--timeout", "60s"];
+    run.ok(&[&["jobs", "status", &id][..], &watch].concat(), &env);
+    let checked = run.run(&[&["jobs", "precheck", &id][..], &watch].concat(), &env);
+    assert!(
+        !checked.status.success(),
+        "a failed precheck fails the command"
+    );
+    let stderr = text(&checked.stderr);
+    assert!(
+        stderr.contains("srcDbConnection") && stderr.contains("HOST_UNREACHABLE"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn a_created_job_started_with_watch_settles_and_its_tags_can_be_added_and_removed() {
     let server = start();
     let home = tempfile::tempdir().expect("home");
@@ -340,6 +380,19 @@ fn a_created_job_started_with_watch_settles_and_its_tags_can_be_added_and_remove
     // CREATING settles in CONFIGURATION; the start moves on to incremental transfer.
     let settled = run.ok(&[&["jobs", "status", &id][..], &watch].concat(), &env);
     assert!(settled.contains("CONFIGURATION"), "{settled}");
+    // A created job starts after a passed precheck: refused before, accepted after.
+    let early = run.run(&["jobs", "start", &id], &env);
+    assert!(!early.status.success());
+    assert!(
+        text(&early.stderr).contains("DRS.M00304"),
+        "{}",
+        text(&early.stderr)
+    );
+    let checked = run.ok(&[&["jobs", "precheck", &id][..], &watch].concat(), &env);
+    assert!(
+        checked.contains("100%") && checked.contains("true"),
+        "{checked}"
+    );
     let started = run.run(&[&["jobs", "start", &id][..], &watch].concat(), &env);
     assert!(started.status.success(), "{}", text(&started.stderr));
     let (stdout, stderr) = (text(&started.stdout), text(&started.stderr));

@@ -29,6 +29,7 @@ fn start(dir: &Path, db: &TestDatabase) -> Server {
         .env("OPENDRS_STEP_START_MS", "250")
         .env("OPENDRS_STEP_FULL_TRANSFER_MS", "250")
         .env("OPENDRS_STEP_RELEASE_MS", "250")
+        .env("OPENDRS_STEP_PRECHECK_MS", "150")
         .env("OPENDRS_EXECUTOR_POLL_MS", "20")
         .env("OPENDRS_THROTTLE_RATE", "0")
         .stdout(Stdio::piped())
@@ -163,8 +164,8 @@ fn create_items(round: usize) -> Value {
                 "job_direction": "up",
                 "net_type": "vpc",
                 "customize_sutnet_id": "b9d4c0a8-4b5e-4f4b-9b53-6d1c2d9a0001",
-                "source_endpoint": {"db_type": "mysql"},
-                "target_endpoint": {"db_type": "mysql"},
+                "source_endpoint": {"db_type": "mysql", "ip": "10.0.0.1"},
+                "target_endpoint": {"db_type": "mysql", "ip": "10.0.0.2"},
             })
         })
         .collect();
@@ -202,6 +203,36 @@ async fn a_killed_executor_resumes_and_applies_every_transition_exactly_once() {
 
     let server = start(dir.path(), &db);
     client.wait_all(&server, &ids, "CONFIGURATION").await;
+    // A created job starts after a passed precheck (the executor completes the runs).
+    let prechecks: Vec<Value> = ids
+        .iter()
+        .map(|id| json!({"job_id": id, "precheck_mode": "forStartJob"}))
+        .collect();
+    client
+        .call(
+            &server,
+            "POST",
+            "batch-precheck",
+            json!({ "jobs": prechecks }),
+        )
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client
+            .call(
+                &server,
+                "POST",
+                "batch-precheck-result",
+                json!({ "jobs": ids }),
+            )
+            .await;
+        let results = r["results"].as_array().cloned().unwrap_or_default();
+        if results.len() == ids.len() && results.iter().all(|r| r["result"] == true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "prechecks not passed: {r}");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
     let starts: Vec<Value> = ids.iter().map(|id| json!({"job_id": id})).collect();
     let a = client
         .call(&server, "POST", "batch-starting", json!({ "jobs": starts }))

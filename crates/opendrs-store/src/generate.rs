@@ -313,6 +313,7 @@ impl Factory {
             source_endpoint,
             target_endpoint,
             children: Vec::new(),
+            running: None,
         };
         if with_children {
             for (i, st) in [

@@ -14,11 +14,12 @@
 
 use crate::{grams, rows, sql::Sql};
 use opendrs_core::{
-    batch::{Depth, JobRecord},
+    batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
     enums::{SortDir, SortKey},
     job::Job,
     query::{Cursor, JobQuery, NameFilter, Sort},
+    workflow::state::WorkflowText,
 };
 use rusqlite::Connection;
 
@@ -383,13 +384,19 @@ pub fn job_get_many(
     if depth == Depth::Detail {
         s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq AND e.to_status = 'STARTJOBING'),");
         s.push(" (SELECT min(e.at) FROM job_events e WHERE e.job_seq = j.seq");
-        s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED'))");
+        s.push("   AND e.from_status = 'FULL_TRANSFER_STARTED' AND e.to_status IN ('FULL_TRANSFER_COMPLETE', 'INCRE_TRANSFER_STARTED')),");
+        s.push(" w.job_seq IS NOT NULL, w.objects, w.speed_limit, w.connections, w.precheck, w.switchover,");
+        s.push(" t.step, t.scheduled_at, t.due_at, j.status_since");
     } else {
-        s.push(" NULL, NULL");
+        s.push(" NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL");
     }
     s.push(" FROM jobs j");
-    s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq WHERE j.project_key = ")
-        .bind(tenant.key());
+    s.push(" LEFT JOIN jobs p ON p.seq = j.parent_seq");
+    if depth == Depth::Detail {
+        s.push(" LEFT JOIN job_workflow w ON w.job_seq = j.seq");
+        s.push(" LEFT JOIN job_transitions t ON t.job_seq = j.seq");
+    }
+    s.push(" WHERE j.project_key = ").bind(tenant.key());
     s.push(" AND j.id IN ").bind_list(ids);
     let mut stmt = conn.prepare_cached(&s.text)?;
     let mut found: Vec<(i64, JobRecord)> = stmt
@@ -409,6 +416,26 @@ pub fn job_get_many(
                     spec: serde_json::from_str(&r.get::<_, String>(n + 4)?).unwrap_or_default(),
                     actual_start_ms: r.get(n + 5)?,
                     full_transfer_complete_ms: r.get(n + 6)?,
+                    workflow: if r.get::<_, bool>(n + 7)? {
+                        Some(WorkflowText {
+                            objects: r.get(n + 8)?,
+                            speed_limit: r.get(n + 9)?,
+                            connections: r.get(n + 10)?,
+                            precheck: r.get(n + 11)?,
+                            switchover: r.get(n + 12)?,
+                        })
+                    } else {
+                        None
+                    },
+                    pending: match r.get::<_, Option<String>>(n + 13)? {
+                        Some(step) => Some(PendingStep {
+                            step,
+                            scheduled_at: r.get(n + 14)?,
+                            due_at: r.get(n + 15)?,
+                        }),
+                        None => None,
+                    },
+                    status_since_ms: r.get(n + 16)?,
                 },
             ))
         })?

@@ -3,16 +3,18 @@
 use opendrs_core::{
     enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
+    lifecycle::Step,
 };
 use rusqlite::{types::Type, Row};
 
 /// How many columns [`COLUMNS`] has.
-pub const COLUMN_COUNT: usize = 17;
+pub const COLUMN_COUNT: usize = 18;
 
 /// The columns [`job`] reads, in order (on alias `j`).
 pub const COLUMNS: &str = "j.seq, j.id, j.name, j.status, j.description, j.create_time, \
     j.engine_type, j.net_type, j.billing_tag, j.job_direction, j.db_use_type, j.task_type, \
-    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.charging_mode, j.is_multi_az";
+    j.node_new_framework, j.error_msg, j.enterprise_project_id, j.charging_mode, j.is_multi_az, \
+    j.running_step";
 
 pub fn parsed<T>(row: &Row, i: usize, parse: fn(&str) -> Option<T>) -> rusqlite::Result<T> {
     let s: String = row.get(i)?;
@@ -53,6 +55,10 @@ pub fn job_at(row: &Row, o: usize) -> rusqlite::Result<(i64, Job)> {
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: row
+            .get::<_, Option<String>>(o + 17)?
+            .as_deref()
+            .and_then(Step::parse),
     };
     Ok((row.get(o)?, job))
 }

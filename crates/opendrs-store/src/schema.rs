@@ -31,12 +31,41 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_unique_names",
         include_str!("../migrations/sqlite/0005_unique_names.sql"),
     ),
-    // 0006 is another change's (in flight); the numbers only must not collide.
+    (
+        "0006_workflow",
+        include_str!("../migrations/sqlite/0006_workflow.sql"),
+    ),
     (
         "0007_list_orders",
         include_str!("../migrations/sqlite/0007_list_orders.sql"),
     ),
 ];
+
+/// Builds made while 0006 was still on its branch applied 0007 as the database's 6th migration
+/// (`user_version` 6) without 0006: such a database has no `jobs.running_step`. Applies 0006 to
+/// it now and records both (7); returns the version to continue from.
+fn workflow_skipped(conn: &mut Connection, current: usize) -> StoreResult<usize> {
+    if current != 6 {
+        return Ok(current);
+    }
+    let has_workflow: bool = conn
+        .query_row(
+            "SELECT count(*) > 0 FROM pragma_table_info('jobs') WHERE name = 'running_step'",
+            [],
+            |r| r.get(0),
+        )
+        .map_err(classify)?;
+    if has_workflow {
+        return Ok(current);
+    }
+    let tx = conn.transaction().map_err(classify)?;
+    tx.execute_batch(include_str!("../migrations/sqlite/0006_workflow.sql"))
+        .map_err(classify)?;
+    tx.pragma_update(None, "user_version", 7_i64)
+        .map_err(classify)?;
+    tx.commit().map_err(classify)?;
+    Ok(7)
+}
 
 /// Applies the migrations the database has not seen yet, each in its own transaction.
 pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
@@ -51,6 +80,7 @@ pub fn migrate(conn: &mut Connection) -> StoreResult<()> {
             MIGRATIONS.len()
         )));
     }
+    let current = workflow_skipped(conn, current)?;
     for (i, (name, sql)) in MIGRATIONS.iter().enumerate().skip(current) {
         let tx = conn.transaction().map_err(classify)?;
         if *name == "0005_unique_names" {
@@ -118,6 +148,33 @@ mod tests {
             .query_row("PRAGMA user_version", [], |r| r.get(0))
             .expect("version");
         assert_eq!(v as usize, latest_version());
+    }
+
+    #[test]
+    fn a_database_that_ran_0007_as_its_sixth_migration_gets_0006_afterwards() {
+        let mut conn = Connection::open_in_memory().expect("open");
+        let without_0006 = MIGRATIONS
+            .iter()
+            .filter(|(name, _)| *name != "0006_workflow");
+        for (i, (name, sql)) in without_0006.enumerate() {
+            if *name == "0005_unique_names" {
+                rename_duplicates(&conn).expect("renames");
+            }
+            conn.execute_batch(sql).expect("a migration");
+            conn.pragma_update(None, "user_version", (i + 1) as i64)
+                .expect("version");
+        }
+        migrate(&mut conn).expect("migrate");
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .expect("version");
+        assert_eq!(v as usize, latest_version());
+        conn.execute_batch(
+            "SELECT running_step, status_since FROM jobs; SELECT * FROM job_workflow;",
+        )
+        .expect("0006 applied");
+        conn.execute_batch("SELECT charging_mode, is_multi_az FROM jobs;")
+            .expect("0007 kept");
     }
 
     #[test]

@@ -9,8 +9,13 @@ use opendrs_core::{
     caller::Tenant,
     enums::{DbUseType, JobStatus, TaskType},
     job::{Endpoint, Job},
+    lifecycle::Step,
     query::fold,
-    store::{Claimed, EventCause, JobFields, JobRow, JobTx, Scheduled, StatusChange, StoreResult},
+    store::{
+        Claimed, EventCause, JobEndpoints, JobFields, JobRow, JobTx, Scheduled, StatusChange,
+        StoreResult,
+    },
+    workflow::state::WorkflowText,
 };
 use rusqlite::{params, Connection, ErrorCode, OptionalExtension};
 
@@ -63,24 +68,29 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
     let row = conn
         .prepare_cached(
             "SELECT seq, status, task_type, enterprise_project_id, parent_seq IS NOT NULL,
-                    db_use_type, engine_type, name
+                    db_use_type, engine_type, name, running_step
                FROM jobs WHERE project_key = ?1 AND id = ?2",
         )?
         .query_row(params![tenant.key(), id], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, bool>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
+                (
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                ),
+                (
+                    r.get::<_, bool>(4)?,
+                    r.get::<_, String>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                ),
             ))
         })
         .optional()?;
     Ok(row.and_then(
-        |(seq, status, task, ep, is_child, use_type, engine, name)| {
+        |((seq, status, task, ep), (is_child, use_type, engine, name, running))| {
             Some(JobRow {
                 seq,
                 id: id.to_string(),
@@ -91,6 +101,7 @@ fn job_row(conn: &Connection, tenant: &Tenant, id: &str) -> R<Option<JobRow>> {
                 is_child,
                 db_use_type: use_type,
                 engine_type: engine,
+                running: running.as_deref().and_then(Step::parse),
             })
         },
     ))
@@ -225,7 +236,7 @@ impl JobTx for SqliteTx {
         run(self
             .c()
             .prepare_cached(
-                "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4,
+                "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4, status_since = ?5,
                         deleted_at = CASE WHEN ?2 = 'DELETED' THEN ?5 ELSE NULL END
                   WHERE seq = ?1 AND status = ?6",
             )
@@ -334,6 +345,92 @@ impl JobTx for SqliteTx {
             .c()
             .prepare_cached("SELECT spec FROM jobs WHERE seq = ?1")
             .and_then(|mut s| s.query_row([seq], |r| r.get(0))))
+    }
+
+    async fn job_endpoints(&mut self, seq: i64) -> StoreResult<JobEndpoints> {
+        run(self
+            .c()
+            .prepare_cached(
+                "SELECT source_endpoint, target_endpoint, job_direction FROM jobs WHERE seq = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([seq], |r| {
+                    Ok(JobEndpoints {
+                        source: serde_json::from_str(&r.get::<_, String>(0)?).unwrap_or_default(),
+                        target: serde_json::from_str(&r.get::<_, String>(1)?).unwrap_or_default(),
+                        job_direction: r.get(2)?,
+                    })
+                })
+            }))
+    }
+
+    async fn job_tenant(&mut self, seq: i64) -> StoreResult<Tenant> {
+        run(self
+            .c()
+            .prepare_cached(
+                "SELECT p.id, p.key FROM jobs j JOIN projects p ON p.key = j.project_key
+                  WHERE j.seq = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([seq], |r| {
+                    Ok(Tenant::new(r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+                })
+            }))
+    }
+
+    async fn job_set_running(&mut self, seq: i64, step: Option<Step>) -> StoreResult<()> {
+        // Only a change is written: an unchanged row keeps the project's version (and pages).
+        run(self
+            .c()
+            .prepare_cached(
+                "UPDATE jobs SET running_step = ?2 WHERE seq = ?1 AND running_step IS NOT ?2",
+            )
+            .and_then(|mut s| s.execute(params![seq, step.map(Step::as_str)]))
+            .map(drop))
+    }
+
+    async fn workflow_read(&mut self, seq: i64) -> StoreResult<Option<WorkflowText>> {
+        run(self
+            .c()
+            .prepare_cached(
+                "SELECT objects, speed_limit, connections, precheck, switchover
+                   FROM job_workflow WHERE job_seq = ?1",
+            )
+            .and_then(|mut s| {
+                s.query_row([seq], |r| {
+                    Ok(WorkflowText {
+                        objects: r.get(0)?,
+                        speed_limit: r.get(1)?,
+                        connections: r.get(2)?,
+                        precheck: r.get(3)?,
+                        switchover: r.get(4)?,
+                    })
+                })
+                .optional()
+            }))
+    }
+
+    async fn workflow_write(&mut self, seq: i64, w: &WorkflowText) -> StoreResult<()> {
+        run(self
+            .c()
+            .prepare_cached(
+                "INSERT INTO job_workflow (job_seq, objects, speed_limit, connections, precheck, switchover)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (job_seq) DO UPDATE SET objects = excluded.objects,
+                    speed_limit = excluded.speed_limit, connections = excluded.connections,
+                    precheck = excluded.precheck, switchover = excluded.switchover",
+            )
+            .and_then(|mut s| {
+                s.execute(params![
+                    seq,
+                    w.objects,
+                    w.speed_limit,
+                    w.connections,
+                    w.precheck,
+                    w.switchover
+                ])
+            })
+            .map(drop))
     }
 
     async fn tags_of(&mut self, seq: i64) -> StoreResult<Vec<(String, String)>> {

@@ -8,12 +8,14 @@ use opendrs_core::{
     audit::Actor,
     batch::Depth,
     caller::Tenant,
+    enums::DbUseType,
     enums::{JobStatus, TaskType},
     executor::{settle, ClockMode, ExecutorSettings, Timings},
-    lifecycle::{data_plane_next, decide, Due, JobState, Op, Step, Transition},
-    ops::{parse_batch, BatchKind, ItemOutcome, Modification, WriteItem},
+    lifecycle::{data_plane_next, decide, Due, JobState, Op, PrecheckMode, Step, Transition},
+    ops::{parse_batch, BatchKind, ItemOutcome, Modification, Payload, WriteItem},
     store::{Backend, Dialect, JobWrite},
     window::Window,
+    workflow::PrecheckGate,
 };
 use opendrs_store::testing::TestDatabase;
 use proptest::prelude::*;
@@ -24,6 +26,8 @@ const TIMINGS: Timings = Timings {
     start_ms: 1_000,
     full_transfer_ms: 3_000,
     release_ms: 1_000,
+    precheck_ms: 1_500,
+    switchover_ms: 1_000,
 };
 
 fn settings() -> ExecutorSettings {
@@ -58,6 +62,8 @@ fn step() -> impl Strategy<Value = Step_> {
         1 => Just(Step_::Act(Op::Delete, None)),
         1 => Just(Step_::Act(Op::Modify { configuration: false }, None)),
         1 => task.prop_map(|t| Step_::Act(Op::Modify { configuration: true }, Some(t))),
+        2 => Just(Step_::Act(Op::Precheck { mode: PrecheckMode::ForStartJob }, None)),
+        1 => Just(Step_::Act(Op::Precheck { mode: PrecheckMode::ForRetryJob }, None)),
     ]
 }
 
@@ -68,6 +74,10 @@ struct Model {
     paused_from: Option<JobStatus>,
     pending: Option<(Transition, i64)>,
     now: i64,
+    /// The precheck a first start needs (the job was created through the API: recorded).
+    precheck: PrecheckGate,
+    /// The precheck run in progress: its mode.
+    running: Option<PrecheckMode>,
     /// Every status reached, oldest first.
     history: Vec<JobStatus>,
 }
@@ -83,11 +93,28 @@ impl Model {
             } else {
                 None
             },
+            scenario: DbUseType::Sync,
+            multi_write: false,
+            running: self.running.map(|_| Step::Precheck),
+            precheck: self.precheck,
         };
         let d = match decide(state, op, self.now) {
             Ok(d) => d,
             Err(e) => return Some(e.code()),
         };
+        let configured = matches!(
+            op,
+            Op::Modify {
+                configuration: true
+            }
+        );
+        if configured && self.status == JobStatus::Configuration {
+            // A configuration change calls for a new precheck (a running one is cancelled).
+            self.precheck = PrecheckGate::NotRun;
+            if self.running.take().is_some() {
+                self.pending = None;
+            }
+        }
         if let Some(t) = task.filter(|t| *t != self.task) {
             self.task = t;
             if let Some((p, _)) = &mut self.pending {
@@ -98,19 +125,25 @@ impl Model {
                 }
             }
         }
+        let due = |(t, due): (Transition, Due)| {
+            let at = match due {
+                Due::AfterStep => self.now + TIMINGS.of(t.step) as i64,
+                Due::At(at) => at,
+            };
+            (t, at)
+        };
         if d.to != self.status {
             if d.to == JobStatus::Pausing {
                 self.paused_from = Some(self.status);
             }
             self.status = d.to;
             self.history.push(d.to);
-            self.pending = d.schedule.map(|(t, due)| {
-                let at = match due {
-                    Due::AfterStep => self.now + TIMINGS.of(t.step) as i64,
-                    Due::At(at) => at,
-                };
-                (t, at)
-            });
+            self.pending = d.schedule.map(due);
+            self.running = None;
+        } else if let Op::Precheck { mode } = op {
+            self.pending = d.schedule.map(due);
+            self.running = Some(*mode);
+            self.precheck = PrecheckGate::Running;
         }
         None
     }
@@ -119,7 +152,13 @@ impl Model {
         self.now += ms as i64;
         while let Some((t, due)) = self.pending.filter(|(_, due)| *due <= self.now) {
             self.pending = None;
-            if self.status == t.from {
+            if t.step.keeps_status() {
+                // A precheck run completes (the model's endpoints all answer).
+                self.precheck = match self.running.take() {
+                    Some(PrecheckMode::ForStartJob) => PrecheckGate::Passed,
+                    _ => PrecheckGate::Failed,
+                };
+            } else if self.status == t.from {
                 self.status = t.to;
                 self.history.push(t.to);
                 self.pending =
@@ -147,6 +186,7 @@ async fn write(f: &Fixture, item: WriteItem) -> ItemOutcome {
         now_ms: 1_700_000_000_000,
         visible_eps: None,
         settings: settings(),
+        reachability: Default::default(),
         items: vec![item],
     };
     opendrs_core::writes::job_write(&*f.store, &f.tenant, w)
@@ -165,7 +205,7 @@ async fn fixture() -> (Fixture, i64) {
     let body = serde_json::json!({"jobs": [{
         "name": "model-job", "db_use_type": "sync", "engine_type": "mysql",
         "job_direction": "up", "net_type": "vpc", "customize_sutnet_id": "s",
-        "source_endpoint": {}, "target_endpoint": {}
+        "source_endpoint": {"ip": "10.0.0.1"}, "target_endpoint": {"ip": "10.0.0.2"}
     }]});
     let item = parse_batch(BatchKind::Create, body.to_string().as_bytes())
         .expect("items")
@@ -202,6 +242,8 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
         pending: data_plane_next(JobStatus::Creating, TaskType::FullIncrTrans)
             .map(|t| (t, now + TIMINGS.create_ms as i64)),
         now,
+        precheck: PrecheckGate::NotRun,
+        running: None,
         history: vec![JobStatus::Creating],
     };
     for (i, step) in steps.iter().enumerate() {
@@ -221,19 +263,19 @@ async fn run(steps: Vec<Step_>) -> Result<(), TestCaseError> {
                     },
                     other => other.clone(),
                 };
-                let modification = matches!(op, Op::Modify { .. }).then(|| {
-                    Box::new(Modification {
+                let payload = matches!(op, Op::Modify { .. }).then(|| {
+                    Box::new(Payload::Modify(Box::new(Modification {
                         description: Some(format!("step {i}")),
                         task_type: *task,
                         ..Modification::default()
-                    })
+                    })))
                 });
                 let out = write(
                     &f,
                     WriteItem::Act {
                         job_id: f.id.clone(),
                         op: op.clone(),
-                        modification,
+                        payload,
                     },
                 )
                 .await;

@@ -506,6 +506,7 @@ fn make_job(g: &JobGene, id: String, ids: &[String]) -> Job {
         source_endpoint: g.source.clone(),
         target_endpoint: g.target.clone(),
         children: Vec::new(),
+        running: None,
     }
 }
 
@@ -1179,6 +1180,7 @@ fn job(id: &str, name: &str, t: i64) -> Job {
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: None,
     }
 }
 

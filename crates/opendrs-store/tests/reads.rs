@@ -30,6 +30,7 @@ fn job(id: &str, name: &str, status: JobStatus) -> Job {
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: None,
     }
 }
 

@@ -265,6 +265,102 @@ fn answers_say_success_or_failed_with_a_localized_message() {
     assert_ne!(zh.results[1].error_msg, en.results[1].error_msg);
 }
 
+#[test]
+fn a_source_and_a_target_test_of_one_job_share_a_call_but_the_same_endpoint_twice_does_not() {
+    let both = br#"{"jobs":[{"id":"a","end_point_type":"so","ip":"10.0.0.1"},{"id":"a","end_point_type":"ta","ip":"10.0.0.2"}]}"#;
+    let items = parse_batch(BatchKind::Connect, both).expect("two endpoints of one job");
+    assert!(items.iter().all(|i| matches!(
+        i,
+        WriteItem::Act {
+            op: Op::TestConnection,
+            ..
+        }
+    )));
+    let twice = br#"{"jobs":[{"id":"a","ip":"10.0.0.1"},{"id":"a","end_point_type":"so"}]}"#;
+    assert_eq!(
+        parse_batch(BatchKind::Connect, twice)
+            .err()
+            .map(|e| e.code()),
+        Some("DRS.M00202")
+    );
+}
+
+#[test]
+fn flow_control_reads_its_own_envelope_and_names_its_fields() {
+    let items = parse_batch(
+        BatchKind::SetSpeed,
+        br#"{"speed_limits":[{"job_id":"a","speed_limit":[{"begin":"01:00","end":"02:59","speed":"10"}]},{"job_id":"b"},{"job_id":"c","speed_limit":"fast"}]}"#,
+    )
+    .expect("envelope");
+    assert!(matches!(
+        &items[0],
+        WriteItem::Act {
+            op: Op::SetSpeed,
+            payload: Some(_),
+            ..
+        }
+    ));
+    let WriteItem::Rejected { error, id, .. } = &items[1] else {
+        panic!("{items:?}")
+    };
+    assert_eq!(
+        (error.clone(), id.as_deref()),
+        (Error::empty("speed_limits[1].speed_limit"), Some("b"))
+    );
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+    assert_eq!(
+        parse_batch(BatchKind::SetSpeed, br#"{"jobs":[]}"#).err(),
+        Some(Error::empty("speed_limits"))
+    );
+}
+
+#[test]
+fn a_switchover_names_jobs_as_strings_and_carries_the_pause_flag() {
+    let items = parse_batch(
+        BatchKind::Switchover,
+        br#"{"jobs":["a"," ",7],"is_pause_job":true}"#,
+    )
+    .expect("envelope");
+    assert!(matches!(
+        &items[0],
+        WriteItem::Act {
+            op: Op::Switchover { pause: true },
+            ..
+        }
+    ));
+    assert_eq!(rejected_code(&items[1]), Some("DRS.M00201"));
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+    assert_eq!(
+        parse_batch(
+            BatchKind::Switchover,
+            br#"{"jobs":["a"],"is_pause_job":"yes"}"#
+        )
+        .err()
+        .map(|e| e.code()),
+        Some("DRS.M00202")
+    );
+}
+
+#[test]
+fn a_precheck_item_needs_a_known_mode() {
+    let items = parse_batch(
+        BatchKind::Precheck,
+        br#"{"jobs":[{"job_id":"a","precheck_mode":"forStartJob"},{"job_id":"b"},{"job_id":"c","precheck_mode":"now"}]}"#,
+    )
+    .expect("envelope");
+    assert!(matches!(
+        &items[0],
+        WriteItem::Act {
+            op: Op::Precheck {
+                mode: crate::lifecycle::PrecheckMode::ForStartJob
+            },
+            ..
+        }
+    ));
+    assert_eq!(rejected_code(&items[1]), Some("DRS.M00201"));
+    assert_eq!(rejected_code(&items[2]), Some("DRS.M00202"));
+}
+
 /// Found by fuzzing (`fuzz/corpus/batch_bodies/crash-not-utf8-in-an-ignored-field`): the batch
 /// envelope reads only `jobs`, and serde_json skipped `page_req` without checking its UTF-8.
 #[test]
@@ -304,10 +400,12 @@ fn a_number_in_alarm_notify_reads_back_as_the_same_number_after_a_round_trip_thr
     let body = format!(r#"{{"jobs": [{{"job_id": "j1", "alarm_notify": {{"x": {number}}}}}]}}"#);
     let items = parse_batch(BatchKind::Modify, body.as_bytes()).expect("envelope");
     let Some(WriteItem::Act {
-        modification: Some(m),
-        ..
+        payload: Some(p), ..
     }) = items.first()
     else {
+        panic!("a valid modification: {items:?}");
+    };
+    let Payload::Modify(m) = p.as_ref() else {
         panic!("a valid modification: {items:?}");
     };
     let alarm = m.alarm_notify.clone().expect("alarm_notify");

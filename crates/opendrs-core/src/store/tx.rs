@@ -8,7 +8,8 @@ use crate::{
     caller::Tenant,
     enums::{JobStatus, TaskType},
     job::{Endpoint, Job},
-    lifecycle::Transition,
+    lifecycle::{Step, Transition},
+    workflow::state::WorkflowText,
 };
 use futures::future::BoxFuture;
 
@@ -25,6 +26,16 @@ pub struct JobRow {
     pub engine_type: String,
     pub enterprise_project_id: String,
     pub is_child: bool,
+    /// The status-keeping step in progress (`precheck`, `switchover`), as stored.
+    pub running: Option<Step>,
+}
+
+/// A job's databases and the direction of its data flow, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobEndpoints {
+    pub source: Endpoint,
+    pub target: Endpoint,
+    pub job_direction: String,
 }
 
 /// A status change: compare-and-set from `from` to `to`.
@@ -34,7 +45,8 @@ pub struct StatusChange<'a> {
     pub to: JobStatus,
     /// Wall clock, ms: the job's `update_time`.
     pub at: i64,
-    /// Executor clock, ms: the deletion time when `to` is `DELETED` (for the retention purge).
+    /// Executor clock, ms: when the status changed (kept as the job's `status_since`), and the
+    /// deletion time when `to` is `DELETED` (for the retention purge).
     pub exec_at: i64,
     /// The job's failure message (cleared when `None`).
     pub error_msg: Option<&'a str>,
@@ -57,7 +69,8 @@ pub struct Scheduled {
     pub transition: Transition,
     /// Executor clock, ms.
     pub due_at: i64,
-    /// Executor clock, ms.
+    /// Executor clock, ms: when the step began (the progress of a step runs from here to
+    /// `due_at`).
     pub scheduled_at: i64,
 }
 
@@ -151,6 +164,21 @@ pub trait JobTx: Send {
 
     /// The job's creation settings (JSON).
     async fn job_spec(&mut self, seq: i64) -> StoreResult<String>;
+
+    /// The job's endpoints and direction.
+    async fn job_endpoints(&mut self, seq: i64) -> StoreResult<JobEndpoints>;
+
+    /// The project the job belongs to.
+    async fn job_tenant(&mut self, seq: i64) -> StoreResult<Tenant>;
+
+    /// Records the status-keeping step in progress (`None`: none). The list shows it.
+    async fn job_set_running(&mut self, seq: i64, step: Option<Step>) -> StoreResult<()>;
+
+    /// The job's workflow row, if it has one.
+    async fn workflow_read(&mut self, seq: i64) -> StoreResult<Option<WorkflowText>>;
+
+    /// Writes the job's workflow row whole (creating it if needed).
+    async fn workflow_write(&mut self, seq: i64, row: &WorkflowText) -> StoreResult<()>;
 
     /// The job's tags, sorted by key.
     async fn tags_of(&mut self, seq: i64) -> StoreResult<Vec<(String, String)>>;

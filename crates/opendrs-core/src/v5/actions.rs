@@ -220,7 +220,7 @@ pub fn batch<T: serde::de::DeserializeOwned>(
                 Ok((job_id, op)) => WriteItem::Act {
                     job_id,
                     op,
-                    modification: None,
+                    payload: None,
                 },
                 Err(error) => WriteItem::Rejected {
                     id,

@@ -159,7 +159,7 @@ impl<'a> From<&'a Job> for JobListResp<'a> {
             is_multi_az: j.is_multi_az,
             node_role: "",
             node_new_framework: j.node_new_framework,
-            job_action: job_action(j.status),
+            job_action: job_action(j.status, j.db_use_type, j.running),
             children: j.children.iter().map(ChildrenJobListResp::from).collect(),
         }
     }
@@ -187,7 +187,7 @@ impl<'a> From<&'a Job> for ChildrenJobListResp<'a> {
             is_multi_az: j.is_multi_az,
             node_role: "",
             node_new_framework: j.node_new_framework,
-            job_action: job_action(j.status),
+            job_action: job_action(j.status, j.db_use_type, j.running),
         }
     }
 }

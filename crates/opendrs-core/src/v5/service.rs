@@ -23,7 +23,7 @@ use crate::{
     job::format_iso_time,
     lang::Lang,
     lifecycle::{job_action, JobActionResp, Op},
-    ops::{ItemOutcome, WriteItem},
+    ops::{ItemOutcome, Payload, WriteItem},
     service::{Jobs, View},
     store::Dialect,
 };
@@ -75,7 +75,7 @@ fn act(job_id: &str, op: Op) -> WriteItem {
     WriteItem::Act {
         job_id: job_id.to_string(),
         op,
-        modification: None,
+        payload: None,
     }
 }
 
@@ -162,7 +162,11 @@ impl Jobs {
     ) -> Result<ShowActionsResponse> {
         let record = self.job_v5(caller, job_id).await?;
         Ok(ShowActionsResponse {
-            job_action: job_action(record.job.status),
+            job_action: job_action(
+                record.job.status,
+                record.job.db_use_type,
+                record.job.running,
+            ),
         })
     }
 
@@ -194,7 +198,9 @@ impl Jobs {
                 is_clone_job: "false".into(),
             }),
             ItemOutcome::Failed { error, .. } => Err(error),
-            ItemOutcome::Applied { .. } => Err(Error::internal("a creation applied nothing")),
+            ItemOutcome::Applied { .. } | ItemOutcome::Switched { .. } => {
+                Err(Error::internal("a creation applied nothing"))
+            }
         }
     }
 
@@ -214,7 +220,7 @@ impl Jobs {
                 op: Op::Modify {
                     configuration: m.is_configuration(),
                 },
-                modification: Some(Box::new(m)),
+                payload: Some(Box::new(Payload::Modify(Box::new(m)))),
             })
         };
         let outcome = self

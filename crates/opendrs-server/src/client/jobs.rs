@@ -4,7 +4,7 @@
 use super::{
     http::{segment, Client},
     output::{self, print_data, OutputFormat},
-    watch::{batch_read, watch},
+    watch::{batch_read, precheck_watch, watch},
     CreateArgs, JobType, JobsCommand, ListArgs, WatchArgs,
 };
 use anyhow::Context as _;
@@ -38,6 +38,9 @@ pub async fn run(client: &Client, command: JobsCommand, out: OutputFormat) -> an
             fail_on(&items, failed_statuses(&items, w.watch))
         }
         JobsCommand::Create(args) => create(client, &args, out).await,
+        JobsCommand::Precheck { ids, retry, watch } => {
+            precheck(client, &ids, retry, &watch, out).await
+        }
         JobsCommand::Start { ids, at, watch } => {
             let start_time = at
                 .as_deref()
@@ -375,6 +378,74 @@ fn failed_statuses(items: &[Value], watched: bool) -> usize {
             }
         })
         .count()
+}
+
+/// `jobs precheck`: launches the prechecks; with `--watch`, waits for their results and fails
+/// unless every job passed.
+async fn precheck(
+    client: &Client,
+    ids: &[String],
+    retry: bool,
+    w: &WatchArgs,
+    out: OutputFormat,
+) -> anyhow::Result<()> {
+    let mode = if retry { "forRetryJob" } else { "forStartJob" };
+    let mut launched = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(super::watch::BATCH) {
+        let items: Vec<Value> = chunk
+            .iter()
+            .map(|id| json!({"job_id": id, "precheck_mode": mode}))
+            .collect();
+        let answer = client
+            .v3(Method::POST, "batch-precheck", &json!({"jobs": items}))
+            .await?;
+        launched.extend(output::results(&answer));
+    }
+    let accepted: Vec<String> = launched
+        .iter()
+        .filter(|r| output::item_error(r).is_none())
+        .map(|r| output::cell(r, "id"))
+        .collect();
+    if !w.watch || accepted.is_empty() {
+        show_items(out, &launched, &[("ID", "id"), ("STATUS", "status")])?;
+        return fail_on(&launched, 0);
+    }
+    let results = precheck_watch(client, &accepted, w).await?;
+    let columns = [
+        ("ID", "precheck_id"),
+        ("RESULT", "result"),
+        ("PROCESS", "process"),
+        ("PASSED", "total_passed_rate"),
+    ];
+    show_items(out, &results, &columns)?;
+    let not_passed = results
+        .iter()
+        .filter(|r| output::item_error(r).is_none())
+        .filter(|r| r.get("result").and_then(Value::as_bool) != Some(true))
+        .inspect(|r| {
+            let failed: Vec<String> = r
+                .get("precheck_result")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter(|i| output::cell(i, "result") == "FAILED")
+                .map(|i| {
+                    format!(
+                        "{} ({})",
+                        output::cell(i, "item"),
+                        output::cell(i, "failed_reason")
+                    )
+                })
+                .collect();
+            eprintln!(
+                "{}: precheck not passed: {}",
+                output::cell(r, "precheck_id"),
+                failed.join(", ")
+            );
+        })
+        .count();
+    let launch_failures = output::report_failures(&launched);
+    fail_on(&results, not_passed + launch_failures)
 }
 
 /// Lists the failed items; an error naming how many failed, when any did.

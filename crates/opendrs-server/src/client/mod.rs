@@ -217,7 +217,18 @@ pub enum JobsCommand {
     },
     /// Create a job from flags, or jobs from a file (batch-creation).
     Create(Box<CreateArgs>),
-    /// Start jobs now or at a time (batch-starting).
+    /// Precheck jobs before their first start (batch-precheck; with --watch, wait for the
+    /// results of batch-precheck-result and fail unless every job passed).
+    Precheck {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        /// forRetryJob (before retrying a failed job) instead of forStartJob.
+        #[arg(long)]
+        retry: bool,
+        #[command(flatten)]
+        watch: WatchArgs,
+    },
+    /// Start jobs now or at a time (batch-starting); a job starts after a passed precheck.
     Start {
         #[arg(required = true)]
         ids: Vec<String>,

@@ -107,7 +107,7 @@ pub fn report_failures(items: &[Value]) -> usize {
     let mut n = 0;
     for item in items {
         if let Some((code, msg)) = item_error(item) {
-            let id = ["id", "job_id", "name"]
+            let id = ["id", "job_id", "precheck_id", "name"]
                 .iter()
                 .map(|k| cell(item, k))
                 .find(|s| !s.is_empty())

@@ -72,6 +72,55 @@ pub async fn watch(client: &Client, ids: &[String], w: &WatchArgs) -> anyhow::Re
     }
 }
 
+/// Reads `ids`' precheck results (batch-precheck-result) every interval until each run is at
+/// 100 % (or its item is an error); the last items. Fails on the timeout.
+pub async fn precheck_watch(
+    client: &Client,
+    ids: &[String],
+    w: &WatchArgs,
+) -> anyhow::Result<Vec<Value>> {
+    let timeout = duration(&w.timeout).context("--timeout")?;
+    let interval = duration(&w.interval)
+        .context("--interval")?
+        .max(Duration::from_millis(10));
+    let deadline = Instant::now() + timeout;
+    loop {
+        let mut items = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(BATCH) {
+            let answer = client
+                .v3(
+                    Method::POST,
+                    "batch-precheck-result",
+                    &json!({"jobs": chunk}),
+                )
+                .await?;
+            items.extend(output::results(&answer));
+        }
+        let pending: Vec<String> = items
+            .iter()
+            .filter(|i| output::item_error(i).is_none() && output::cell(i, "process") != "100%")
+            .map(|i| {
+                format!(
+                    "{} ({})",
+                    output::cell(i, "precheck_id"),
+                    output::cell(i, "process")
+                )
+            })
+            .collect();
+        if pending.is_empty() {
+            return Ok(items);
+        }
+        if Instant::now() + interval > deadline {
+            anyhow::bail!(
+                "precheck still running after {}: {}",
+                w.timeout,
+                pending.join(", ")
+            );
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
 fn duration(s: &str) -> anyhow::Result<Duration> {
     Ok(Duration::from_millis(
         crate::lifecycle_admin::parse_duration_ms(s)?,

@@ -34,6 +34,14 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::NoSuchJob
         | Error::StatusForbids { .. }
         | Error::ChildJob
+        | Error::NotForThisTask
+        | Error::PrecheckNotPassed
+        | Error::PrecheckNotRun
+        | Error::OperationInProgress
+        | Error::FlowControlUnsupported
+        | Error::SpeedRangeEmpty
+        | Error::ConnectionFailed { .. }
+        | Error::NotReplicating { .. }
         | Error::TagKeyDuplicate
         | Error::TagTooLong
         | Error::TooManyTags { .. } => StatusCode::BAD_REQUEST,

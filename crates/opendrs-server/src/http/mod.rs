@@ -16,6 +16,7 @@ pub mod reply;
 pub mod streams;
 pub mod tags;
 pub mod tokens;
+pub mod workflow;
 
 use crate::{authn::Authenticator, config::Config};
 use axum::{middleware, routing::get, Router};
@@ -49,6 +50,14 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(job_writes::job_retry))
         .routes(routes!(job_writes::job_modify))
         .routes(routes!(job_writes::job_delete))
+        .routes(routes!(workflow::job_connect))
+        .routes(routes!(workflow::job_select_objects))
+        .routes(routes!(workflow::job_set_speed))
+        .routes(routes!(workflow::job_precheck))
+        .routes(routes!(workflow::job_precheck_results))
+        .routes(routes!(workflow::job_progress))
+        .routes(routes!(workflow::job_switchover))
+        .routes(routes!(workflow::job_rpo_rto))
         .routes(routes!(tags::tag_create))
         .routes(routes!(tags::tag_delete))
         .routes(routes!(tags::tag_action))

@@ -49,9 +49,28 @@ use utoipa::{
         opendrs_core::tags::CountInstanceByTagsResponse,
         opendrs_core::timeline::ShowTimelineResponse,
         opendrs_core::timeline::TimelineInfo,
+        opendrs_core::batch::SpeedLimitView,
+        opendrs_core::batch::DatabaseObjectInfo,
+        opendrs_core::workflow::bodies::TestEndPoint,
+        opendrs_core::workflow::bodies::UpdateDatabaseObjectReq,
+        opendrs_core::workflow::bodies::DatabaseInfo,
+        opendrs_core::workflow::bodies::LimitSpeedReq,
+        opendrs_core::workflow::bodies::SpeedLimitInfo,
+        opendrs_core::workflow::bodies::PreCheckInfo,
+        opendrs_core::workflow::answers::CheckJobResp,
+        opendrs_core::workflow::answers::DatabaseObjectResp,
+        opendrs_core::workflow::answers::PostPreCheckResp,
+        opendrs_core::workflow::answers::SwitchoverResp,
+        opendrs_core::workflow::answers::EndpointVo,
+        opendrs_core::workflow::answers::QueryPreCheckResp,
+        opendrs_core::workflow::answers::PrecheckResultView,
+        opendrs_core::workflow::answers::QueryProgressResp,
+        opendrs_core::workflow::answers::ProgressInfo,
+        opendrs_core::workflow::answers::QueryRpoAndRtoResp,
+        opendrs_core::workflow::answers::RpoAndRtoInfo,
     )),
     modifiers(&Security),
-    tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"))
+    tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"), (name = "workflow", description = "Task workflow: connection tests, objects, flow control, prechecks, progress, DR switchover"))
 )]
 struct ApiDoc;
 

@@ -104,6 +104,7 @@ pub fn job(id: &str, name: &str, db: DbUseType, status: JobStatus, at: i64) -> J
         source_endpoint: Endpoint::default(),
         target_endpoint: Endpoint::default(),
         children: Vec::new(),
+        running: None,
     }
 }
 

@@ -140,6 +140,8 @@ async fn a_job_walks_its_whole_life_through_the_v5_api() {
         json!({"id": id, "name": "v5-renamed", "status": "success"})
     );
 
+    // A created job starts after a passed precheck (the v3 call: v5 has no precheck action here).
+    app.prechecked(&[&id]).await;
     app.v5_action(&id, "start", json!({})).await;
     assert_eq!(app.v5_status(&id).await, "STARTJOBING");
     app.advance(5_000).await;
@@ -226,6 +228,7 @@ async fn a_job_walks_its_whole_life_through_the_v5_api() {
         vec![
             "CreateJob",
             "UpdateJob",
+            "BatchCheckJobs",
             "ExecuteJobAction",
             "ExecuteJobAction",
             "ExecuteJobAction",
@@ -240,6 +243,7 @@ async fn a_job_started_through_v3_is_driven_through_v5_and_back() {
     let app = app().await;
     let id = app.create(&["mixed-apis"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     app.v5_action(&id, "start", json!({})).await;
     app.advance(5_000).await;
     app.advance(30_000).await;

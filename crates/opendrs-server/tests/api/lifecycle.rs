@@ -6,11 +6,14 @@ use opendrs_core::{audit::AuditFilter, executor::settle};
 use opendrs_server::config::ExecutorClock;
 use serde_json::{json, Value};
 
-/// A server whose executor runs on a virtual clock: nothing moves until the test says so.
+/// A server on a virtual clock whose steps the test applies itself (`advance`): nothing moves
+/// until the test says so. The server's own executor is off: woken by a write, it could hold a
+/// due transition (its claim skips locked rows) while the test's settle passes it by.
 pub(crate) async fn app() -> TestApp {
     TestApp::spawn_with(|c| {
         c.executor_clock = ExecutorClock::Virtual;
         c.executor_poll_ms = 3_600_000;
+        c.executor_enabled = false;
     })
     .await
 }
@@ -55,14 +58,14 @@ impl TestApp {
     }
 
     /// The first item of `batch-status` or `batch-detail` (`api`) for one job, as `cred`.
-    async fn read_one(&self, api: &str, cred: &Cred, id: &str) -> Value {
+    pub(crate) async fn read_one(&self, api: &str, cred: &Cred, id: &str) -> Value {
         let path = format!("/v3/{}/jobs/{api}", self.p1.project_id());
         let body = json!({ "jobs": [id] }).to_string();
         let a = self.send("POST", &path, cred, &[], body.as_bytes()).await;
         a.body["results"][0].clone()
     }
 
-    async fn status_of(&self, id: &str) -> String {
+    pub(crate) async fn status_of(&self, id: &str) -> String {
         self.read_one("batch-status", &self.admin, id).await["status"]
             .as_str()
             .unwrap_or("<none>")
@@ -80,6 +83,23 @@ impl TestApp {
         }
         .executor_settings();
         settle(&*self.store, &settings).await.expect("settle");
+    }
+
+    /// Prechecks jobs (`forStartJob`) and lets the executor complete the runs: a job created
+    /// through the API starts only after a passed precheck.
+    pub(crate) async fn prechecked(&self, ids: &[&str]) {
+        let items: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"job_id": id, "precheck_mode": "forStartJob"}))
+            .collect();
+        let a = self
+            .write("POST", "batch-precheck", &self.admin, Value::Array(items))
+            .await;
+        assert_eq!(a.status, 200, "{}", a.text);
+        for r in a.body["results"].as_array().expect("results") {
+            assert_eq!(r["status"], "success", "{r}");
+        }
+        self.advance(3_000).await;
     }
 
     pub(crate) async fn op(&self, method: &str, api: &str, item: Value) -> Answer {
@@ -109,6 +129,7 @@ async fn a_job_walks_its_whole_life_and_the_list_shows_each_step() {
     app.advance(5_000).await;
     assert_eq!(app.status_of(&id).await, "CONFIGURATION");
 
+    app.prechecked(&[&id]).await;
     let a = app
         .op("POST", "batch-starting", json!({"job_id": id}))
         .await;
@@ -266,6 +287,7 @@ async fn a_scheduled_start_waits_for_its_time() {
     let app = app().await;
     let id = app.create(&["later-start"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     let at = opendrs_core::writes::clock_advance(&*app.store, 0)
         .await
         .expect("now")
@@ -407,6 +429,7 @@ async fn injected_failures_leave_an_error_message_and_a_retry_recovers() {
     .await;
     let id = app.create(&["doomed-start"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     app.op("POST", "batch-starting", json!({"job_id": id}))
         .await;
     // `advance` settles with the default settings (no failures): settle this step with the
@@ -484,6 +507,7 @@ async fn changing_the_task_type_mid_transfer_changes_where_the_transfer_ends() {
     let app = app().await;
     let id = app.create(&["retyped-job"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     app.op("POST", "batch-starting", json!({"job_id": id}))
         .await;
     app.advance(5_000).await;

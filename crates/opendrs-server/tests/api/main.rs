@@ -16,3 +16,4 @@ mod outage;
 mod tags;
 mod timeline;
 mod tokens;
+mod workflow;

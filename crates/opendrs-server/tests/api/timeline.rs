@@ -44,6 +44,7 @@ fn entry(name: &str, user: Option<&str>) -> (String, String, Option<String>) {
 async fn started(app: &TestApp) -> String {
     let id = app.create(&["timeline-job"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     app.op("POST", "batch-starting", json!({"job_id": id}))
         .await;
     app.advance(5_000).await;
@@ -222,6 +223,7 @@ async fn a_failed_step_is_a_failed_entry() {
     .await;
     let id = app.create(&["doomed-history"]).await.remove(0);
     app.advance(5_000).await;
+    app.prechecked(&[&id]).await;
     app.op("POST", "batch-starting", json!({"job_id": id}))
         .await;
     opendrs_core::writes::clock_advance(&*app.store, 5_000)

@@ -6,7 +6,7 @@ use opendrs_core::{
     executor::{ClockMode, ExecutorSettings, RunReport, Timings},
     job::Endpoint,
     lifecycle::Op,
-    ops::{ItemOutcome, JobSpec, Modification, NewJob, WriteItem},
+    ops::{ItemOutcome, JobSpec, Modification, NewJob, Payload, WriteItem},
     store::{AdminStore, Dialect, JobWrite},
     writes::{clock_advance, job_write},
 };
@@ -90,6 +90,7 @@ fn write_with(
         now_ms: opendrs_core::clock::now_ms(),
         visible_eps: None,
         settings,
+        reachability: Default::default(),
         items,
     };
     tokio_run(job_write(store, tenant, w)).expect("write")
@@ -173,6 +174,7 @@ fn the_virtual_clock_moves_only_on_command() {
         now_ms: opendrs_core::clock::now_ms(),
         visible_eps: None,
         settings: s,
+        reachability: Default::default(),
         items: vec![WriteItem::Create(Box::new(new_job("slow-job")))],
     };
     tokio_run(job_write(&store, &tenant, w)).expect("write");
@@ -238,10 +240,10 @@ async fn a_project_version_moves_with_its_own_jobs_and_tags_only() {
         op: Op::Modify {
             configuration: false,
         },
-        modification: Some(Box::new(Modification {
+        payload: Some(Box::new(Payload::Modify(Box::new(Modification {
             tags: vec![("k".into(), "v".into())],
             ..Modification::default()
-        })),
+        })))),
     };
     write(&store, &tenant, vec![modify]);
     assert!(v(&tenant).await > mine1, "an update and a tag move it");
