@@ -7,7 +7,8 @@
 //!   again once it is back, without a restart.
 //! - Statements are prepared once per connection (`prepare_cached`); connections run with
 //!   `plan_cache_mode = force_custom_plan`, so a list statement is planned for its parameters
-//!   (a tenant of ten jobs and one of a million want different plans).
+//!   (a tenant of ten jobs and one of a million want different plans), and with a statement
+//!   timeout (30 s) and an idle-in-transaction timeout (60 s): nothing hangs for ever.
 //! - Migrations (`migrations/NNNN_*.sql`) are applied at connect under an advisory lock.
 //! - `total_record` for enumerated filters is a sum over trigger-kept counters, appended as
 //!   deltas (no hot row) and folded by [`PgStore::counts_compact`], which a timer started by
@@ -73,6 +74,26 @@ struct Inner {
 /// therefore always re-validated against [`Store::project_version`], which is exact.
 static DATA_VERSION: AtomicU64 = AtomicU64::new(1);
 
+/// Most a statement may run, and most a session may sit idle inside a transaction, before the
+/// server cancels it (`57014`, which the store reports as unavailable): a stuck query or a
+/// stalled client never holds a request or a lock for ever. Migrations lift the first.
+const STATEMENT_TIMEOUT: &str = "30s";
+const IDLE_IN_TRANSACTION_TIMEOUT: &str = "60s";
+
+/// The session settings every connection starts with; `options` given in the URL come after
+/// them, so an operator's own `-c statement_timeout=…` wins.
+fn session_options(from_url: Option<&str>) -> String {
+    let mut options = format!(
+        "-c plan_cache_mode=force_custom_plan -c statement_timeout={STATEMENT_TIMEOUT} \
+         -c idle_in_transaction_session_timeout={IDLE_IN_TRANSACTION_TIMEOUT}"
+    );
+    if let Some(extra) = from_url.filter(|o| !o.trim().is_empty()) {
+        options.push(' ');
+        options.push_str(extra);
+    }
+    options
+}
+
 impl PgStore {
     /// Connects to the database at `url` (`postgres://user@host:port/db`) with a pool of
     /// `pool_size` connections, applies pending migrations and starts the counters' compaction
@@ -90,7 +111,7 @@ impl PgStore {
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(10))
             .application_name("opendrs")
-            .options("-c plan_cache_mode=force_custom_plan");
+            .options(&session_options(pg.get_options()));
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
@@ -398,5 +419,24 @@ impl Store for PgStore {
         let client = self.client().await?;
         client.simple_query("SELECT 1").await.map_err(classify)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::session_options;
+
+    #[test]
+    fn every_session_gets_the_timeouts_and_an_operators_url_options_come_last() {
+        let ours = session_options(None);
+        assert!(ours.contains("-c statement_timeout=30s"), "{ours}");
+        assert!(
+            ours.contains("-c idle_in_transaction_session_timeout=60s"),
+            "{ours}"
+        );
+        assert!(ours.contains("-c plan_cache_mode=force_custom_plan"), "{ours}");
+        let theirs = session_options(Some("-c statement_timeout=5s"));
+        assert!(theirs.ends_with(" -c statement_timeout=5s"), "{theirs}");
+        assert_eq!(session_options(Some("  ")), ours);
     }
 }

@@ -4,8 +4,8 @@
 //! 1. enumerated filters only: the page walks a list index (`jobs_top_by_status` or
 //!    `jobs_top_by_time`) in order; the total is a sum over `job_counts` and the appended
 //!    `job_count_deltas` (kept by triggers): no count over the project;
-//! 2. narrowing filters: a name of 3+ characters (its project-scoped grams through the GIN index
-//!    on `name_grams`, each candidate verified by `LIKE` with `%`, `_` and `\` escaped so they
+//! 2. narrowing filters: a name of 3+ characters (its project- and scenario-scoped grams through
+//!    the GIN index on `name_grams`, each candidate verified by `LIKE` with `%`, `_` and `\` escaped so they
 //!    are literal), an ID list, tags, instances: the planner starts
 //!    from their indexes; the total counts the (index-narrowed) matches;
 //! 3. a name of 1–2 characters: `strpos` on the folded name (not indexable: the list index is
@@ -25,7 +25,7 @@ use deadpool_postgres::ClientWrapper;
 use opendrs_core::{
     batch::{Depth, JobRecord, PendingStep},
     caller::Tenant,
-    enums::{SortDir, SortKey},
+    enums::{DbUseType, SortDir, SortKey},
     job::Job,
     query::{grams, Cursor, JobQuery, NameFilter, Sort},
     store::StoreResult,
@@ -88,16 +88,17 @@ pub fn like_escape(s: &str) -> String {
     out
 }
 
-/// Appends "the folded name contains `text`" (on alias `j`): a needle of a gram or more is
-/// looked up by its project-scoped grams (`jobs.name_grams`, a GIN index whose posting lists
-/// hold one project's jobs) and each candidate verified with `LIKE`; a shorter one is verified
-/// on every candidate with `strpos`.
-pub fn push_name_contains(s: &mut Sql, tenant: &Tenant, text: &str) {
+/// Appends "the folded name contains `text`" (on alias `j`, among jobs of scenario
+/// `db_use_type`): a needle of a gram or more is looked up by its grams scoped to the project
+/// and the scenario (`jobs.name_grams`, a GIN index whose posting lists hold one project's jobs
+/// of one scenario; migration 0005) and each candidate verified with `LIKE`; a shorter one is
+/// verified on every candidate with `strpos`.
+pub fn push_name_contains(s: &mut Sql, tenant: &Tenant, db_use_type: DbUseType, text: &str) {
     match grams::of_needle(text) {
         Some(grams) => {
             let tokens: Vec<String> = grams
                 .iter()
-                .map(|g| format!("{}:{g}", tenant.key()))
+                .map(|g| format!("{}:{}:{g}", tenant.key(), db_use_type.as_str()))
                 .collect();
             s.push("(j.name_grams @> ")
                 .bind(tokens)
@@ -149,7 +150,7 @@ pub fn conditions(tenant: &Tenant, q: &JobQuery) -> Option<Conditions> {
                 return None;
             }
             s.push(" AND (j.id = ").bind(text.clone()).push(" OR ");
-            push_name_contains(&mut s, tenant, text);
+            push_name_contains(&mut s, tenant, q.db_use_type, text);
             s.push(")");
         }
         Some(NameFilter::Ids(ids)) => {

@@ -68,7 +68,7 @@ fn matching(q: &InstanceQuery, tenant: &Tenant) -> Option<Sql> {
             return None;
         }
         s.push(" AND ");
-        crate::list::push_name_contains(&mut s, tenant, text);
+        crate::list::push_name_contains(&mut s, tenant, q.scope.db_use_type, text);
     }
     Some(s)
 }

@@ -254,7 +254,7 @@ pub async fn jobs_insert_batch(
              SELECT $1, u.id, u.parent, u.name, u.name_fold, u.status, u.db_use_type, u.engine_type,
                     u.net_type, u.job_direction, u.task_type, u.description, u.error_msg, u.billing,
                     u.framework, u.ep, u.t, u.t, u.src, u.dst, $19,
-                    opendrs_name_grams($1, u.name_fold), u.pay, u.multi_az
+                    opendrs_name_grams($1, u.db_use_type, u.name_fold), u.pay, u.multi_az
                FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[],
                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
                            $14::bool[], $15::bool[], $16::text[], $17::bigint[], $18::text[], $20::text[],
@@ -441,7 +441,7 @@ impl JobTx for PgTx<'_> {
                        create_time, update_time, source_endpoint, target_endpoint, spec,
                        name_grams, charging_mode, is_multi_az)
                    VALUES ($1, $2, NULL, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                           $16, $16, $17, $18, $19, opendrs_name_grams($1, $4), $24, $25)
+                           $16, $16, $17, $18, $19, opendrs_name_grams($1, $6, $4), $24, $25)
                    ON CONFLICT (project_key, name) WHERE parent_seq IS NULL AND status <> 'DELETED'
                    DO NOTHING RETURNING seq
                  ), t AS (
@@ -652,7 +652,7 @@ impl JobTx for PgTx<'_> {
         let stmt = sp
             .prepare_cached(
                 "UPDATE jobs SET name = $2, name_fold = $3,
-                        name_grams = opendrs_name_grams(project_key, $3) WHERE seq = $1",
+                        name_grams = opendrs_name_grams(project_key, db_use_type, $3) WHERE seq = $1",
             )
             .await
             .map_err(classify)?;
