@@ -107,11 +107,12 @@ impl PgStore {
         let mut pg: tokio_postgres::Config = url
             .parse()
             .map_err(|e| StoreError::other(format!("invalid PostgreSQL URL: {e}")))?;
+        let options = session_options(pg.get_options());
         pg.connect_timeout(CONNECT_TIMEOUT)
             .keepalives(true)
             .keepalives_idle(Duration::from_secs(10))
             .application_name("opendrs")
-            .options(&session_options(pg.get_options()));
+            .options(&options);
         let manager = Manager::from_config(
             pg,
             tokio_postgres::NoTls,
@@ -434,7 +435,10 @@ mod tests {
             ours.contains("-c idle_in_transaction_session_timeout=60s"),
             "{ours}"
         );
-        assert!(ours.contains("-c plan_cache_mode=force_custom_plan"), "{ours}");
+        assert!(
+            ours.contains("-c plan_cache_mode=force_custom_plan"),
+            "{ours}"
+        );
         let theirs = session_options(Some("-c statement_timeout=5s"));
         assert!(theirs.ends_with(" -c statement_timeout=5s"), "{theirs}");
         assert_eq!(session_options(Some("  ")), ours);

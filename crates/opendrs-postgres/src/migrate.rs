@@ -11,7 +11,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_name_grams.sql")),
     (3, include_str!("../migrations/0003_list_orders.sql")),
     (4, include_str!("../migrations/0004_workflow.sql")),
-    (5, include_str!("../migrations/0005_name_grams_by_scenario.sql")),
+    (
+        5,
+        include_str!("../migrations/0005_name_grams_by_scenario.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the highest migration number.
@@ -44,9 +47,11 @@ impl PgStore {
         let mut client = self.client().await?;
         let tx = client.transaction().await.map_err(classify)?;
         // A migration may rewrite every row, and may wait for another instance's: no timeout.
-        tx.batch_execute("SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0")
-            .await
-            .map_err(classify)?;
+        tx.batch_execute(
+            "SET LOCAL statement_timeout = 0; SET LOCAL idle_in_transaction_session_timeout = 0",
+        )
+        .await
+        .map_err(classify)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
             .await
             .map_err(classify)?;

@@ -342,6 +342,75 @@ async fn the_list_orders_migration_carries_charging_mode_and_multi_az_over_from_
 }
 
 #[tokio::test]
+async fn the_scenario_grams_migration_rewrites_every_jobs_tokens_and_a_search_keeps_to_its_scenario(
+) {
+    let Some(db) = fresh().await else { return };
+    let client = admin_client(&db.url).await;
+    client
+        .batch_execute(&format!(
+            "CREATE TABLE schema_version (version BIGINT PRIMARY KEY,
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now());
+             {}
+             {}
+             {}
+             {}
+             INSERT INTO schema_version (version) VALUES (1), (2), (3), (4);
+             INSERT INTO projects (id, name, created_at) VALUES ('p', 'p', 0);
+             INSERT INTO jobs (project_key, id, name, name_fold, status, db_use_type, engine_type,
+                 net_type, job_direction, task_type, create_time, update_time, spec, name_grams)
+             SELECT key, v.id, v.name, v.name, 'CONFIGURATION', v.db, 'mysql', 'eip', 'up',
+                    'FULL_TRANS', 1, 1, '{{}}', opendrs_name_grams(key, v.name)
+               FROM projects, (VALUES ('a', 'orders-sync', 'sync'),
+                                      ('b', 'orders-copy', 'migration')) AS v(id, name, db);",
+            include_str!("../migrations/0001_schema.sql"),
+            include_str!("../migrations/0002_name_grams.sql"),
+            include_str!("../migrations/0003_list_orders.sql"),
+            include_str!("../migrations/0004_workflow.sql"),
+        ))
+        .await
+        .expect("a database of schema 4 with jobs of two scenarios");
+    let store = db.store().await;
+    let key: i64 = client
+        .query_one("SELECT key FROM projects WHERE id = 'p'", &[])
+        .await
+        .expect("project")
+        .get(0);
+    let rows = client
+        .query("SELECT id, name_grams FROM jobs ORDER BY id", &[])
+        .await
+        .expect("jobs");
+    let grams: Vec<(String, Vec<String>)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+    assert_eq!(grams.len(), 2);
+    assert!(grams[0].1.contains(&format!("{key}:sync:ord")), "{grams:?}");
+    assert!(
+        grams[1].1.contains(&format!("{key}:migration:ord")),
+        "{grams:?}"
+    );
+    assert!(
+        grams
+            .iter()
+            .all(|(_, g)| g.iter().all(|t| t.split(':').count() == 3)),
+        "no token of the old form is left: {grams:?}"
+    );
+    let tenant = store
+        .project_find("p")
+        .await
+        .expect("find")
+        .expect("project");
+    for (db_use_type, want) in [("sync", "a"), ("migration", "b")] {
+        let q = query(
+            &tenant,
+            serde_json::json!({"db_use_type": db_use_type, "name": "orders"}),
+        );
+        let page = store.job_list(&tenant, &q).await.expect("list");
+        let ids: Vec<&str> = page.jobs.iter().map(|j| j.id.as_str()).collect();
+        assert_eq!(ids, vec![want], "{db_use_type}");
+    }
+    drop((store, client));
+    db.drop_db().await;
+}
+
+#[tokio::test]
 async fn a_database_newer_than_the_build_is_refused_with_a_clear_error() {
     let Some(db) = fresh().await else { return };
     drop(db.store().await);
