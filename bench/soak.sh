@@ -33,9 +33,9 @@
 #
 # Verdict (crates/opendrs-loadgen/src/verdict.rs): warm-up is the first 5 of 30 minutes
 # (round(M/6) of M, at least 1); of the minutes after it the first and last windows (a fifth of
-# them each) are compared by their medians: RSS and fd growth < SOAK_GROWTH_LIMIT (0.10), p99 of
-# the last window <= SOAK_P99_FACTOR (2.0) x the first; no 5xx and no unanswered request over the
-# whole run. The script exits 1 when a target fails (2 when the load could not run).
+# them each) are compared by their medians: RSS and fd growth < SOAK_GROWTH_LIMIT (0.10), p99 (all
+# requests, and the lists alone) of the last window <= SOAK_P99_FACTOR (2.0) x the first; no
+# 5xx and no unanswered request over the whole run. The script exits 1 when a target fails (2 when the load could not run).
 #
 # Knobs: SOAK_MINUTES [30] SOAK_RATE [300] SOAK_ENGINE [sqlite|postgres] SOAK_JOBS [100000]
 #   SOAK_STORE_PROJECTS [1000] SOAK_BIG_JOBS [10000] SOAK_PROJECTS [100] SOAK_STEP_MS [2000]

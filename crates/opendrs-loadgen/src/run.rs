@@ -186,7 +186,7 @@ impl Report {
             .collect();
         writeln!(
             self.csv,
-            "minute,elapsed_s,rss_kib,fds,threads{watches},requests,list,write,login,s2xx,s3xx,s4xx,s5xx,no_answer,p50_ms,p99_ms,max_ms,known_jobs"
+            "minute,elapsed_s,rss_kib,fds,threads{watches},requests,list,write,login,s2xx,s3xx,s4xx,s5xx,no_answer,p50_ms,p99_ms,max_ms,list_p50_ms,list_p99_ms,known_jobs"
         )?;
         Ok(())
     }
@@ -210,11 +210,12 @@ impl Report {
             stats.quantile_ms(0.99),
             stats.quantile_ms(1.0),
         );
+        let (lp50, lp99) = (stats.list_quantile_ms(0.50), stats.list_quantile_ms(0.99));
         let c = stats.classes;
         let sizes_csv: String = sizes.iter().map(|s| format!(",{s}")).collect();
         writeln!(
             self.csv,
-            "{m},{elapsed:.1},{},{},{}{sizes_csv},{},{},{},{},{},{},{},{},{},{p50:.3},{p99:.3},{max:.3},{known_jobs}",
+            "{m},{elapsed:.1},{},{},{}{sizes_csv},{},{},{},{},{},{},{},{},{},{p50:.3},{p99:.3},{max:.3},{lp50:.3},{lp99:.3},{known_jobs}",
             proc.rss_kib,
             proc.fds,
             proc.threads,
@@ -236,7 +237,7 @@ impl Report {
             .map(|(w, s)| format!(" {} {:.1} MiB", w.label, *s as f64 / 1_048_576.0))
             .collect();
         println!(
-            "minute {m:>3}/{}: {} req (list {} write {} login {}) 2xx {} 4xx {} 5xx {} no-answer {} | p50 {p50:.2} p99 {p99:.2} max {max:.2} ms | rss {:.1} MiB fds {} threads {} |{sizes_text}",
+            "minute {m:>3}/{}: {} req (list {} write {} login {}) 2xx {} 4xx {} 5xx {} no-answer {} | p50 {p50:.2} p99 {p99:.2} max {max:.2} ms (list p50 {lp50:.2} p99 {lp99:.2}) | rss {:.1} MiB fds {} threads {} |{sizes_text}",
             args.minutes,
             stats.requests(),
             stats.list,
@@ -258,6 +259,7 @@ impl Report {
                 s5xx: c[4],
                 transport_errors: stats.transport_errors,
                 p99_ms: p99,
+                list_p99_ms: lp99,
             });
         }
         Ok(())
