@@ -66,6 +66,22 @@ start_ref() {
   wait_port "$REF_PORT" 30 || { log "ref-axum did not start"; exit 1; }
 }
 
+# generated_projects BIN N STORE_ARGS...: the IDs of the first N projects `admin generate` made
+# (gen-project-0.., the biggest first), one a line.
+generated_projects() {
+  local bin=$1 n=$2
+  shift 2
+  "$bin" admin list projects --json "$@" | python3 -c '
+import json, sys
+n = int(sys.argv[1])
+d = json.load(sys.stdin)
+rows = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
+gen = {r["name"]: r["id"] for r in rows if str(r.get("name", "")).startswith("gen-project-")}
+ids = [gen["gen-project-%d" % i] for i in range(n) if "gen-project-%d" % i in gen]
+print("\n".join(ids))
+' "$n"
+}
+
 # The binaries: CARGO_TARGET_DIR is honoured (default: the work tree's target/).
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 # Keep CARGO_TARGET_DIR relative paths meaningful whatever the current directory.

@@ -460,15 +460,8 @@ fi # wrk step
 if has_step mix && [[ $MIX_RUNS -gt 0 ]]; then
   MIXP=$OUT/mix-projects.txt
   # The first MIX_PROJECTS generated projects (gen-project-0.., the 100,000-job one included).
-  "$BIN" admin list projects --json $(store_args "$KEY0") | python3 -c '
-import json, sys
-n = int(sys.argv[1])
-d = json.load(sys.stdin)
-rows = d if isinstance(d, list) else next(v for v in d.values() if isinstance(v, list))
-gen = {r["name"]: r["id"] for r in rows if str(r.get("name", "")).startswith("gen-project-")}
-ids = [gen["gen-project-%d" % i] for i in range(n) if "gen-project-%d" % i in gen]
-print("\n".join(ids))
-' "$MIX_PROJECTS" >"$MIXP"
+  # shellcheck disable=SC2046
+  generated_projects "$BIN" "$MIX_PROJECTS" $(store_args "$KEY0") >"$MIXP"
   log "mixed load over $(wc -l <"$MIXP") projects ($MIXP)"
   WRK_RUNS_SAVED=$WRK_RUNS
   WRK_RUNS=$MIX_RUNS
