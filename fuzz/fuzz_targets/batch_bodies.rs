@@ -178,7 +178,9 @@ fn act_body(job_id: &str, op: &Op, m: Option<&Modification>) -> Value {
                 "engine_type": m.engine_type,
             })
         }
-        Op::SelectObjects
+        Op::Reset
+        | Op::SkipPrecheck
+        | Op::SelectObjects
         | Op::SetSpeed
         | Op::TestConnection
         | Op::Precheck { .. }

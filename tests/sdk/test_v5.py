@@ -1,7 +1,9 @@
 """The v5 job API through the official SDK's v5 client, unchanged.
 
 The walk (create, detail, update, actions start/stop/restart, show actions, stop job, delete) and the batch calls run
-on a server of their own with fast executor steps (`start_demo_server`): they create and move jobs. The sorted
+on a server of their own with fast executor steps (`start_demo_server`): they create and move jobs, and so does the
+workflow through v5 alone (actions `network`, `precheck`, `skip_precheck`, detail `type=network|precheck|progress`,
+a failed precheck of an unreachable host keeping the start refused until its item is skipped). The sorted
 listings read the shared demo server and compare every page walk, for every sort key in both directions, with the
 order the v3 all-items answer implies: the same jobs, once each, in order.
 """
@@ -47,6 +49,7 @@ from huaweicloudsdkdrs.v5 import (
     ShowEnterpriseProjectRequest,
     ShowJobDetailRequest,
     SingleCreateJobReq,
+    SkipPreCheckInfo,
     SingleUpdateJobReq,
     StopJobActionInfo,
     StopJobActionReq,
@@ -102,12 +105,12 @@ def client(endpoint: str, ak: str, sk: str, project_id: str) -> DrsClient:
     )
 
 
-def create_req(name: str) -> CreateJobRequest:
+def create_req(name: str, source_ip: str = "192.168.0.10") -> CreateJobRequest:
     source = JobEndpointInfo(
         db_type="mysql",
         endpoint_type="offline",
         endpoint_role="so",
-        endpoint=BaseEndpoint(endpoint_name="mysql", ip="192.168.0.10", db_port="3306", db_user="root",
+        endpoint=BaseEndpoint(endpoint_name="mysql", ip=source_ip, db_port="3306", db_user="root",
                               db_password="Secret-Pass-123"),
     )
     target = JobEndpointInfo(
@@ -157,8 +160,19 @@ class V5:
             assert time.monotonic() < deadline, f"precheck of {job_id} not done: {r}"
             time.sleep(POLL_S)
 
-    def create(self, name: str):
-        return self.c.create_job(create_req(name))
+    def create(self, name: str, source_ip: str = "192.168.0.10"):
+        return self.c.create_job(create_req(name, source_ip))
+
+    def precheck_done(self, job_id: str):
+        """Polls the detail `type=precheck` until the latest run is complete; returns it."""
+        deadline = time.monotonic() + WAIT_S
+        while True:
+            run = self.detail(job_id, "precheck").precheck_result
+            if run.process == "100%":
+                return run
+            assert run.result is False, run
+            assert time.monotonic() < deadline, f"precheck of {job_id} not done: {run}"
+            time.sleep(POLL_S)
 
     def detail(self, job_id: str, kind: str = "detail"):
         return self.c.show_job_detail(ShowJobDetailRequest(job_id=job_id, type=kind)).job
@@ -280,7 +294,7 @@ def test_an_action_the_status_does_not_allow_and_an_unknown_job_are_clear_errors
         v5.action(UNKNOWN_JOB, "start")
     assert_api_error(info.value, 400, "DRS.10000010")
     with pytest.raises(ClientRequestException) as info:
-        v5.action(job_id, "precheck", precheck_mode="forStartJob")
+        v5.action(job_id, "create_compare")
     assert_api_error(info.value, 400, "DRS.M00202")
     assert "not supported" in info.value.error_msg
 
@@ -311,6 +325,87 @@ def test_batch_actions_stops_and_deletes_answer_per_job(v5):
     assert [(j.id, j.status, j.error_code) for j in deletes.jobs] == [
         (a, "success", None), (b, "success", None), (a + "x", "failed", "DRS.10000010"),
     ], deletes
+
+
+# --- the workflow through the v5 client -----------------------------------------------------------------
+
+
+def test_a_v5_client_tests_prechecks_starts_and_watches_a_job_move(v5):
+    job_id = v5.create(unique_name("flow")).id
+    v5.wait_until(job_id, ("CREATING", "CONFIGURATION"))
+    assert v5.detail(job_id, "network").network_results == []
+    succeeded(v5.action(job_id, "network"))
+    tested = v5.detail(job_id, "network").network_results
+    assert [(r.ip, r.success, r.status) for r in tested] == [
+        ("192.168.0.10", True, "success"), ("rds-0001", True, "success"),
+    ], tested
+
+    with pytest.raises(ClientRequestException) as info:
+        v5.action(job_id, "start")
+    assert_api_error(info.value, 400, "DRS.M00304")
+    succeeded(v5.action(job_id, "precheck", precheck_mode="forStartJob"))
+    run = v5.precheck_done(job_id)
+    assert (run.result, run.process, run.job_direction) == (True, "100%", "up"), run
+    items = {i.item: i for i in run.precheck_results}
+    assert items["srcDbConnection"].result == "PASSED", run
+    assert items["dstDbConnection"].group == "network", run
+
+    before = v5.detail(job_id, "progress").progress_info
+    assert (before.progress, before.transfer_status, before.process_time) == ("0", "CONFIGURATION", "0"), before
+    succeeded(v5.action(job_id, "start"))
+    v5.wait_until(job_id, ("STARTJOBING", "FULL_TRANSFER_STARTED", "INCRE_TRANSFER_STARTED"))
+    seen = []
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        info = v5.detail(job_id, "progress").progress_info
+        seen.append(int(info.progress))
+        if info.progress == "100":
+            break
+        assert time.monotonic() < deadline, f"progress of {job_id} stuck: {seen}"
+        time.sleep(POLL_S)
+    assert seen == sorted(seen), f"progress never goes back: {seen}"
+    assert info.transfer_status == "INCRE_TRANSFER_STARTED" and info.task_mode == "FULL_INCR_TRANS", info
+    assert info.incr_trans_delay != "-1", info
+
+
+def test_a_failed_v5_precheck_of_an_unreachable_host_keeps_the_start_refused(v5):
+    job_id = v5.create(unique_name("down"), source_ip="db.example.invalid").id
+    v5.wait_until(job_id, ("CREATING", "CONFIGURATION"))
+    with pytest.raises(ClientRequestException) as info:
+        v5.action(job_id, "network")
+    assert_api_error(info.value, 400, "DRS.M05011")
+    (source, target) = v5.detail(job_id, "network").network_results
+    assert (source.status, source.success, source.error_code) == ("failed", False, "DRS.M05011"), source
+    assert target.status == "success", target
+    other = JobEndpointInfo(endpoint_role="so", endpoint=BaseEndpoint(ip="192.168.0.11", db_port="3306"))
+    succeeded(v5.action(job_id, "network", endpoints=[other]))
+
+    succeeded(v5.action(job_id, "precheck"))
+    run = v5.precheck_done(job_id)
+    assert run.result is False, run
+    failed = [(i.item, i.failed_reason) for i in run.precheck_results if i.result == "FAILED"]
+    assert failed == [("srcDbConnection", "HOST_UNREACHABLE:db.example.invalid")], run
+    with pytest.raises(ClientRequestException) as info:
+        v5.action(job_id, "start")
+    assert_api_error(info.value, 400, "DRS.M00304")
+    resp = v5.c.batch_execute_job_actions(BatchExecuteJobActionsRequest(body=BatchJobActionReq(jobs=[
+        ActionReq(job_id=job_id, action_name="start"),
+        ActionReq(job_id=job_id + "x", action_name="reset"),
+    ])))
+    items = resp.to_json_object()["jobs"]
+    assert [(i["status"], i.get("error_code")) for i in items] == [
+        ("failed", "DRS.M00304"), ("failed", "DRS.10000010"),
+    ], items
+    assert v5.status(job_id) == "CONFIGURATION"
+
+    # Skipping the failed item lets the job start.
+    skip = SkipPreCheckInfo(skipped_precheck_list=["srcDbConnection"], skip_reason="known outage")
+    succeeded(v5.action(job_id, "skip_precheck", skip_precheck_info=skip))
+    run = v5.detail(job_id, "precheck").precheck_result
+    (src,) = [i for i in run.precheck_results if i.item == "srcDbConnection"]
+    assert (run.result, src.result, src.is_skipped) == (True, "FAILED", True), run
+    succeeded(v5.action(job_id, "start"))
+    v5.wait_until(job_id, ("STARTJOBING", "FULL_TRANSFER_STARTED", "INCRE_TRANSFER_STARTED"))
 
 
 # --- reads on the shared demo server ---------------------------------------------------------------------

@@ -45,6 +45,10 @@ pub enum Error {
     /// never prechecked (`DRS.M00304`).
     #[error("precheck not passed")]
     PrecheckNotPassed,
+    /// A v5 `reset` of a task whose latest `forRetryJob` precheck did not pass, was used by a
+    /// retry already, or was never run (`DRS.M00304`).
+    #[error("retry precheck not passed")]
+    RetryPrecheckNotPassed,
     /// No precheck has been run for the task (`DRS.M00304`, a precheck-result item).
     #[error("no precheck")]
     PrecheckNotRun,
@@ -170,6 +174,7 @@ impl Error {
             Error::ChildJob => "DRS.M00308",
             Error::NotForThisTask
             | Error::PrecheckNotPassed
+            | Error::RetryPrecheckNotPassed
             | Error::PrecheckNotRun
             | Error::NotReplicating { .. } => "DRS.M00304",
             Error::OperationInProgress => "DRS.M01504",
@@ -222,6 +227,8 @@ pub enum Reason {
     OutOfRange { min: i64, max: i64 },
     /// Two ranges share a time.
     Overlap,
+    /// A name that is not a failed item of the job's latest precheck run.
+    NotAFailedCheck,
     /// A value the original API defines that this service does not implement yet.
     NotYetSupported,
     /// Not an integer of at least this value.

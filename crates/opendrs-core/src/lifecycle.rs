@@ -392,6 +392,10 @@ pub enum Op {
     Pause,
     /// `batch-retry-task`: resumes a paused job, retries a failed one.
     Restore,
+    /// The v5 action `reset`: retries a failed transfer (`FULL_TRANSFER_FAILED`,
+    /// `INCRE_TRANSFER_FAILED`) once a `forRetryJob` precheck has passed (`JobState::precheck`
+    /// is then that precheck's gate). The table's `RETRY`.
+    Reset,
     /// `batch-jobs` with `delete_type: terminate`.
     Terminate,
     /// `batch-jobs` with `delete_type: force_terminate`.
@@ -409,6 +413,9 @@ pub enum Op {
     TestConnection,
     /// `batch-precheck`.
     Precheck { mode: PrecheckMode },
+    /// The v5 action `skip_precheck`: marks failed items of the latest (completed) precheck run
+    /// as skipped. The table's `PRE_CHECK` row; nothing is scheduled.
+    SkipPrecheck,
     /// `batch-switchover`; `pause`: pause the task once the roles have swapped.
     Switchover { pause: bool },
 }
@@ -446,7 +453,8 @@ pub struct JobState {
     pub multi_write: bool,
     /// The status-keeping step in progress, if any.
     pub running: Option<Step>,
-    /// Where a first start stands with respect to the precheck.
+    /// The precheck the operation needs: a first start's `forStartJob` one, or, for
+    /// [`Op::Reset`], the latest unused `forRetryJob` one.
     pub precheck: PrecheckGate,
 }
 
@@ -508,6 +516,8 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
         Op::Pause => Pause,
         Op::Restore if state.status == Pausing => ContinueJob,
         Op::Restore => Retry,
+        Op::Reset if matches!(state.status, FullTransferFailed | IncreTransferFailed) => Retry,
+        Op::Reset => return Err(refuse()),
         Op::Terminate => StopJob,
         Op::ForceTerminate => ForceStop,
         Op::Delete => Delete,
@@ -527,6 +537,7 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
             }
             PreCheck
         }
+        Op::SkipPrecheck => PreCheck,
         Op::Switchover { .. } if state.multi_write => return Err(Error::NotForThisTask),
         Op::Switchover { .. } => SwitchOver,
         Op::Modify {
@@ -558,6 +569,9 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
             PrecheckGate::NotRun | PrecheckGate::Failed => return Err(Error::PrecheckNotPassed),
         }
     }
+    if matches!(op, Op::Reset) && state.precheck != PrecheckGate::Passed {
+        return Err(Error::RetryPrecheckNotPassed);
+    }
     let follow = |to: JobStatus| data_plane_next(to, state.task_type).map(|t| (t, Due::AfterStep));
     let (to, schedule) = match (op, action) {
         (Op::Start { at_ms: Some(at) }, Start) if *at > now_ms && state.status == Configuration => {
@@ -580,6 +594,7 @@ pub fn decide(state: JobState, op: &Op, now_ms: i64) -> Result<Decision, Error> 
             };
             (to, Some((resume, Due::AfterStep)))
         }
+        (Op::SkipPrecheck, _) => (to, None),
         (_, PreCheck | SwitchOver) => {
             let step = if action == PreCheck {
                 Step::Precheck
@@ -708,6 +723,7 @@ mod tests {
         },
         Op::Pause,
         Op::Restore,
+        Op::Reset,
         Op::Terminate,
         Op::ForceTerminate,
         Op::Delete,
@@ -726,6 +742,7 @@ mod tests {
         Op::Precheck {
             mode: PrecheckMode::ForRetryJob,
         },
+        Op::SkipPrecheck,
         Op::Switchover { pause: false },
     ];
     const TASKS: &[TaskType] = &[
@@ -754,7 +771,9 @@ mod tests {
                                     configuration: false
                                 }
                             );
-                            if d.action == PreCheck || d.action == SwitchOver {
+                            if *op == Op::SkipPrecheck {
+                                assert_eq!((d.to, d.schedule), (*status, None), "{status}");
+                            } else if d.action == PreCheck || d.action == SwitchOver {
                                 assert_eq!(d.to, *status, "{op:?} keeps the status");
                                 let step = d
                                     .schedule
@@ -789,6 +808,11 @@ mod tests {
                         }
                         Err(Error::NotForThisTask) => {
                             assert!(matches!(op, Op::Switchover { .. }), "{op:?}")
+                        }
+                        Err(Error::RetryPrecheckNotPassed) => {
+                            // No retry precheck is recorded here; the table allows the retry.
+                            assert_eq!(op, &Op::Reset);
+                            assert!(next_status(*status, Retry).is_some(), "{status}");
                         }
                         Err(e) => panic!("{status} {op:?}: unexpected {e:?}"),
                     }
@@ -952,6 +976,50 @@ mod tests {
             decide(failed, &Op::Restore, 0).is_ok(),
             "a retry is not gated"
         );
+    }
+
+    #[test]
+    fn a_reset_retries_a_failed_transfer_only_after_a_passed_retry_precheck() {
+        let with = |status, precheck| JobState {
+            precheck,
+            ..state(status, TaskType::FullIncrTrans)
+        };
+        let d = decide(
+            with(FullTransferFailed, PrecheckGate::Passed),
+            &Op::Reset,
+            0,
+        )
+        .expect("a passed forRetryJob precheck opens a reset");
+        assert_eq!((d.action, d.to), (Retry, FullTransferStarted));
+        assert!(decide(
+            with(IncreTransferFailed, PrecheckGate::Passed),
+            &Op::Reset,
+            0
+        )
+        .is_ok());
+        for gate in [
+            PrecheckGate::NotRequired,
+            PrecheckGate::NotRun,
+            PrecheckGate::Failed,
+        ] {
+            assert_eq!(
+                decide(with(FullTransferFailed, gate), &Op::Reset, 0),
+                Err(Error::RetryPrecheckNotPassed),
+                "{gate:?}"
+            );
+        }
+        assert_eq!(
+            decide(with(StartJobFailed, PrecheckGate::Passed), &Op::Reset, 0),
+            Err(Error::StatusForbids {
+                status: StartJobFailed
+            }),
+            "only a failed transfer is reset"
+        );
+        let busy = JobState {
+            running: Some(Step::Precheck),
+            ..with(FullTransferFailed, PrecheckGate::Running)
+        };
+        assert_eq!(decide(busy, &Op::Reset, 0), Err(Error::OperationInProgress));
     }
 
     #[test]

@@ -46,6 +46,9 @@ fn english(err: &Error) -> String {
         Error::PrecheckNotPassed => "This API cannot be called in the current task status: \
             the task must pass a precheck (forStartJob) before it starts."
             .into(),
+        Error::RetryPrecheckNotPassed => "This API cannot be called in the current task status: \
+            the task must pass a precheck (forRetryJob) before it is reset."
+            .into(),
         Error::PrecheckNotRun => "No precheck has been run for this task.".into(),
         Error::OperationInProgress => "Another operation is being performed on the task \
             (a precheck or a switchover). Try again when it has finished."
@@ -137,6 +140,9 @@ fn chinese(err: &Error) -> String {
         Error::PrecheckNotPassed => {
             "当前任务状态不允许调用此接口：任务启动前必须通过预检查（forStartJob）。".into()
         }
+        Error::RetryPrecheckNotPassed => {
+            "当前任务状态不允许调用此接口：任务重置前必须通过预检查（forRetryJob）。".into()
+        }
         Error::PrecheckNotRun => "该任务尚未进行预检查。".into(),
         Error::OperationInProgress => {
             "任务正在进行其他操作（预检查或倒换），请在其完成后重试。".into()
@@ -194,6 +200,7 @@ fn reason_en(r: &Reason) -> String {
         Reason::ControlCharacter => "control characters are not allowed".into(),
         Reason::OutOfRange { min, max } => format!("must be between {min} and {max}"),
         Reason::Overlap => "the ranges overlap".into(),
+        Reason::NotAFailedCheck => "not a failed item of the latest precheck".into(),
         Reason::NotYetSupported => "this value is not supported by this service yet".into(),
         Reason::AtLeast(min) => format!("must be an integer of at least {min}"),
     }
@@ -211,6 +218,7 @@ fn reason_zh(r: &Reason) -> String {
         Reason::ControlCharacter => "不允许包含控制字符".into(),
         Reason::OutOfRange { min, max } => format!("取值范围为{min}到{max}"),
         Reason::Overlap => "时间段重叠".into(),
+        Reason::NotAFailedCheck => "不是最近一次预检查的失败项".into(),
         Reason::NotYetSupported => "本服务暂不支持该取值".into(),
         Reason::AtLeast(min) => format!("应为不小于{min}的整数"),
     }
@@ -268,6 +276,7 @@ mod tests {
             Error::ChildJob,
             Error::NotForThisTask,
             Error::PrecheckNotPassed,
+            Error::RetryPrecheckNotPassed,
             Error::PrecheckNotRun,
             Error::OperationInProgress,
             Error::FlowControlUnsupported,
@@ -292,6 +301,7 @@ mod tests {
             Error::invalid_with("description", Reason::ControlCharacter),
             Error::invalid_with("period_num", Reason::OutOfRange { min: 1, max: 9 }),
             Error::invalid_with("speed_limit", Reason::Overlap),
+            Error::invalid_with("skipped_precheck_list", Reason::NotAFailedCheck),
             Error::invalid_with("offset", Reason::AtLeast(0)),
             Error::ProjectMismatch,
             Error::Forbidden,

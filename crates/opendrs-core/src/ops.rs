@@ -758,8 +758,11 @@ pub enum Payload {
     Objects(ObjectSelection),
     /// `Op::SetSpeed`.
     Speed(Vec<SpeedRange>),
-    /// `Op::TestConnection`.
-    Connection(ConnectionTest),
+    /// `Op::TestConnection`: one endpoint (v3 `batch-connection`), or each endpoint of the job
+    /// (the v5 `network` action).
+    Connection(Vec<ConnectionTest>),
+    /// `Op::SkipPrecheck`: the names of the items to skip.
+    Skip(Vec<String>),
 }
 
 /// A batch write item, ready for the store: valid, or already answered with its error.
@@ -838,7 +841,11 @@ fn job_op(kind: BatchKind, i: usize, v: Value, pause: bool) -> Result<JobOp> {
             let t: TestEndPoint = item(i, v)?;
             let job = required(&t.id, &format!("jobs[{i}].id"))?.to_string();
             let test = t.validate(i)?;
-            (job, Op::TestConnection, boxed(Payload::Connection(test)))
+            (
+                job,
+                Op::TestConnection,
+                boxed(Payload::Connection(vec![test])),
+            )
         }
         BatchKind::SelectObjects => {
             let o: UpdateDatabaseObjectReq = item(i, v)?;

@@ -175,7 +175,7 @@ pub struct Jobs {
     cache: Option<Arc<PageCache>>,
     /// Shared by every clone and kept across [`Jobs::with_page_cache`].
     cache_stats: Arc<PageCacheStats>,
-    settings: ExecutorSettings,
+    pub(crate) settings: ExecutorSettings,
     wake: Option<Wake>,
     reachability: Arc<crate::workflow::Reachability>,
 }

@@ -10,7 +10,9 @@ pub mod detail;
 pub mod enterprise;
 pub mod list;
 pub mod names;
+pub mod network;
 pub mod params;
+pub mod runs;
 mod service;
 pub mod update;
 

@@ -9,14 +9,16 @@ use crate::{
     enums::{DbUseType, JobStatus},
     executor::{ClockMode, ExecutorSettings, FailureInjection, RunReport},
     job::Job,
-    lifecycle::{data_plane_next, decide, next_status, Due, JobState, Op, Step, Transition},
+    lifecycle::{
+        data_plane_next, decide, next_status, Action, Due, JobState, Op, Step, Transition,
+    },
     ops::{ItemOutcome, JobSpec, Modification, NewJob, Payload, WriteItem, MAX_TAGS},
     store::{
         transact, EventCause, ExecutorPeek, JobFields, JobRow, JobTx, JobWrite, Scheduled,
         StatusChange, Store, StoreResult,
     },
     tags::{TagChange, TagWrite, TagWriteResult},
-    workflow::{PrecheckGate, WorkflowState},
+    workflow::WorkflowState,
     Error,
 };
 
@@ -362,9 +364,7 @@ async fn act(
         scenario: DbUseType::parse(&row.db_use_type).unwrap_or(DbUseType::Migration),
         multi_write,
         running: row.running,
-        precheck: flow
-            .as_ref()
-            .map_or(PrecheckGate::NotRequired, WorkflowState::gate),
+        precheck: workflow::gate(op, flow.as_ref()),
     };
     let decision = match decide(state, op, exec) {
         Ok(d) => d,
@@ -377,6 +377,9 @@ async fn act(
         if m.is_configuration() {
             workflow::invalidate_precheck(tx, &row, flow.clone()).await?;
         }
+    }
+    if decision.action == Action::Retry {
+        workflow::use_retry_check(tx, row.seq, flow.clone()).await?;
     }
     let name = match payload {
         Some(Payload::Modify(m)) => m.name.clone(),

@@ -1,17 +1,19 @@
 //! The v3 task workflow through the store contract (SQLite, or PostgreSQL with
 //! `OPENDRS_TEST_DATABASE=postgres`): connection tests, objects, flow control and prechecks are
 //! stored and read back; a precheck runs through the executor on the virtual clock and gates a
-//! first start; a DR switchover is the current action until the executor swaps the roles.
+//! first start; a passed `forRetryJob` precheck opens one v5 reset; a DR switchover is the current
+//! action until the executor swaps the roles.
 
 use opendrs_core::{
     audit::Actor,
     batch::Depth,
     caller::Tenant,
     enums::JobStatus,
-    executor::{settle, ClockMode, ExecutorSettings, Timings},
+    executor::{settle, ClockMode, ExecutorSettings, FailureInjection, Timings},
     job::JobInfo,
     lang::Lang,
-    ops::{parse_batch, BatchKind, ItemOutcome},
+    lifecycle::Op,
+    ops::{parse_batch, BatchKind, ItemOutcome, WriteItem},
     store::{Backend, Dialect, JobWrite},
     workflow::{
         answers::{precheck_results, progress_items},
@@ -67,8 +69,27 @@ impl Fixture {
     }
 
     async fn write(&self, kind: BatchKind, body: Value) -> Vec<ItemOutcome> {
+        let items = parse_batch(kind, body.to_string().as_bytes()).expect("a valid body");
+        self.write_items(kind.operation(), items).await
+    }
+
+    /// `op` on the job (as the v5 actions send it), its error code if refused.
+    async fn act(&self, id: &str, op: Op) -> Option<&'static str> {
+        let item = WriteItem::Act {
+            job_id: id.to_string(),
+            op,
+            payload: None,
+        };
+        self.write_items("ExecuteJobAction", vec![item]).await[0].error_code()
+    }
+
+    async fn write_items(
+        &self,
+        operation: &'static str,
+        items: Vec<WriteItem>,
+    ) -> Vec<ItemOutcome> {
         let w = JobWrite {
-            operation: kind.operation(),
+            operation,
             dialect: Dialect::V3,
             actor: Actor {
                 user_id: "u".into(),
@@ -78,7 +99,7 @@ impl Fixture {
             visible_eps: None,
             settings: settings(),
             reachability: self.reach.clone(),
-            items: parse_batch(kind, body.to_string().as_bytes()).expect("a valid body"),
+            items,
         };
         opendrs_core::writes::job_write(&*self.store, &self.tenant, w)
             .await
@@ -90,10 +111,14 @@ impl Fixture {
     }
 
     async fn advance(&self, ms: u64) -> i64 {
+        self.advance_with(ms, &settings()).await
+    }
+
+    async fn advance_with(&self, ms: u64, settings: &ExecutorSettings) -> i64 {
         let now = opendrs_core::writes::clock_advance(&*self.store, ms)
             .await
             .expect("advance");
-        settle(&*self.store, &settings()).await.expect("settle");
+        settle(&*self.store, settings).await.expect("settle");
         now
     }
 
@@ -134,6 +159,56 @@ fn precheck(id: &str) -> Value {
 
 fn start(id: &str) -> Value {
     json!({"jobs": [{"job_id": id}]})
+}
+
+#[tokio::test]
+async fn one_passed_retry_precheck_opens_one_reset_and_any_retry_uses_it() {
+    let f = Fixture::new().await;
+    let id = f.create("reset-job", "migration", "10.0.0.1").await;
+    assert_eq!(f.code(BatchKind::Precheck, precheck(&id)).await, None);
+    f.advance(TIMINGS.precheck_ms).await;
+    assert_eq!(f.code(BatchKind::Start, start(&id)).await, None);
+    let failing = ExecutorSettings {
+        failures: FailureInjection {
+            start: 0.0,
+            transfer: 1.0,
+        },
+        ..settings()
+    };
+    let status = || async { f.record(&id).await.job.status };
+    f.advance_with(TIMINGS.start_ms, &failing).await;
+    f.advance_with(TIMINGS.full_transfer_ms, &failing).await;
+    assert_eq!(status().await, JobStatus::FullTransferFailed);
+    assert_eq!(
+        f.act(&id, Op::Reset).await,
+        Some("DRS.M00304"),
+        "the start check opens no reset"
+    );
+    let retry_check = json!({"jobs": [{"job_id": id, "precheck_mode": "forRetryJob"}]});
+    assert_eq!(f.code(BatchKind::Precheck, retry_check.clone()).await, None);
+    assert_eq!(f.act(&id, Op::Reset).await, Some("DRS.M01504"));
+    f.advance_with(TIMINGS.precheck_ms, &failing).await;
+    assert_eq!(f.act(&id, Op::Reset).await, None);
+    assert_eq!(status().await, JobStatus::FullTransferStarted);
+    assert!(f.state(&id).await.precheck.is_some_and(|r| r.used));
+
+    f.advance_with(TIMINGS.full_transfer_ms, &failing).await;
+    assert_eq!(status().await, JobStatus::FullTransferFailed);
+    assert_eq!(
+        f.act(&id, Op::Reset).await,
+        Some("DRS.M00304"),
+        "one check, one reset"
+    );
+    assert_eq!(f.code(BatchKind::Precheck, retry_check).await, None);
+    f.advance_with(TIMINGS.precheck_ms, &failing).await;
+    assert_eq!(f.code(BatchKind::Retry, start(&id)).await, None);
+    f.advance_with(TIMINGS.full_transfer_ms, &failing).await;
+    assert_eq!(status().await, JobStatus::FullTransferFailed);
+    assert_eq!(
+        f.act(&id, Op::Reset).await,
+        Some("DRS.M00304"),
+        "a v3 retry used the check too"
+    );
 }
 
 #[tokio::test]

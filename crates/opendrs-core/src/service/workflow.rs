@@ -133,7 +133,7 @@ impl Jobs {
     }
 
     /// The executor's clock now (ms): the wall clock, or the stored virtual clock.
-    async fn executor_now(&self) -> Result<i64> {
+    pub(crate) async fn executor_now(&self) -> Result<i64> {
         let wall = crate::clock::now_ms();
         Ok(match self.settings.clock {
             ClockMode::Wall => wall,

@@ -3,19 +3,20 @@
 //! request becomes the [`Op`] a v3 batch item would: `start` (`batch-starting`), `stop` = pause
 //! (`batch-pause-task`), `restart` (`batch-retry-task`: resumes a paused job, retries a failed
 //! one), `terminate` and the stops (`batch-jobs` `terminate` / `force_terminate`), delete
-//! (`batch-jobs` `delete`). The state machine decides, as for v3.
+//! (`batch-jobs` `delete`), `network` (`batch-connection` of the job's endpoints, see
+//! `v5::network`), `precheck` (`batch-precheck`); `reset` is [`Op::Reset`] (a retry that needs a
+//! passed `forRetryJob` precheck), `skip_precheck` [`Op::SkipPrecheck`] (failed items of the latest
+//! run count as passed). The state machine decides, as for v3.
 //!
-//! The other actions act on state this service does not keep yet (connection tests, prechecks,
-//! comparisons, …) or need it (`reset` needs a passed `forRetryJob` precheck): they answer
-//! `DRS.M00202` "not supported by this service yet". To add one, map it to an [`Op`] in
-//! [`ActionReq::op`] (or to its own operation in `v5::service`).
+//! The other actions act on state this service does not keep (comparisons, …): they answer `DRS.M00202` "not supported by this service yet". To add one,
+//! map it to an [`Op`] (and its payload) in [`ActionReq::op`].
 
-use super::required;
+use super::{network::NetworkEndpoint, required};
 use crate::{
     enums::{one_of, ActionName},
     error::{Error, Reason, Result},
-    lifecycle::Op,
-    ops::{WriteItem, MAX_BATCH_ITEMS},
+    lifecycle::{Op, PrecheckMode},
+    ops::{check_text, Payload, WriteItem, MAX_BATCH_ITEMS, MAX_DESCRIPTION_CHARS, MAX_ID_CHARS},
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -31,8 +32,8 @@ pub struct JobActionReq {
 pub struct ActionReq {
     /// Required in a batch; in a single call, when given, the path's job.
     pub job_id: Option<String>,
-    /// `start`, `stop` (pause), `restart` (resume or retry), `terminate` (and, not supported
-    /// yet, `network`, `precheck`, `reset`, `skip_precheck`, comparisons, …).
+    /// `start`, `stop` (pause), `restart` (resume or retry), `terminate`, `network`,
+    /// `precheck`, `reset`, `skip_precheck` (and, not supported yet, comparisons, …).
     pub action_name: Option<String>,
     pub action_params: Option<ActionParams>,
 }
@@ -40,6 +41,9 @@ pub struct ActionReq {
 /// `ActionParams`: the parameters the supported actions read (others are accepted and ignored).
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct ActionParams {
+    /// `network`: the endpoints to test (`endpoint_role` `so`/`ta`; the address given, else
+    /// the job's); absent: both of the job's.
+    pub endpoints: Option<Vec<NetworkEndpoint>>,
     /// `start`: when to start, epoch milliseconds (a future time waits in `WAITING_FOR_START`).
     pub start_time: Option<String>,
     /// `stop`: `target` (default) or `all`; recorded only.
@@ -50,8 +54,51 @@ pub struct ActionParams {
     pub force_delete: Option<bool>,
     pub is_only_init_task: Option<bool>,
     pub is_auto_create_compare: Option<bool>,
+    /// `precheck`: `forStartJob` (default) or `forRetryJob`.
     pub precheck_mode: Option<String>,
+    /// `skip_precheck`: which failed items of the latest precheck run to skip.
+    pub skip_precheck_info: Option<SkipPreCheckInfo>,
 }
+
+/// `skip_precheck_info` (the SDK's `SkipPreCheckInfo`).
+#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
+pub struct SkipPreCheckInfo {
+    /// Item names (`srcDbConnection`, …), each a failed item of the latest run; 1 to 100.
+    pub skipped_precheck_list: Option<Vec<String>>,
+    /// Why (at most 256 characters; read, not kept).
+    pub skip_reason: Option<String>,
+}
+
+impl SkipPreCheckInfo {
+    /// The names to skip; `field` names `skip_precheck_info` in errors.
+    fn names(&self, field: &str) -> Result<Vec<String>> {
+        let lf = format!("{field}.skipped_precheck_list");
+        let list = self.skipped_precheck_list.clone().unwrap_or_default();
+        if list.is_empty() {
+            return Err(Error::empty(lf));
+        }
+        if list.len() > MAX_BATCH_ITEMS {
+            return Err(Error::invalid_with(lf, Reason::TooMany(MAX_BATCH_ITEMS)));
+        }
+        let mut out: Vec<String> = Vec::with_capacity(list.len());
+        for (k, name) in list.iter().enumerate() {
+            let f = format!("{lf}[{k}]");
+            let name = required(&Some(name.clone()), &f)?.to_string();
+            check_text(&name, &f, MAX_ID_CHARS)?;
+            if out.contains(&name) {
+                return Err(Error::invalid_with(f, Reason::Duplicate));
+            }
+            out.push(name);
+        }
+        if let Some(r) = &self.skip_reason {
+            check_text(r, &format!("{field}.skip_reason"), MAX_DESCRIPTION_CHARS)?;
+        }
+        Ok(out)
+    }
+}
+
+/// An action ready for the state machine: its operation and what the operation carries.
+pub type Acted = (Op, Option<Box<Payload>>);
 
 /// `{"jobs": [ActionReq]}` (`BatchJobActionReq`).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -94,13 +141,13 @@ pub fn stop_op(force: bool) -> Op {
 
 impl ActionReq {
     /// The operation this action is; `field` prefixes the names in errors (`job` or `jobs[i]`).
-    pub fn op(&self, field: &str) -> Result<Op> {
+    pub fn op(&self, field: &str) -> Result<Acted> {
         let name_field = format!("{field}.action_name");
         let action = one_of::<ActionName>(self.action_name.as_deref(), &name_field)?
             .ok_or_else(|| Error::empty(&name_field))?;
         let params = self.action_params.clone().unwrap_or_default();
         let pf = |name: &str| format!("{field}.action_params.{name}");
-        Ok(match action {
+        let op = match action {
             ActionName::Start => {
                 let at_ms = match params.start_time.as_deref().map(str::trim) {
                     None | Some("") => None,
@@ -133,11 +180,28 @@ impl ActionReq {
             }
             ActionName::Restart => Op::Restore,
             ActionName::Terminate => stop_op(params.force_delete == Some(true)),
-            ActionName::Network
-            | ActionName::Precheck
-            | ActionName::Reset
-            | ActionName::SkipPrecheck
-            | ActionName::CreateCompare
+            ActionName::Network => {
+                let tests = super::network::tests(params.endpoints.as_deref(), &pf("endpoints"))?;
+                return Ok((
+                    Op::TestConnection,
+                    Some(Box::new(Payload::Connection(tests))),
+                ));
+            }
+            ActionName::Precheck => Op::Precheck {
+                mode: match params.precheck_mode.as_deref().map(str::trim) {
+                    None | Some("") => PrecheckMode::ForStartJob,
+                    Some(m) => PrecheckMode::parse(m).ok_or_else(|| {
+                        Error::invalid_with(pf("precheck_mode"), Reason::OneOf(PrecheckMode::NAMES))
+                    })?,
+                },
+            },
+            ActionName::Reset => Op::Reset,
+            ActionName::SkipPrecheck => {
+                let info = params.skip_precheck_info.clone().unwrap_or_default();
+                let names = info.names(&pf("skip_precheck_info"))?;
+                return Ok((Op::SkipPrecheck, Some(Box::new(Payload::Skip(names)))));
+            }
+            ActionName::CreateCompare
             | ActionName::CancelCompare
             | ActionName::ColumnLimit
             | ActionName::ReloadParameters
@@ -151,12 +215,13 @@ impl ActionReq {
             | ActionName::StopRepair => {
                 return Err(Error::invalid_with(name_field, Reason::NotYetSupported))
             }
-        })
+        };
+        Ok((op, None))
     }
 }
 
 /// The action of a single call on `job_id` (the path's).
-pub fn single_action(body: &[u8], job_id: &str) -> Result<Op> {
+pub fn single_action(body: &[u8], job_id: &str) -> Result<Acted> {
     let req = super::body::<JobActionReq>(body)?
         .job
         .ok_or_else(|| Error::empty("job"))?;
@@ -177,7 +242,7 @@ pub fn single_action(body: &[u8], job_id: &str) -> Result<Op> {
 pub fn batch<T: serde::de::DeserializeOwned>(
     body: &[u8],
     job_id_of: impl Fn(&Value) -> Option<String>,
-    each: impl Fn(usize, T) -> Result<(String, Op)>,
+    each: impl Fn(usize, T) -> Result<(String, Acted)>,
 ) -> Result<Vec<WriteItem>> {
     #[derive(Default, Deserialize)]
     struct Envelope {
@@ -217,10 +282,10 @@ pub fn batch<T: serde::de::DeserializeOwned>(
                 Error::invalid_with(field, Reason::WrongType)
             });
             match parsed.and_then(|t| each(i, t)) {
-                Ok((job_id, op)) => WriteItem::Act {
+                Ok((job_id, (op, payload))) => WriteItem::Act {
                     job_id,
                     op,
-                    payload: None,
+                    payload,
                 },
                 Err(error) => WriteItem::Rejected {
                     id,
@@ -262,7 +327,7 @@ pub fn batch_actions(body: &[u8]) -> Result<Vec<WriteItem>> {
 pub fn batch_stops(body: &[u8]) -> Result<Vec<WriteItem>> {
     batch::<StopJobActionInfo>(body, object_job_id, |i, s| {
         let id = required(&s.job_id, &format!("jobs[{i}].job_id"))?.to_string();
-        Ok((id, stop_op(s.is_force_stop == Some(true))))
+        Ok((id, (stop_op(s.is_force_stop == Some(true)), None)))
     })
 }
 
@@ -270,6 +335,6 @@ pub fn batch_stops(body: &[u8]) -> Result<Vec<WriteItem>> {
 pub fn batch_deletes(body: &[u8]) -> Result<Vec<WriteItem>> {
     batch::<String>(body, string_job_id, |i, id| {
         let id = required(&Some(id), &format!("jobs[{i}]"))?.to_string();
-        Ok((id, Op::Delete))
+        Ok((id, (Op::Delete, None)))
     })
 }

@@ -1,13 +1,18 @@
 //! `GET /v5/{project_id}/jobs/{job_id}?type=…` (ShowJobDetail): which view of a job `type` asks
-//! for, and the views this service renders from the stored job — `overview` and `detail`.
+//! for, and the views this service renders from the stored job — `overview`, `detail`, and the
+//! workflow's: `network` (the latest connection tests, `v5::network`), `precheck` and `progress`
+//! (`v5::runs`), each with the overview's fields.
 //!
-//! The other types (`network`, `precheck`, `progress`, `log`, …) show the state of an operation
-//! run on the job (a connection test, a precheck, the transfer's progress). Until that state is
-//! kept, [`plan`] answers them with `DRS.M00202` "not supported by this service yet". To add one:
-//! give it a [`Plan`] variant here, read what it needs in `v5::service::job_detail`, and fill the
+//! The other types (`log`, `compare`, …) show state this service does not keep: [`plan`]
+//! answers them with `DRS.M00202` "not supported by this service yet". To add one: give it a
+//! [`Plan`] variant here, read what it needs in `v5::service::job_detail_v5`, and fill the
 //! matching fields of [`JobDetailResp`] (the SDK's `JobDetailResp` names them all).
 
-use super::params::Params;
+use super::{
+    network::QueryNetworkResult,
+    params::Params,
+    runs::{JobProgressInfo, QueryPreCheckResult},
+};
 use crate::{
     batch::{JobRecord, Tag},
     enums::{one_of, DetailType},
@@ -25,6 +30,12 @@ pub enum Plan {
     Overview,
     /// Everything the job was created or modified with: endpoints (no passwords), node, alarms.
     Detail,
+    /// The latest connection test of each endpoint.
+    Network,
+    /// The latest precheck run, as far as it has got.
+    Precheck,
+    /// The transfer's progress at the executor's clock.
+    Progress,
 }
 
 /// Reads the query string: `type` is required and must be one the SDK knows; the ones that
@@ -35,10 +46,10 @@ pub fn plan(raw: Option<&str>) -> Result<Plan> {
     match kind {
         DetailType::Overview => Ok(Plan::Overview),
         DetailType::Detail => Ok(Plan::Detail),
-        DetailType::Network
-        | DetailType::Precheck
-        | DetailType::Progress
-        | DetailType::Log
+        DetailType::Network => Ok(Plan::Network),
+        DetailType::Precheck => Ok(Plan::Precheck),
+        DetailType::Progress => Ok(Plan::Progress),
+        DetailType::Log
         | DetailType::Compare
         | DetailType::File
         | DetailType::IsWritable
@@ -81,6 +92,15 @@ pub struct JobDetailResp {
     pub alarm_notify: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period_order: Option<PeriodOrder>,
+    /// `type=network`: the latest test of each endpoint tested (`[]`: none yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub network_results: Option<Vec<QueryNetworkResult>>,
+    /// `type=precheck`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precheck_result: Option<QueryPreCheckResult>,
+    /// `type=progress`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub progress_info: Option<JobProgressInfo>,
 }
 
 /// `base_info` (the SDK's `JobBaseInfo`).
@@ -209,7 +229,8 @@ pub struct JobNodeBaseInfo {
     pub availability_zone: String,
 }
 
-/// The view `plan` asks for, from the stored job.
+/// The view `plan` asks for, from the stored job (the workflow views' own fields are filled
+/// by the service, which knows the executor's clock).
 pub fn render(plan: Plan, r: &JobRecord) -> JobDetailResp {
     let j = &r.job;
     let spec = &r.spec;

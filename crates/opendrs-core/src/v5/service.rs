@@ -7,10 +7,11 @@ use super::{
     actions::{self, stop_op, StopJobActionReq},
     body,
     create::{CreateJobResponse, SingleCreateJobReq},
-    detail::{self, ShowJobDetailResponse},
+    detail::{self, Plan, ShowJobDetailResponse},
     enterprise::{EnterpriseQuery, ShowEnterpriseProjectResponse},
     list::list_query,
     names::{CheckJobNameReq, ValidateJobNameResponse},
+    network, runs,
     update::SingleUpdateJobReq,
     ActionBaseResp, BatchJobsResp,
 };
@@ -26,6 +27,7 @@ use crate::{
     ops::{ItemOutcome, Payload, WriteItem},
     service::{Jobs, View},
     store::Dialect,
+    workflow::WorkflowState,
 };
 use serde::Serialize;
 use std::sync::Arc;
@@ -137,21 +139,37 @@ impl Jobs {
         }
     }
 
-    /// ShowJobDetail: the view `type` asks for.
+    /// ShowJobDetail: the view `type` asks for; the workflow's at the executor's clock (read
+    /// after the job, so a figure is never older than its data).
     pub async fn job_detail_v5(
         &self,
         caller: &Caller,
         job_id: &str,
         query: Option<&str>,
+        lang: Lang,
     ) -> Result<ShowJobDetailResponse> {
         if !caller.can_read() {
             return Err(Error::Forbidden);
         }
         let plan = detail::plan(query)?;
         let record = self.job_v5(caller, job_id).await?;
-        Ok(ShowJobDetailResponse {
-            job: detail::render(plan, &record),
-        })
+        let mut job = detail::render(plan, &record);
+        match plan {
+            Plan::Overview | Plan::Detail => {}
+            Plan::Network => {
+                let state = record.workflow.as_ref().map(WorkflowState::from_text);
+                job.network_results = Some(network::results(state.as_ref(), lang));
+            }
+            Plan::Precheck => {
+                let now = self.executor_now().await?;
+                job.precheck_result = Some(runs::precheck(&record, now)?);
+            }
+            Plan::Progress => {
+                let now = self.executor_now().await?;
+                job.progress_info = Some(runs::progress(&record, now, &self.settings.timings));
+            }
+        }
+        Ok(ShowJobDetailResponse { job })
     }
 
     /// ShowActions: what the job's status allows, from the state machine.
@@ -241,7 +259,8 @@ impl Jobs {
         }
     }
 
-    /// ExecuteJobAction: start, stop (pause), restart (resume or retry), terminate.
+    /// ExecuteJobAction: start, stop (pause), restart (resume or retry), terminate, network
+    /// (connection tests), precheck, reset.
     pub async fn job_action_v5(
         &self,
         caller: &Caller,
@@ -250,7 +269,14 @@ impl Jobs {
         actor: Actor,
         lang: Lang,
     ) -> Result<ActionBaseResp> {
-        let parse = || Ok(act(job_id, actions::single_action(bytes, job_id)?));
+        let parse = || {
+            let (op, payload) = actions::single_action(bytes, job_id)?;
+            Ok(WriteItem::Act {
+                job_id: job_id.to_string(),
+                op,
+                payload,
+            })
+        };
         let outcome = self
             .write_one(caller, "ExecuteJobAction", job_id, actor, parse)
             .await?;

@@ -4,10 +4,11 @@ use super::*;
 use crate::{
     caller::{Caller, Role, Tenant},
     enums::{DbUseType, JobStatus, SortDir, SortKey},
-    lifecycle::Op,
-    ops::WriteItem,
+    lifecycle::{Op, PrecheckMode},
+    ops::{Payload, WriteItem},
     query::{parse_body, JobQuery, Paging, Sort},
     store::{Dialect, EnterpriseProjectRow},
+    workflow::bodies::Side,
 };
 use serde_json::json;
 
@@ -141,10 +142,28 @@ fn detail_types_overview_and_detail_render_and_the_others_are_not_supported_yet(
     assert_eq!(detail::plan(Some("type=detail")), Ok(detail::Plan::Detail));
     assert_eq!(code(detail::plan(None)), "DRS.M00201");
     assert_eq!(code(detail::plan(Some("type=everything"))), "DRS.M00202");
-    for t in DetailType::ALL
-        .iter()
-        .filter(|t| !matches!(t, DetailType::Overview | DetailType::Detail))
-    {
+    assert_eq!(
+        detail::plan(Some("type=network")),
+        Ok(detail::Plan::Network)
+    );
+    assert_eq!(
+        detail::plan(Some("type=precheck")),
+        Ok(detail::Plan::Precheck)
+    );
+    assert_eq!(
+        detail::plan(Some("type=progress")),
+        Ok(detail::Plan::Progress)
+    );
+    for t in DetailType::ALL.iter().filter(|t| {
+        !matches!(
+            t,
+            DetailType::Overview
+                | DetailType::Detail
+                | DetailType::Network
+                | DetailType::Precheck
+                | DetailType::Progress
+        )
+    }) {
         let e = detail::plan(Some(&format!("type={t}"))).expect_err("not yet");
         assert_eq!(
             e,
@@ -364,7 +383,9 @@ fn metadata_updates_become_v3_modifications_and_the_others_are_not_supported_yet
 
 #[test]
 fn actions_map_onto_the_v3_operations() {
-    let op = |v: serde_json::Value| actions::single_action(v.to_string().as_bytes(), "j1");
+    let op = |v: serde_json::Value| {
+        actions::single_action(v.to_string().as_bytes(), "j1").map(|(op, _)| op)
+    };
     let a = |name: &str, params: serde_json::Value| {
         op(json!({"job": {"action_name": name, "action_params": params}}))
     };
@@ -382,13 +403,49 @@ fn actions_map_onto_the_v3_operations() {
         a("terminate", json!({"force_delete": true})),
         Ok(Op::ForceTerminate)
     );
-    for not_yet in [
-        "network",
-        "precheck",
-        "reset",
-        "skip_precheck",
-        "create_compare",
-    ] {
+    assert_eq!(a("reset", json!({})), Ok(Op::Reset));
+    assert_eq!(
+        a("precheck", json!({})),
+        Ok(Op::Precheck {
+            mode: PrecheckMode::ForStartJob
+        })
+    );
+    assert_eq!(
+        a("precheck", json!({"precheck_mode": "forRetryJob"})),
+        Ok(Op::Precheck {
+            mode: PrecheckMode::ForRetryJob
+        })
+    );
+    assert_eq!(
+        code(a("precheck", json!({"precheck_mode": "forever"}))),
+        "DRS.M00202"
+    );
+    assert_eq!(a("network", json!({})), Ok(Op::TestConnection));
+    assert_eq!(
+        actions::single_action(
+            json!({"job": {"action_name": "skip_precheck", "action_params": {
+                "skip_precheck_info": {"skipped_precheck_list": [" srcDbConnection "], "skip_reason": "known"}
+            }}})
+            .to_string()
+            .as_bytes(),
+            "j1"
+        ),
+        Ok((
+            Op::SkipPrecheck,
+            Some(Box::new(Payload::Skip(vec!["srcDbConnection".into()])))
+        ))
+    );
+    let skip = |list: serde_json::Value| {
+        code(a(
+            "skip_precheck",
+            json!({"skip_precheck_info": {"skipped_precheck_list": list}}),
+        ))
+    };
+    assert_eq!(code(a("skip_precheck", json!({}))), "DRS.M00201");
+    assert_eq!(skip(json!([])), "DRS.M00201");
+    assert_eq!(skip(json!(["a", "a"])), "DRS.M00202");
+    assert_eq!(skip(json!([" "])), "DRS.M00201");
+    for not_yet in ["create_compare", "set_readonly"] {
         let e = a(not_yet, json!({})).expect_err(not_yet);
         assert_eq!(
             e,
@@ -413,11 +470,52 @@ fn actions_map_onto_the_v3_operations() {
 }
 
 #[test]
+fn a_network_action_tests_both_endpoints_or_those_given() {
+    let tests = |params: serde_json::Value| {
+        let body = json!({"job": {"action_name": "network", "action_params": params}});
+        match actions::single_action(body.to_string().as_bytes(), "j1") {
+            Ok((Op::TestConnection, Some(p))) => match *p {
+                Payload::Connection(t) => Ok(t),
+                other => panic!("{other:?}"),
+            },
+            Ok(other) => panic!("{other:?}"),
+            Err(e) => Err(e.code()),
+        }
+    };
+    let both = tests(json!({})).expect("both");
+    assert_eq!(
+        both.iter().map(|t| t.side).collect::<Vec<_>>(),
+        vec![Side::Source, Side::Target]
+    );
+    assert!(both.iter().all(|t| t.ip.is_none() && t.db_port.is_none()));
+    let given = tests(json!({"endpoints": [
+        {"endpoint_role": "ta", "endpoint": {"ip": " db.invalid ", "db_port": "3307"}}
+    ]}))
+    .expect("one");
+    assert_eq!(given.len(), 1);
+    assert_eq!(
+        (given[0].side, given[0].ip.as_deref(), given[0].db_port),
+        (Side::Target, Some("db.invalid"), Some(3307))
+    );
+    let role = |r: serde_json::Value| json!({"endpoints": [{"endpoint_role": r}]});
+    assert_eq!(tests(role(json!("xx"))), Err("DRS.M00202"));
+    assert_eq!(tests(role(json!(null))), Err("DRS.M00201"));
+    assert_eq!(
+        tests(json!({"endpoints": [{"endpoint_role": "so"}, {"endpoint_role": "so"}]})),
+        Err("DRS.M00202")
+    );
+    assert_eq!(
+        tests(json!({"endpoints": [{"endpoint_role": "so", "endpoint": {"db_port": "70000"}}]})),
+        Err("DRS.M00202")
+    );
+}
+
+#[test]
 fn a_bad_batch_item_is_only_that_item_s_answer() {
     let items = actions::batch_actions(
         json!({"jobs": [
             {"job_id": "a", "action_name": "start"},
-            {"job_id": "b", "action_name": "precheck"},
+            {"job_id": "b", "action_name": "create_compare"},
             {"action_name": "stop"},
             {"job_id": "d", "action_name": 5},
             "e"

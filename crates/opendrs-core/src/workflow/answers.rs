@@ -3,7 +3,10 @@
 //! `SwitchoverResp` (writes); `QueryPreCheckResp`, `QueryProgressResp`, `QueryRpoAndRtoResp`
 //! (reads). Every item names its job; an unknown job is that item's `DRS.M05003`.
 
-use super::{precheck, progress, state::WorkflowState};
+use super::{
+    precheck, progress,
+    state::{PrecheckRun, WorkflowState},
+};
 use crate::{
     batch::JobRecord,
     enums::JobDirection,
@@ -316,6 +319,9 @@ pub struct PrecheckResultView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
     pub group: String,
+    /// A failed item the user skipped (v5 `skip_precheck`; the v3 model has no such field).
+    #[serde(skip)]
+    pub skipped: bool,
 }
 
 /// An item of `batch-precheck-result` (`QueryPreCheckResp`).
@@ -461,34 +467,40 @@ pub fn precheck_results(
                     };
                 }
             };
-            let (done, items) = precheck::progress(run, now);
-            QueryPreCheckResp {
-                precheck_id: run.precheck_id.clone(),
-                result: Some(done == 100 && run.passed()),
-                process: Some(format!("{done}%")),
-                total_passed_rate: Some(format!("{}%", precheck::passed_rate(run, items))),
-                rds_instance_id: rec.job.target_endpoint.inst_id.clone(),
-                job_direction: Some(rec.job.job_direction.as_str().to_string()),
-                precheck_result: Some(
-                    items
-                        .iter()
-                        .map(|i| PrecheckResultView {
-                            item: i.item.clone(),
-                            result: i.result.as_str().to_string(),
-                            failed_reason: i.failed_reason.clone(),
-                            data: i.data.clone(),
-                            group: i.group.clone(),
-                        })
-                        .collect(),
-                ),
-                error_code: None,
-                error_msg: None,
-            }
+            precheck_of(rec, run, now)
         })
         .collect();
     BatchReadResponse {
         count: results.len(),
         results,
+    }
+}
+
+/// A job's precheck run `run` as far as it has got at `now` (executor clock).
+pub fn precheck_of(rec: &JobRecord, run: &PrecheckRun, now: i64) -> QueryPreCheckResp {
+    let (done, items) = precheck::progress(run, now);
+    QueryPreCheckResp {
+        precheck_id: run.precheck_id.clone(),
+        result: Some(done == 100 && run.passed()),
+        process: Some(format!("{done}%")),
+        total_passed_rate: Some(format!("{}%", precheck::passed_rate(run, items))),
+        rds_instance_id: rec.job.target_endpoint.inst_id.clone(),
+        job_direction: Some(rec.job.job_direction.as_str().to_string()),
+        precheck_result: Some(
+            items
+                .iter()
+                .map(|i| PrecheckResultView {
+                    item: i.item.clone(),
+                    result: i.result.as_str().to_string(),
+                    failed_reason: i.failed_reason.clone(),
+                    data: i.data.clone(),
+                    group: i.group.clone(),
+                    skipped: i.skipped,
+                })
+                .collect(),
+        ),
+        error_code: None,
+        error_msg: None,
     }
 }
 

@@ -33,6 +33,7 @@ fn item(group: &str, name: &str) -> PrecheckItem {
         result: CheckResult::Passed,
         failed_reason: None,
         data: None,
+        skipped: false,
     }
 }
 
@@ -127,10 +128,7 @@ pub fn passed_rate(run: &PrecheckRun, finished: &[PrecheckItem]) -> u32 {
     if run.items.is_empty() {
         return 100;
     }
-    let passed = finished
-        .iter()
-        .filter(|i| i.result != CheckResult::Failed)
-        .count();
+    let passed = finished.iter().filter(|i| i.counts_as_passed()).count();
     (passed * 100 / run.items.len()) as u32
 }
 
@@ -155,6 +153,7 @@ mod tests {
             due_at: 2_000,
             done,
             items,
+            used: false,
         }
     }
 

@@ -102,6 +102,20 @@ impl WorkflowState {
     }
 }
 
+impl WorkflowState {
+    /// Where a v5 `reset` stands: it needs the latest run to be a completed, passed,
+    /// `forRetryJob` one that no retry has followed yet (required even for seeded jobs).
+    pub fn retry_gate(&self) -> PrecheckGate {
+        match &self.precheck {
+            Some(run) if run.mode != PrecheckMode::ForRetryJob || run.used => PrecheckGate::NotRun,
+            None => PrecheckGate::NotRun,
+            Some(run) if !run.done => PrecheckGate::Running,
+            Some(run) if run.passed() => PrecheckGate::Passed,
+            Some(_) => PrecheckGate::Failed,
+        }
+    }
+}
+
 /// Where a job stands with respect to the precheck a first start needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum PrecheckGate {
@@ -186,12 +200,16 @@ pub struct PrecheckRun {
     pub due_at: i64,
     pub done: bool,
     pub items: Vec<PrecheckItem>,
+    /// A `forRetryJob` run a retry (v3 `batch-retry-task`, v5 `restart` or `reset`) has
+    /// followed: it opens no further `reset`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub used: bool,
 }
 
 impl PrecheckRun {
-    /// No item failed (`ALARM` does not block).
+    /// No item failed (`ALARM` does not block, nor a failed item the user skipped).
     pub fn passed(&self) -> bool {
-        self.items.iter().all(|i| i.result != CheckResult::Failed)
+        self.items.iter().all(PrecheckItem::counts_as_passed)
     }
 }
 
@@ -225,6 +243,16 @@ pub struct PrecheckItem {
     /// Details, a JSON object as a string (as the original's `data`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data: Option<String>,
+    /// A failed item the user chose to skip (the v5 action `skip_precheck`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub skipped: bool,
+}
+
+impl PrecheckItem {
+    /// Passed, an alarm, or a failure the user skipped.
+    pub fn counts_as_passed(&self) -> bool {
+        self.result != CheckResult::Failed || self.skipped
+    }
 }
 
 /// The latest switchover of a DR job.
@@ -252,6 +280,7 @@ mod tests {
             started_at: 0,
             due_at: 10,
             done,
+            used: false,
             items: results
                 .iter()
                 .map(|r| PrecheckItem {
@@ -260,6 +289,7 @@ mod tests {
                     result: *r,
                     failed_reason: None,
                     data: None,
+                    skipped: false,
                 })
                 .collect(),
         }
@@ -302,6 +332,32 @@ mod tests {
         let s = WorkflowState::from_text(&t);
         assert!(s.precheck.is_none());
         assert_eq!(s.speed_limit.len(), 1);
+    }
+
+    #[test]
+    fn a_reset_needs_a_completed_passed_retry_run_not_used_yet() {
+        let mut s = WorkflowState::default();
+        assert_eq!(s.retry_gate(), PrecheckGate::NotRun);
+        let mut retry = run(false, &[CheckResult::Passed]);
+        retry.mode = PrecheckMode::ForRetryJob;
+        s.precheck = Some(retry.clone());
+        assert_eq!(s.retry_gate(), PrecheckGate::Running);
+        retry.done = true;
+        s.precheck = Some(retry.clone());
+        assert_eq!(s.retry_gate(), PrecheckGate::Passed);
+        retry.used = true;
+        s.precheck = Some(retry.clone());
+        assert_eq!(s.retry_gate(), PrecheckGate::NotRun, "used by a retry");
+        s.precheck = Some(run(true, &[CheckResult::Passed]));
+        assert_eq!(
+            s.retry_gate(),
+            PrecheckGate::NotRun,
+            "a start check opens no reset"
+        );
+        let mut failed = run(true, &[CheckResult::Failed]);
+        failed.mode = PrecheckMode::ForRetryJob;
+        s.precheck = Some(failed);
+        assert_eq!(s.retry_gate(), PrecheckGate::Failed);
     }
 
     #[test]

@@ -5,15 +5,16 @@
 use super::{due_at, schedule, set_status};
 use crate::{
     enums::{JobDirection, JobStatus},
-    lifecycle::{next_status, Action, Decision, Op, Step},
+    error::Reason,
+    lifecycle::{next_status, Action, Decision, Op, PrecheckMode, Step},
     ops::{ItemOutcome, JobSpec, Payload},
     store::{EventCause, JobFields, JobRow, JobTx, JobWrite, StoreResult},
     workflow::{
         answers::SwitchoverView,
         bodies::{ConnectionTest, Side},
         precheck::{self, PrecheckInput},
-        state::{ConnectionResult, PrecheckRun, SwitchoverRecord},
-        WorkflowState,
+        state::{CheckResult, ConnectionResult, PrecheckRun, SwitchoverRecord},
+        PrecheckGate, WorkflowState,
     },
     Error,
 };
@@ -26,20 +27,51 @@ pub(super) fn is_workflow(op: &Op) -> bool {
             | Op::SetSpeed
             | Op::TestConnection
             | Op::Precheck { .. }
+            | Op::SkipPrecheck
             | Op::Switchover { .. }
     )
 }
 
-/// Whether deciding `op` needs the job's workflow state (the precheck gate of a start).
+/// Whether deciding `op` needs the job's workflow state (the precheck gate of a start or a
+/// reset; a retry marks the `forRetryJob` run it follows as used).
 pub(super) fn needs_state(op: &Op) -> bool {
     is_workflow(op)
         || matches!(
             op,
             Op::Start { .. }
+                | Op::Restore
+                | Op::Reset
                 | Op::Modify {
                     configuration: true
                 }
         )
+}
+
+/// The precheck gate `op` must pass: a reset's `forRetryJob` run (none recorded: not run), or
+/// a first start's `forStartJob` run (none recorded: a seeded job, not required).
+pub(super) fn gate(op: &Op, state: Option<&WorkflowState>) -> PrecheckGate {
+    match op {
+        Op::Reset => state.map_or(PrecheckGate::NotRun, WorkflowState::retry_gate),
+        _ => state.map_or(PrecheckGate::NotRequired, WorkflowState::gate),
+    }
+}
+
+/// An accepted retry (or reset) follows the latest `forRetryJob` run: it opens no other reset.
+pub(super) async fn use_retry_check(
+    tx: &mut dyn JobTx,
+    seq: i64,
+    state: Option<WorkflowState>,
+) -> StoreResult<()> {
+    let Some(mut state) = state else {
+        return Ok(());
+    };
+    match state.precheck.as_mut() {
+        Some(run) if run.mode == PrecheckMode::ForRetryJob && !run.used => {
+            run.used = true;
+            tx.workflow_write(seq, &state.to_text()).await
+        }
+        _ => Ok(()),
+    }
 }
 
 /// The job's workflow state (`None`: no row, a seeded job).
@@ -97,14 +129,20 @@ pub(super) async fn apply(
             tx.workflow_write(row.seq, &state.to_text()).await?;
             None
         }
-        (Op::TestConnection, Some(Payload::Connection(test))) => {
-            let result = connection_test(tx, row, test, w).await?;
-            let failed = (!result.success).then(|| Error::ConnectionFailed {
-                target: result.reason.clone().unwrap_or_default(),
-            });
-            match test.side {
-                Side::Source => state.connections.source = Some(result),
-                Side::Target => state.connections.target = Some(result),
+        (Op::TestConnection, Some(Payload::Connection(tests))) => {
+            // Every endpoint is tested and recorded; the first that does not answer is the error.
+            let mut failed = None;
+            for test in tests {
+                let result = connection_test(tx, row, test, w).await?;
+                if !result.success && failed.is_none() {
+                    failed = Some(Error::ConnectionFailed {
+                        target: result.reason.clone().unwrap_or_default(),
+                    });
+                }
+                match test.side {
+                    Side::Source => state.connections.source = Some(result),
+                    Side::Target => state.connections.target = Some(result),
+                }
             }
             tx.workflow_write(row.seq, &state.to_text()).await?;
             if let Some(e) = failed {
@@ -133,7 +171,32 @@ pub(super) async fn apply(
                 due_at: due,
                 done: false,
                 items,
+                used: false,
             });
+            tx.workflow_write(row.seq, &state.to_text()).await?;
+            None
+        }
+        (Op::SkipPrecheck, Some(Payload::Skip(names))) => {
+            let Some(run) = state.precheck.as_mut() else {
+                return Ok(Err(Error::PrecheckNotRun));
+            };
+            if !run.done {
+                return Ok(Err(Error::OperationInProgress));
+            }
+            let failed = |name: &String| {
+                run.items
+                    .iter()
+                    .any(|i| &i.item == name && i.result == CheckResult::Failed)
+            };
+            if !names.iter().all(failed) {
+                return Ok(Err(Error::invalid_with(
+                    "skipped_precheck_list",
+                    Reason::NotAFailedCheck,
+                )));
+            }
+            for i in run.items.iter_mut().filter(|i| names.contains(&i.item)) {
+                i.skipped = true;
+            }
             tx.workflow_write(row.seq, &state.to_text()).await?;
             None
         }

@@ -36,6 +36,7 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::ChildJob
         | Error::NotForThisTask
         | Error::PrecheckNotPassed
+        | Error::RetryPrecheckNotPassed
         | Error::PrecheckNotRun
         | Error::OperationInProgress
         | Error::FlowControlUnsupported

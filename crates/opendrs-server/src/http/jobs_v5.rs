@@ -133,9 +133,11 @@ pub async fn job_batch_delete_v5(
 
 /// Querying Task Details (v5).
 ///
-/// `type=overview` (identity, status, main settings) or `type=detail` (also endpoints without
-/// passwords, node, alarms, tags); the other types are `DRS.M00202` (not supported yet). An
-/// unknown or deleted task is `DRS.10000010`.
+/// `type=overview` (identity, status, main settings), `type=detail` (also endpoints without
+/// passwords, node, alarms, tags), `type=network` (`network_results`: the latest connection
+/// tests), `type=precheck` (`precheck_result`: the latest precheck run; `DRS.M00304` when none
+/// was run) or `type=progress` (`progress_info`); the other types are `DRS.M00202` (not
+/// supported yet). An unknown or deleted task is `DRS.10000010`.
 #[utoipa::path(
     get,
     path = "/v5/{project_id}/jobs/{job_id}",
@@ -144,7 +146,7 @@ pub async fn job_batch_delete_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("type" = String, Query, description = "overview or detail"),
+        ("type" = String, Query, description = "overview, detail, network, precheck or progress"),
         ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
@@ -163,7 +165,7 @@ pub async fn job_detail_v5(
     let (_, job_id) = segments(path, &req)?;
     let answer = app
         .jobs
-        .job_detail_v5(&req.caller, &job_id, query.as_deref())
+        .job_detail_v5(&req.caller, &job_id, query.as_deref(), req.lang)
         .await;
     reply::json(StatusCode::OK, req.lang, answer)
 }
@@ -241,7 +243,11 @@ pub async fn job_delete_v5(
 /// Performing an Operation on a Task (v5).
 ///
 /// `start` (now, or at `start_time` epoch ms), `stop` (pause), `restart` (resume or retry),
-/// `terminate` (`force_delete` forces); the other actions are `DRS.M00202` (not supported yet).
+/// `terminate` (`force_delete` forces), `network` (tests the job's endpoints, or those of
+/// `endpoints`: `DRS.M05011` when one does not answer), `precheck` (`precheck_mode`, default
+/// `forStartJob`), `reset` (retries a failed transfer after a passed `forRetryJob` precheck),
+/// `skip_precheck` (failed items of the latest precheck run count as passed); the other actions
+/// are `DRS.M00202` (not supported yet).
 #[utoipa::path(
     post,
     path = "/v5/{project_id}/jobs/{job_id}/action",

@@ -63,7 +63,7 @@ impl TestApp {
     }
 
     /// `action_name` on the job, expecting success.
-    async fn v5_action(&self, id: &str, action: &str, params: Value) -> Answer {
+    pub(crate) async fn v5_action(&self, id: &str, action: &str, params: Value) -> Answer {
         let body = json!({"job": {"action_name": action, "action_params": params}});
         let a = self.v5("POST", &format!("/jobs/{id}/action"), body).await;
         assert_eq!(a.status, 200, "{action}: {}", a.text);
@@ -140,7 +140,8 @@ async fn a_job_walks_its_whole_life_through_the_v5_api() {
         json!({"id": id, "name": "v5-renamed", "status": "success"})
     );
 
-    // A created job starts after a passed precheck (the v3 call: v5 has no precheck action here).
+    // A created job starts after a passed precheck (here the v3 call; `jobs_v5_workflow` runs it
+    // through v5).
     app.prechecked(&[&id]).await;
     app.v5_action(&id, "start", json!({})).await;
     assert_eq!(app.v5_status(&id).await, "STARTJOBING");
@@ -402,7 +403,7 @@ async fn actions_and_detail_types_not_supported_yet_say_so_clearly() {
         )],
     )
     .await;
-    for t in ["network", "precheck", "progress", "log", "compare"] {
+    for t in ["log", "compare", "file"] {
         let a = app
             .v5("GET", &format!("/jobs/j?type={t}"), Value::Null)
             .await;
@@ -413,7 +414,7 @@ async fn actions_and_detail_types_not_supported_yet_say_so_clearly() {
             "{t}"
         );
     }
-    for action in ["network", "precheck", "reset", "create_compare"] {
+    for action in ["create_compare", "set_readonly", "diagnosis"] {
         let body = json!({"job": {"action_name": action, "action_params": {"precheck_mode": "forStartJob"}}});
         let a = app.v5("POST", "/jobs/j/action", body).await;
         assert_eq!((a.status, a.code()), (400, "DRS.M00202"), "{action}");
@@ -554,7 +555,7 @@ async fn v5_batches_answer_per_item_and_fail_only_as_a_whole_envelope() {
                 {"job_id": "run", "action_name": "stop"},
                 {"job_id": "conf", "action_name": "stop"},
                 {"job_id": "ghost", "action_name": "start"},
-                {"job_id": "done", "action_name": "precheck"}
+                {"job_id": "done", "action_name": "create_compare"}
             ]}),
         )
         .await;

@@ -9,6 +9,7 @@ mod instances;
 mod jobs_batch;
 mod jobs_list;
 mod jobs_v5;
+mod jobs_v5_workflow;
 mod lifecycle;
 mod metrics;
 mod openapi;
