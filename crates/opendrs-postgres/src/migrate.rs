@@ -11,6 +11,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_name_grams.sql")),
     (3, include_str!("../migrations/0003_list_orders.sql")),
     (4, include_str!("../migrations/0004_workflow.sql")),
+    (5, include_str!("../migrations/0005_quotas.sql")),
 ];
 
 /// The newest schema version this build knows: the highest migration number.

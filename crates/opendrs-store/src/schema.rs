@@ -39,6 +39,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0007_list_orders",
         include_str!("../migrations/sqlite/0007_list_orders.sql"),
     ),
+    (
+        "0008_quotas",
+        include_str!("../migrations/sqlite/0008_quotas.sql"),
+    ),
 ];
 
 /// Builds made while 0006 was still on its branch applied 0007 as the database's 6th migration

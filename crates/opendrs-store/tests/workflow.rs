@@ -78,6 +78,7 @@ impl Fixture {
             visible_eps: None,
             settings: settings(),
             reachability: self.reach.clone(),
+            default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
             items: parse_batch(kind, body.to_string().as_bytes()).expect("a valid body"),
         };
         opendrs_core::writes::job_write(&*self.store, &self.tenant, w)
