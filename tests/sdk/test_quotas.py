@@ -75,7 +75,7 @@ def test_show_quotas_counts_live_tasks_and_a_creation_over_the_quota_is_refused_
         BatchCreateJobsRequest(body=BatchCreateJobReq(jobs=[job("a"), job("b"), job("c")]))
     )
     got = [(r.status, r.error_code) for r in resp.results]
-    assert got == [("CREATING", None), ("CREATING", None), (None, "DRS.M05067")], resp
+    assert got == [("CREATING", None), ("CREATING", None), ("failed", "DRS.M05067")], resp
     assert "at most" in resp.results[2].error_msg
 
     after = quota(drs)
