@@ -166,7 +166,8 @@ def demo_server(base: Path, env: dict | None = None, fatal: bool = True):
                 fail(f"`{' '.join(cmd)}` not ready after {START_TIMEOUT_S:.0f} s ({state}).", log_path)
             time.sleep(0.1)
         server["endpoint"] = info["endpoint"]
-        yield info
+        # Where `opendrs admin …` finds the same store (the data directory and, on PostgreSQL, the URL).
+        yield {**info, "data_dir": str(data_dir), "server_env": server["env"]}
     finally:
         server["stopped"] = _stop(proc)
 

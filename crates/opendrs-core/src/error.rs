@@ -80,6 +80,10 @@ pub enum Error {
     /// A resource would carry more tags than allowed (`DRS.M00271`).
     #[error("too many tags")]
     TooManyTags { max: usize },
+    /// The project already has as many live jobs as its quota allows (`DRS.M05067`, OpenDRS's
+    /// code: the original's is not documented).
+    #[error("job quota of {quota} reached")]
+    QuotaExceeded { quota: u64 },
     /// No or bad credentials (`APIGW.0301`).
     #[error("unauthenticated: {reason}")]
     Unauthenticated { reason: String },
@@ -184,6 +188,7 @@ impl Error {
             Error::TagKeyDuplicate => "DRS.M00269",
             Error::TagTooLong => "DRS.M00270",
             Error::TooManyTags { .. } => "DRS.M00271",
+            Error::QuotaExceeded { .. } => "DRS.M05067",
             Error::Unauthenticated { .. } | Error::AmbiguousCredentials(_) => "APIGW.0301",
             Error::TokenExpired => "APIGW.0307",
             Error::ProjectMismatch => "DRS.M00261",

@@ -66,6 +66,10 @@ fn english(err: &Error) -> String {
         Error::TooManyTags { max } => format!(
             "The maximum number of tags has been reached: a task carries at most {max} tags."
         ),
+        Error::QuotaExceeded { quota } => format!(
+            "The quota of tasks has been reached: the project may have at most {quota} tasks \
+             that are not deleted. Delete tasks or ask an administrator to raise the quota."
+        ),
         Error::Unauthenticated { reason } => {
             format!("Incorrect IAM authentication information: {reason}")
         }
@@ -156,6 +160,9 @@ fn chinese(err: &Error) -> String {
         Error::TagKeyDuplicate => "标签键不能重复。".into(),
         Error::TagTooLong => "标签键或值超过允许的最大长度。".into(),
         Error::TooManyTags { max } => format!("标签数量已达上限：一个任务最多{max}个标签。"),
+        Error::QuotaExceeded { quota } => format!(
+            "任务配额已用完：该项目最多可有{quota}个未删除的任务。请删除任务或联系管理员提高配额。"
+        ),
         Error::Unauthenticated { reason } => format!("IAM认证信息错误：{reason}"),
         Error::AmbiguousCredentials(a) => format!(
             "IAM认证信息错误：{}，请只发送一种凭证。",

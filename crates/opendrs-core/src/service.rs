@@ -25,6 +25,7 @@ use std::sync::{
     Arc, Mutex,
 };
 
+mod resources;
 mod workflow;
 
 /// The answer to a list query: one page, already rendered as JSON, or every match streamed.
@@ -178,6 +179,8 @@ pub struct Jobs {
     pub(crate) settings: ExecutorSettings,
     wake: Option<Wake>,
     reachability: Arc<crate::workflow::Reachability>,
+    /// The job quota of a project nobody configured one for.
+    default_quota: u64,
 }
 
 impl Jobs {
@@ -193,7 +196,14 @@ impl Jobs {
             settings: ExecutorSettings::default(),
             wake: None,
             reachability: Arc::default(),
+            default_quota: crate::quota::DEFAULT_INSTANCES,
         }
+    }
+
+    /// The job quota of a project nobody configured one for (`default_job_quota`).
+    pub fn with_default_quota(mut self, quota: u64) -> Self {
+        self.default_quota = quota;
+        self
     }
 
     /// Which simulated databases answer connection tests and prechecks.
@@ -295,6 +305,7 @@ impl Jobs {
             visible_eps: caller.enterprise_projects.clone(),
             settings: self.settings,
             reachability: self.reachability.clone(),
+            default_quota: self.default_quota,
             items,
         };
         let outcomes = crate::writes::job_write(&*self.store, &caller.tenant, write).await?;
@@ -566,6 +577,9 @@ mod tests {
             _: crate::window::Window,
         ) -> StoreResult<Option<crate::timeline::TimelinePage>> {
             Ok(None)
+        }
+        async fn quota_read(&self, _: &Tenant) -> StoreResult<crate::quota::QuotaUsage> {
+            Ok(crate::quota::QuotaUsage::default())
         }
         async fn data_version(&self) -> StoreResult<u64> {
             Ok(self.data.load(SeqCst))

@@ -12,6 +12,7 @@ use crate::{
     job::Job,
     ops::WriteItem,
     query::JobQuery,
+    quota::QuotaUsage,
     tags::TagStore,
     timeline::TimelinePage,
     window::Window,
@@ -90,6 +91,8 @@ pub struct JobWrite {
     pub settings: ExecutorSettings,
     /// Which simulated databases answer (connection tests, prechecks).
     pub reachability: std::sync::Arc<crate::workflow::Reachability>,
+    /// The job quota of a project nobody configured one for (`default_job_quota`).
+    pub default_quota: u64,
     pub items: Vec<WriteItem>,
 }
 
@@ -153,6 +156,10 @@ pub trait Store: AuditLog {
         job_id: &str,
         window: Window,
     ) -> StoreResult<Option<TimelinePage>>;
+
+    /// The project's configured job quota and its live (not `DELETED`) top-level jobs, read in
+    /// one snapshot.
+    async fn quota_read(&self, tenant: &Tenant) -> StoreResult<QuotaUsage>;
 
     /// A number that changes whenever any committed data changes (from any process). Caches
     /// of answers are valid while it stays the same. A backend without such a number returns

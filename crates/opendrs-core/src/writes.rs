@@ -13,6 +13,7 @@ use crate::{
         data_plane_next, decide, next_status, Action, Due, JobState, Op, Step, Transition,
     },
     ops::{ItemOutcome, JobSpec, Modification, NewJob, Payload, WriteItem, MAX_TAGS},
+    quota::QuotaGate,
     store::{
         transact, EventCause, ExecutorPeek, JobFields, JobRow, JobTx, JobWrite, Scheduled,
         StatusChange, Store, StoreResult,
@@ -126,6 +127,8 @@ async fn job_write_in(
         tx.jobs_lock(tenant, &ids).await?;
     }
     let mut outcomes = Vec::with_capacity(w.items.len());
+    // Taken at the first creation: the project's quota lock and count, for the whole call.
+    let mut gate: Option<QuotaGate> = None;
     for item in &w.items {
         outcomes.push(match item {
             WriteItem::Rejected { id, name, error } => ItemOutcome::Failed {
@@ -133,7 +136,15 @@ async fn job_write_in(
                 name: name.clone(),
                 error: error.clone(),
             },
-            WriteItem::Create(job) => create(tx, tenant, job, w, exec).await?,
+            WriteItem::Create(job) => {
+                let mut g = match gate {
+                    Some(g) => g,
+                    None => QuotaGate::new(tx.quota_lock(tenant).await?, w.default_quota),
+                };
+                let outcome = create(tx, tenant, job, w, exec, &mut g).await?;
+                gate = Some(g);
+                outcome
+            }
             WriteItem::Act {
                 job_id,
                 op,
@@ -224,8 +235,13 @@ async fn create(
     new: &NewJob,
     w: &JobWrite,
     exec: i64,
+    gate: &mut QuotaGate,
 ) -> StoreResult<ItemOutcome> {
     let name = Some(new.name.as_str());
+    // Items are admitted in order until the quota is reached; the rest fail alone.
+    if let Err(e) = gate.check() {
+        return Ok(failed(None, name, e));
+    }
     let ep = &new.enterprise_project_id;
     if w.visible_eps.as_ref().is_some_and(|eps| !eps.contains(ep)) {
         return Ok(failed(None, name, Error::Forbidden));
@@ -265,6 +281,7 @@ async fn create(
     let Some(seq) = tx.job_insert(tenant, &job, &spec).await? else {
         return Ok(failed(None, name, Error::NameTaken));
     };
+    gate.count();
     // A job created here has its workflow recorded: it starts only after a passed precheck.
     tx.workflow_write(seq, &WorkflowState::created().to_text())
         .await?;

@@ -286,6 +286,18 @@ impl AdminStore for PgStore {
         Ok(())
     }
 
+    async fn quota_set(&self, tenant: &Tenant, instances: Option<u64>) -> StoreResult<()> {
+        let client = self.client().await?;
+        client
+            .execute(
+                crate::quota::SET,
+                &[&tenant.key(), &crate::quota::column(instances)],
+            )
+            .await
+            .map_err(classify)?;
+        Ok(())
+    }
+
     async fn jobs_insert(&self, tenant: &Tenant, jobs: &[Job]) -> StoreResult<()> {
         admin_tx!(self, client, tx);
         // Level by level: top-level jobs, then their children, then theirs.

@@ -18,6 +18,7 @@ mod admin;
 mod error;
 mod list;
 mod migrate;
+mod quota;
 mod rows;
 mod sql;
 mod tags;
@@ -342,6 +343,19 @@ impl Store for PgStore {
 
     async fn data_version(&self) -> StoreResult<u64> {
         Ok(DATA_VERSION.fetch_add(1, Ordering::Relaxed))
+    }
+
+    async fn quota_read(&self, tenant: &Tenant) -> StoreResult<opendrs_core::quota::QuotaUsage> {
+        let client = self.client().await?;
+        let stmt = client
+            .prepare_cached(&quota::read_sql())
+            .await
+            .map_err(classify)?;
+        let row = client
+            .query_one(&stmt, &[&tenant.key()])
+            .await
+            .map_err(classify)?;
+        quota::usage(&row)
     }
 
     async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64> {

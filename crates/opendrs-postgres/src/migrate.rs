@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
         5,
         include_str!("../migrations/0005_name_grams_by_scenario.sql"),
     ),
+    (6, include_str!("../migrations/0006_quotas.sql")),
 ];
 
 /// The newest schema version this build knows: the highest migration number.

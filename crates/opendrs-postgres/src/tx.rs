@@ -407,6 +407,24 @@ impl JobTx for PgTx<'_> {
             .is_some())
     }
 
+    async fn quota_lock(
+        &mut self,
+        tenant: &Tenant,
+    ) -> StoreResult<opendrs_core::quota::QuotaUsage> {
+        let key = tenant.key();
+        self.execute(crate::quota::ENSURE, &[&key]).await?;
+        let locked = self.query_opt(crate::quota::LOCK, &[&key]).await?;
+        let instances = crate::quota::instances(locked.as_ref(), 0)?;
+        let row = self
+            .query_opt(&crate::quota::used_sql(), &[&key])
+            .await?
+            .ok_or_else(|| corrupt("the job count returned no row"))?;
+        Ok(opendrs_core::quota::QuotaUsage {
+            instances,
+            used: crate::quota::used(&row, 0)?,
+        })
+    }
+
     async fn job_insert(
         &mut self,
         tenant: &Tenant,

@@ -562,6 +562,7 @@ fn write(kind: BatchKind, body: serde_json::Value) -> JobWrite {
         visible_eps: None,
         settings: instant(),
         reachability: Default::default(),
+        default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         items: parse_batch(kind, body.to_string().as_bytes()).expect("a valid batch"),
     }
 }

@@ -77,7 +77,8 @@ impl Application {
         let wake: opendrs_core::service::Wake = Arc::new(move || notify.notify_one());
         let jobs = Jobs::new(shared, cached_pages)
             .with_lifecycle(settings, Some(wake))
-            .with_reachability(reachability);
+            .with_reachability(reachability)
+            .with_default_quota(config.default_job_quota);
         metrics.watch_page_cache(jobs.page_cache_stats());
         let state = AppState {
             config: Arc::new(config),

@@ -129,6 +129,13 @@ pub enum AdminCommand {
         #[command(subcommand)]
         action: KeyAction,
     },
+    /// Job quotas: how many tasks that are not deleted a project may have.
+    Quota {
+        #[command(flatten)]
+        store: StoreArgs,
+        #[command(subcommand)]
+        action: QuotaAction,
+    },
     /// The audit trail of writes: who did what, when, to which jobs, with which outcome.
     Audit(AuditArgs),
     /// The executor's virtual clock (servers running with `executor_clock = "virtual"`).
@@ -210,6 +217,34 @@ pub enum ClockAction {
     Advance {
         /// How far: 1500ms, 90s, 5m, 2h, 1d (a bare number is ms).
         by: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum QuotaAction {
+    /// Set a project's quota (`--instances N`, 0 to 10000000), or return it to
+    /// `default_job_quota` (`--default`). Jobs over a lowered quota stay; new ones are refused.
+    Set {
+        /// The project's ID.
+        #[arg(long)]
+        project: String,
+        #[arg(long, required_unless_present = "default", conflicts_with = "default")]
+        instances: Option<u64>,
+        /// Use `default_job_quota` again.
+        #[arg(long)]
+        default: bool,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a project's quota and its tasks that count against it.
+    Show {
+        /// The project's ID.
+        #[arg(long)]
+        project: String,
+        /// JSON output for scripts.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -653,6 +688,23 @@ async fn admin_command(cmd: AdminCommand) -> anyhow::Result<()> {
         AdminCommand::List { store, what, json } => {
             let (_, s) = open_store(&store).await?;
             list(&*s, what, json).await
+        }
+        AdminCommand::Quota { store, action } => {
+            use crate::quota_admin::{quota_set, quota_show};
+            let (config, s) = open_store(&store).await?;
+            let default = config.default_job_quota;
+            let (view, json) = match action {
+                QuotaAction::Set {
+                    project,
+                    instances,
+                    default: _,
+                    json,
+                } => (quota_set(&*s, &project, instances, default).await?, json),
+                QuotaAction::Show { project, json } => {
+                    (quota_show(&*s, &project, default).await?, json)
+                }
+            };
+            show(json, serde_json::to_value(&view)?, view.line())
         }
         AdminCommand::Audit(args) => {
             use crate::lifecycle_admin::{audit, audit_line, parse_time};

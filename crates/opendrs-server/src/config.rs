@@ -116,6 +116,10 @@ pub struct Config {
     /// How long a deleted job stays readable before it is purged, seconds
     /// (`deleted_retention_secs`, `OPENDRS_DELETED_RETENTION_SECS`).
     pub deleted_retention_secs: u64,
+    /// The job quota of a project no administrator configured one for: its live top-level
+    /// jobs may not exceed it (`default_job_quota`, `OPENDRS_DEFAULT_JOB_QUOTA`; at most
+    /// 10,000,000; `opendrs admin quota set` overrides it per project).
+    pub default_job_quota: u64,
 }
 
 /// The executor's clock.
@@ -179,6 +183,7 @@ impl Default for Config {
             fail_start_fraction: 0.0,
             fail_transfer_fraction: 0.0,
             deleted_retention_secs: 7 * 24 * 3600,
+            default_job_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         }
     }
 }
@@ -230,6 +235,7 @@ struct FileConfig {
     fail_start_fraction: Option<f64>,
     fail_transfer_fraction: Option<f64>,
     deleted_retention_secs: Option<u64>,
+    default_job_quota: Option<u64>,
 }
 
 fn number<T: std::str::FromStr>(
@@ -356,7 +362,15 @@ impl Config {
         f.fail_start_fraction = number(&parse, "OPENDRS_FAIL_START_FRACTION")?;
         f.fail_transfer_fraction = number(&parse, "OPENDRS_FAIL_TRANSFER_FRACTION")?;
         f.deleted_retention_secs = number(&parse, "OPENDRS_DELETED_RETENTION_SECS")?;
+        f.default_job_quota = number(&parse, "OPENDRS_DEFAULT_JOB_QUOTA")?;
         c.overlay(f);
+        if opendrs_core::quota::validate_instances(c.default_job_quota).is_err() {
+            anyhow::bail!(
+                "default_job_quota: expected 0 to {}, got {}",
+                opendrs_core::quota::MAX_INSTANCES,
+                c.default_job_quota
+            );
+        }
         for (key, v) in [
             ("fail_start_fraction", c.fail_start_fraction),
             ("fail_transfer_fraction", c.fail_transfer_fraction),
@@ -438,6 +452,7 @@ impl Config {
             fail_start_fraction,
             fail_transfer_fraction,
             deleted_retention_secs,
+            default_job_quota,
             page_cache_bytes,
             login_concurrency,
             login_queue_ms,

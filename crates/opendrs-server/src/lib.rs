@@ -13,6 +13,7 @@ pub mod executor;
 pub mod http;
 pub mod lifecycle_admin;
 pub mod metrics;
+pub mod quota_admin;
 pub mod secret_file;
 pub mod serve;
 pub mod telemetry;

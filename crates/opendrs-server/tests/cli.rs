@@ -1,7 +1,7 @@
 //! The `opendrs` command line, run as a user would: administration with `--json` output, the
 //! generator, signing, and clear failures for bad input.
 
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::process::{Command, Output};
 
 fn opendrs(dir: &std::path::Path, args: &[&str]) -> Output {
@@ -397,6 +397,7 @@ fn store_with_a_creating_job(dir: &std::path::Path) -> (opendrs_core::caller::Te
             ..ExecutorSettings::default()
         },
         reachability: Default::default(),
+        default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         items,
     };
     let out = rt
@@ -539,4 +540,87 @@ fn list_projects_shows_generated_projects_too() {
         .filter_map(|p| p["name"].as_str())
         .collect();
     assert_eq!(names, ["gen-project-0", "gen-project-1", "gen-project-2"]);
+}
+
+#[test]
+fn an_administrator_sets_shows_and_resets_a_projects_job_quota() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path();
+    json(
+        d,
+        &["admin", "account", "create", "--name", "acme", "--json"],
+    );
+    let project = json(
+        d,
+        &[
+            "admin",
+            "project",
+            "create",
+            "--account",
+            "acme",
+            "--name",
+            "p",
+            "--json",
+        ],
+    );
+    let pid = project["id"].as_str().expect("id").to_string();
+    let shown = json(d, &["admin", "quota", "show", "--project", &pid, "--json"]);
+    assert_eq!(
+        (&shown["quota"], &shown["configured"], &shown["used"]),
+        (&json!(1_000_000), &json!(false), &json!(0)),
+        "{shown}"
+    );
+    let set = json(
+        d,
+        &[
+            "admin",
+            "quota",
+            "set",
+            "--project",
+            &pid,
+            "--instances",
+            "12",
+            "--json",
+        ],
+    );
+    assert_eq!(
+        (&set["quota"], &set["configured"]),
+        (&json!(12), &json!(true))
+    );
+    let human = opendrs(d, &["admin", "quota", "show", "--project", &pid]);
+    assert!(
+        String::from_utf8_lossy(&human.stdout).contains("quota 12 (configured), used 0"),
+        "{}",
+        String::from_utf8_lossy(&human.stdout)
+    );
+    let reset = json(
+        d,
+        &[
+            "admin",
+            "quota",
+            "set",
+            "--project",
+            &pid,
+            "--default",
+            "--json",
+        ],
+    );
+    assert_eq!(reset["configured"], false);
+    for bad in [
+        vec![
+            "admin",
+            "quota",
+            "set",
+            "--project",
+            &pid,
+            "--instances",
+            "10000001",
+        ],
+        vec!["admin", "quota", "set", "--project", &pid],
+        vec!["admin", "quota", "show", "--project", "nosuchproject"],
+    ] {
+        let out = opendrs(d, &bad);
+        assert!(!out.status.success(), "{bad:?} succeeded");
+        assert!(!out.stderr.is_empty(), "{bad:?}: no message");
+    }
 }

@@ -99,6 +99,12 @@ impl AdminStore for SqliteStore {
             .await
     }
 
+    async fn quota_set(&self, tenant: &Tenant, instances: Option<u64>) -> StoreResult<()> {
+        let key = tenant.key();
+        self.write_tx(move |c| crate::quota::set(c, key, instances))
+            .await
+    }
+
     async fn jobs_insert(&self, tenant: &Tenant, jobs: &[Job]) -> StoreResult<()> {
         let (tenant, jobs) = (tenant.clone(), jobs.to_vec());
         self.write_tx(move |c| {

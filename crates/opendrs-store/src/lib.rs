@@ -7,6 +7,7 @@ mod audit;
 mod grams;
 mod identity;
 mod list_sql;
+mod quota;
 mod rows;
 mod schema;
 mod sql;
@@ -453,6 +454,17 @@ impl Store for SqliteStore {
         })
         .await
         .map_err(task_failed)?
+    }
+
+    async fn quota_read(&self, tenant: &Tenant) -> StoreResult<opendrs_core::quota::QuotaUsage> {
+        let key = tenant.key();
+        self.blocking(move |c| {
+            let tx = c.transaction().map_err(classify)?;
+            let usage = quota::usage(&tx, key).map_err(classify)?;
+            tx.commit().map_err(classify)?;
+            Ok(usage)
+        })
+        .await
     }
 
     async fn project_version(&self, tenant: &Tenant) -> StoreResult<u64> {

@@ -200,6 +200,14 @@ impl JobTx for SqliteTx {
             .map(|found| found.is_some()))
     }
 
+    async fn quota_lock(
+        &mut self,
+        tenant: &Tenant,
+    ) -> StoreResult<opendrs_core::quota::QuotaUsage> {
+        // BEGIN IMMEDIATE already holds the database's one write lock.
+        run(crate::quota::usage(self.c(), tenant.key()))
+    }
+
     async fn job_insert(
         &mut self,
         tenant: &Tenant,

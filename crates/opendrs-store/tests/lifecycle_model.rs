@@ -187,6 +187,7 @@ async fn write(f: &Fixture, item: WriteItem) -> ItemOutcome {
         visible_eps: None,
         settings: settings(),
         reachability: Default::default(),
+        default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         items: vec![item],
     };
     opendrs_core::writes::job_write(&*f.store, &f.tenant, w)

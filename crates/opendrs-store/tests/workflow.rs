@@ -99,6 +99,7 @@ impl Fixture {
             visible_eps: None,
             settings: settings(),
             reachability: self.reach.clone(),
+            default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
             items,
         };
         opendrs_core::writes::job_write(&*self.store, &self.tenant, w)

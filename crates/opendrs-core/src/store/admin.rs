@@ -58,6 +58,10 @@ pub trait AdminStore: Send + Sync + 'static {
     /// Every project, generated ones included, by name then ID.
     async fn project_list(&self) -> StoreResult<Vec<ProjectRow>>;
 
+    /// Sets the project's job quota (`None`: back to the service's default), taking the same
+    /// lock as a creation's [`super::JobTx::quota_lock`].
+    async fn quota_set(&self, tenant: &Tenant, instances: Option<u64>) -> StoreResult<()>;
+
     /// Creates an enterprise project in a project if new.
     async fn enterprise_project_upsert(
         &self,

@@ -9,6 +9,7 @@ use crate::{
     enums::{JobStatus, TaskType},
     job::{Endpoint, Job},
     lifecycle::{Step, Transition},
+    quota::QuotaUsage,
     workflow::state::WorkflowText,
 };
 use futures::future::BoxFuture;
@@ -114,6 +115,11 @@ pub trait JobTx: Send {
 
     /// Whether the project has this enterprise project.
     async fn enterprise_project_exists(&mut self, tenant: &Tenant, id: &str) -> StoreResult<bool>;
+
+    /// Locks the project's job quota until the transaction ends (two transactions cannot both
+    /// hold it: a creation counts what every earlier one committed) and reads the configured
+    /// quota and the project's live (not `DELETED`) top-level jobs.
+    async fn quota_lock(&mut self, tenant: &Tenant) -> StoreResult<QuotaUsage>;
 
     /// Inserts a new top-level job (no children) with its tags, instances and creation settings
     /// (`spec`, JSON). `None`: its name is taken (the schema's unique index), nothing written.

@@ -45,7 +45,8 @@ pub fn status_of(err: &Error) -> StatusCode {
         | Error::NotReplicating { .. }
         | Error::TagKeyDuplicate
         | Error::TagTooLong
-        | Error::TooManyTags { .. } => StatusCode::BAD_REQUEST,
+        | Error::TooManyTags { .. }
+        | Error::QuotaExceeded { .. } => StatusCode::BAD_REQUEST,
         Error::NameTaken => StatusCode::UNPROCESSABLE_ENTITY,
         Error::Unauthenticated { .. } | Error::AmbiguousCredentials(_) | Error::TokenExpired => {
             StatusCode::UNAUTHORIZED

@@ -13,6 +13,7 @@ pub mod meta;
 pub mod metrics;
 pub mod openapi;
 pub mod reply;
+pub mod resources;
 pub mod streams;
 pub mod tags;
 pub mod tokens;
@@ -80,6 +81,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs_v5::job_batch_stop_v5))
         .routes(routes!(jobs_v5::job_name_validate))
         .routes(routes!(jobs_v5::enterprise_project_list))
+        .routes(routes!(resources::quota_show))
+        .routes(routes!(resources::node_type_list))
 }
 
 /// Every route of the service: the API's operations, then the service routes outside it.

@@ -68,6 +68,9 @@ use utoipa::{
         opendrs_core::workflow::answers::ProgressInfo,
         opendrs_core::workflow::answers::QueryRpoAndRtoResp,
         opendrs_core::workflow::answers::RpoAndRtoInfo,
+        opendrs_core::quota::QueryQuotaInfo,
+        opendrs_core::quota::QuotaResource,
+        opendrs_core::node_types::QuerySupportNodeTypeBean,
     )),
     modifiers(&Security),
     tags((name = "jobs", description = "DRS tasks"), (name = "auth", description = "IAM-style tokens"), (name = "tags", description = "Task tags (v5)"), (name = "workflow", description = "Task workflow: connection tests, objects, flow control, prechecks, progress, DR switchover"))

@@ -58,6 +58,12 @@ fn routes(app: &TestApp) -> Vec<(&'static str, String, Vec<u8>)> {
             br#"{"name":"a-free-name","type":"trans"}"#.to_vec(),
         ),
         ("GET", format!("/v5/{p}/enterprise-projects"), Vec::new()),
+        ("GET", format!("/v3/{p}/quotas"), Vec::new()),
+        (
+            "GET",
+            format!("/v3/{p}/node-type?engine_type=mysql&db_use_type=migration&job_direction=up"),
+            Vec::new(),
+        ),
     ]
 }
 
@@ -72,6 +78,10 @@ fn found(path: &str, a: &crate::helpers::Answer) -> bool {
         a.body == json!({"is_valid": true})
     } else if path.ends_with("/enterprise-projects") {
         a.body["count"] == 3
+    } else if path.ends_with("/quotas") {
+        a.body["quotas"]["resource"]["used"] == 1
+    } else if path.contains("/node-type?") {
+        a.body["node_types"][0] == json!({"node_type": "micro", "is_sellout": false})
     } else {
         a.text.contains("p1-job")
     }

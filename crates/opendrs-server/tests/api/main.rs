@@ -14,6 +14,7 @@ mod lifecycle;
 mod metrics;
 mod openapi;
 mod outage;
+mod quotas;
 mod tags;
 mod timeline;
 mod tokens;

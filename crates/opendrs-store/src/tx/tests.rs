@@ -91,6 +91,7 @@ fn write_with(
         visible_eps: None,
         settings,
         reachability: Default::default(),
+        default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         items,
     };
     tokio_run(job_write(store, tenant, w)).expect("write")
@@ -175,6 +176,7 @@ fn the_virtual_clock_moves_only_on_command() {
         visible_eps: None,
         settings: s,
         reachability: Default::default(),
+        default_quota: opendrs_core::quota::DEFAULT_INSTANCES,
         items: vec![WriteItem::Create(Box::new(new_job("slow-job")))],
     };
     tokio_run(job_write(&store, &tenant, w)).expect("write");
