@@ -14,6 +14,7 @@ use super::required;
 use crate::{
     enums::{one_of, ActionName},
     error::{Error, Reason, Result},
+    json::Strict,
     lifecycle::Op,
     ops::{WriteItem, MAX_BATCH_ITEMS},
 };
@@ -207,7 +208,7 @@ pub fn batch<T: serde::de::DeserializeOwned>(
         .enumerate()
         .map(|(i, v)| {
             let id = job_id_of(&v);
-            let parsed = serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+            let parsed = serde_path_to_error::deserialize::<_, T>(Strict(v)).map_err(|e| {
                 let path = e.path().to_string();
                 let field = if path == "." || path.is_empty() {
                     format!("jobs[{i}]")

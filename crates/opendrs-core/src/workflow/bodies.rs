@@ -444,17 +444,38 @@ pub struct JobIdsReq {
 }
 
 impl JobIdsReq {
-    /// Every ID, checked as `batch-status` checks them (without paging: all are answered).
+    /// Every ID, trimmed, then checked as `batch-status` checks them (without paging: all are
+    /// answered): so `"j"` and `" j"` are the same job named twice.
     pub fn validate(self) -> Result<Vec<String>> {
-        let ids = self.jobs.unwrap_or_default();
+        let ids: Vec<String> = self
+            .jobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.trim().to_string())
+            .collect();
         crate::batch::check_ids(&ids)?;
-        Ok(ids.into_iter().map(|id| id.trim().to_string()).collect())
+        Ok(ids)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by fuzzing (`workflow_bodies`, docs/fuzzing.md): the IDs were checked for duplicates
+    // before they were trimmed, so one job named as `"j"` and `" j"` was answered twice.
+    #[test]
+    fn a_workflow_read_naming_one_job_twice_with_and_without_spaces_is_a_duplicate() {
+        let req = JobIdsReq {
+            jobs: Some(vec!["j1".into(), " j1".into(), "j2".into()]),
+        };
+        let err = req.validate().expect_err("the same job twice");
+        assert_eq!(err, Error::invalid_with("jobs", Reason::Duplicate));
+        let ok = JobIdsReq {
+            jobs: Some(vec![" j1 ".into(), "j2".into()]),
+        };
+        assert_eq!(ok.validate(), Ok(vec!["j1".to_string(), "j2".to_string()]));
+    }
 
     fn speed(ranges: Value) -> Result<Vec<SpeedRange>> {
         let req: LimitSpeedReq =
