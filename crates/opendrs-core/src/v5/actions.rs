@@ -34,6 +34,7 @@ pub struct ActionReq {
     pub job_id: Option<String>,
     /// `start`, `stop` (pause), `restart` (resume or retry), `terminate` (and, not supported
     /// yet, `network`, `precheck`, `reset`, `skip_precheck`, comparisons, …).
+    #[schema(value_type = Option<crate::enums::ActionName>)]
     pub action_name: Option<String>,
     pub action_params: Option<ActionParams>,
 }
@@ -44,6 +45,7 @@ pub struct ActionParams {
     /// `start`: when to start, epoch milliseconds (a future time waits in `WAITING_FOR_START`).
     pub start_time: Option<String>,
     /// `stop`: `target` (default) or `all`; recorded only.
+    #[schema(value_type = Option<crate::ops::PauseMode>)]
     pub pause_mode: Option<String>,
     /// `restart`: `true` restarts a synchronization after its objects were re-edited (not supported yet).
     pub is_sync_re_edit: Option<bool>,
@@ -120,7 +122,7 @@ impl ActionReq {
                     Some(_) => {
                         return Err(Error::invalid_with(
                             pf("pause_mode"),
-                            Reason::OneOf(&["target", "all"]),
+                            Reason::OneOf(crate::ops::PAUSE_MODES),
                         ))
                     }
                 }
