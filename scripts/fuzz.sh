@@ -34,7 +34,7 @@ fi
 work="$(mktemp -d /tmp/opendrs-fuzz.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 failed=()
-printf '%-14s %12s %9s %6s %7s %8s %7s  %s\n' target executions exec/s time cov features corpus result
+printf '%-16s %12s %9s %6s %7s %8s %7s  %s\n' target executions exec/s time cov features corpus result
 for t in "${targets[@]}"; do
   rm -rf "fuzz/artifacts/$t"
   mkdir -p "$work/$t" "fuzz/artifacts/$t"
@@ -57,7 +57,7 @@ for t in "${targets[@]}"; do
     result="FAILED (exit $rc)"
     failed+=("$t")
   fi
-  printf '%-14s %12s %9s %6s %7s %8s %7s  %s\n' "$t" "$(final_stat number_of_executed_units)" \
+  printf '%-16s %12s %9s %6s %7s %8s %7s  %s\n' "$t" "$(final_stat number_of_executed_units)" \
     "$(final_stat average_exec_per_sec)" "$((SECONDS - run_start))s" "$(field cov)" "$(field ft)" \
     "$(field corp)" "$result"
   if ((rc != 0)); then

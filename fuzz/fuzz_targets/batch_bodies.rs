@@ -11,16 +11,15 @@
 use libfuzzer_sys::fuzz_target;
 use opendrs_core::{
     batch::{detail_items, status_items, BatchQueryJobReqPage, MAX_BATCH_IDS},
-    enums::JobStatus,
     lang::Lang,
     lifecycle::Op,
     ops::{
-        creation_answer, operation_answer, parse_batch, BatchKind, ItemOutcome, Modification,
-        NewJob, Payload, WriteItem, MAX_BATCH_ITEMS,
+        creation_answer, operation_answer, parse_batch, BatchKind, Modification, NewJob, Payload,
+        WriteItem, MAX_BATCH_ITEMS,
     },
     query::parse_json,
 };
-use opendrs_fuzz::{accepted_json, assert_client_error, to_body};
+use opendrs_fuzz::{accepted_json, assert_client_error, assert_distinct, outcomes, to_body};
 use serde_json::{json, Value};
 
 const KINDS: [BatchKind; 6] = [
@@ -74,11 +73,7 @@ fn batch_write(kind: BatchKind, data: &[u8]) {
             WriteItem::Create(job) => valid.push((item.clone(), create_body(job))),
         }
     }
-    ids.sort();
-    assert!(
-        ids.windows(2).all(|w| w[0] != w[1]),
-        "an operation names each job once"
-    );
+    assert_distinct(ids);
 
     if !valid.is_empty() {
         let body = to_body(&json!({ "jobs": valid.iter().map(|(_, b)| b).collect::<Vec<_>>() }));
@@ -91,23 +86,7 @@ fn batch_write(kind: BatchKind, data: &[u8]) {
         );
     }
 
-    let outcomes: Vec<ItemOutcome> = items
-        .into_iter()
-        .map(|item| match item {
-            WriteItem::Create(job) => ItemOutcome::Created {
-                id: "00000000-0000-0000-0000-000000000000".into(),
-                name: job.name,
-                status: JobStatus::Creating,
-                create_time_ms: 0,
-            },
-            WriteItem::Act { job_id, .. } => ItemOutcome::Applied {
-                id: job_id,
-                name: "fuzzed".into(),
-                status: JobStatus::Creating,
-            },
-            WriteItem::Rejected { id, name, error } => ItemOutcome::Failed { id, name, error },
-        })
-        .collect();
+    let outcomes = outcomes(items);
     for lang in [Lang::EnUs, Lang::ZhCn] {
         let answer = if kind == BatchKind::Create {
             serde_json::to_vec(&creation_answer(&outcomes, lang))

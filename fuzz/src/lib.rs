@@ -3,9 +3,11 @@
 
 use opendrs_core::{
     caller::{Caller, Role, Tenant},
+    enums::JobStatus,
     lang::Lang,
     messages::message,
-    Error,
+    ops::{ItemOutcome, WriteItem, MAX_BATCH_ITEMS},
+    Error, Result,
 };
 use serde_json::Value;
 
@@ -19,6 +21,8 @@ const CLIENT_CODES: &[&str] = &[
     "DRS.M00270",
     "DRS.M00271",
     "DRS.M00102",
+    // A flow-control range that begins when it ends (`batch-limit-speed`), a 400.
+    "DRS.M00306",
 ];
 
 /// `e` refuses client input: a 4xx code (never `DRS.M00004`, a 500), and a non-empty message in
@@ -94,4 +98,58 @@ pub fn limited_caller() -> Caller {
 /// Serializes a JSON value (the targets' re-serialized bodies never fail to serialize).
 pub fn to_body(v: &Value) -> Vec<u8> {
     serde_json::to_vec(v).expect("a JSON value serializes")
+}
+
+/// A batch write body read by `parse`: `None` when the call is refused (with a client error);
+/// else its items, after checking that the body is plain JSON with one item per element of its
+/// list `list`, that there are 1–100, and that a second parse gives the same.
+pub fn batch_items(
+    data: &[u8],
+    list: &str,
+    parse: impl Fn(&[u8]) -> Result<Vec<WriteItem>>,
+) -> Option<Vec<WriteItem>> {
+    let items = match parse(data) {
+        Ok(items) => items,
+        Err(e) => {
+            assert_client_error(&e);
+            return None;
+        }
+    };
+    if let Some(json) = accepted_json(data) {
+        let n = json[list].as_array().map_or(0, Vec::len);
+        assert_eq!(items.len(), n, "one answer per item");
+    }
+    assert!((1..=MAX_BATCH_ITEMS).contains(&items.len()));
+    assert_eq!(parse(data).as_ref(), Ok(&items), "parsing is deterministic");
+    Some(items)
+}
+
+/// No key twice (the jobs a batch names).
+pub fn assert_distinct(mut keys: Vec<String>) {
+    keys.sort();
+    assert!(
+        keys.windows(2).all(|w| w[0] != w[1]),
+        "a call names each job once: {keys:?}"
+    );
+}
+
+/// Each item's outcome had every valid item been applied: what the answers render.
+pub fn outcomes(items: Vec<WriteItem>) -> Vec<ItemOutcome> {
+    items
+        .into_iter()
+        .map(|item| match item {
+            WriteItem::Create(job) => ItemOutcome::Created {
+                id: "00000000-0000-0000-0000-000000000000".into(),
+                name: job.name,
+                status: JobStatus::Creating,
+                create_time_ms: 0,
+            },
+            WriteItem::Act { job_id, .. } => ItemOutcome::Applied {
+                id: job_id,
+                name: "fuzzed".into(),
+                status: JobStatus::Creating,
+            },
+            WriteItem::Rejected { id, name, error } => ItemOutcome::Failed { id, name, error },
+        })
+        .collect()
 }

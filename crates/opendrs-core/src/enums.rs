@@ -44,7 +44,43 @@ macro_rules! wire_enum {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                string_enum_schema($name::NAMES)
+            }
+        }
+        impl utoipa::ToSchema for $name {}
     };
+}
+
+/// Declares the OpenAPI schema of a string field whose values are a closed list that validation
+/// keeps as a constant (`Reason::OneOf(LIST)`): `pub struct $name;`, a string that is one of
+/// `$names`, for `#[schema(value_type = Option<$name>)]` on the field. The list is the one the
+/// validation checks, so the document and the service cannot disagree.
+macro_rules! schema_enum {
+    ($(#[$meta:meta])* $name:ident = $names:expr) => {
+        $(#[$meta])*
+        pub struct $name;
+
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                $crate::enums::string_enum_schema($names)
+            }
+        }
+        impl utoipa::ToSchema for $name {}
+    };
+}
+pub(crate) use schema_enum;
+
+/// The OpenAPI schema of a closed enumeration: a string that is one of `names`.
+pub fn string_enum_schema(
+    names: &'static [&'static str],
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(names.iter().copied()))
+        .into()
 }
 
 /// A closed enumeration with an exact wire spelling (every `wire_enum!`).

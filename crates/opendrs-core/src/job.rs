@@ -103,7 +103,6 @@ pub fn format_iso_time(ms: i64) -> String {
 pub struct JobInfo<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    #[schema(value_type = String)]
     pub status: JobStatus,
     pub description: &'a str,
     /// `yyyy-MM-dd HH:mm:ss`, UTC.
@@ -112,14 +111,10 @@ pub struct JobInfo<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<&'a str>,
     pub engine_type: &'a str,
-    #[schema(value_type = String)]
     pub net_type: NetType,
     pub billing_tag: bool,
-    #[schema(value_type = String)]
     pub job_direction: JobDirection,
-    #[schema(value_type = String)]
     pub db_use_type: DbUseType,
-    #[schema(value_type = String)]
     pub task_type: TaskType,
     pub children: Vec<ChildrenJobInfo<'a>>,
     #[serde(rename = "node_newFramework")]
@@ -132,23 +127,18 @@ pub struct JobInfo<'a> {
 pub struct ChildrenJobInfo<'a> {
     pub billing_tag: bool,
     pub create_time: String,
-    #[schema(value_type = String)]
     pub db_use_type: DbUseType,
     pub description: &'a str,
     pub engine_type: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error_msg: Option<&'a str>,
     pub id: &'a str,
-    #[schema(value_type = String)]
     pub job_direction: JobDirection,
     pub name: &'a str,
-    #[schema(value_type = String)]
     pub net_type: NetType,
     #[serde(rename = "node_newFramework")]
     pub node_new_framework: bool,
-    #[schema(value_type = String)]
     pub status: JobStatus,
-    #[schema(value_type = String)]
     pub task_type: TaskType,
     pub job_action: &'static JobActionResp,
 }

@@ -10,6 +10,13 @@ pub enum Lang {
     ZhCn,
 }
 
+/// The `X-Language` values (any case).
+pub const LANGUAGES: &[&str] = &["en-us", "zh-cn"];
+crate::enums::schema_enum!(
+    /// `X-Language`: `en-us` (the default) or `zh-cn`.
+    XLanguage = LANGUAGES
+);
+
 impl Lang {
     /// Parses an `X-Language` value; absent or empty means `en-us`. Case does not matter.
     pub fn parse(value: Option<&str>) -> Result<Lang, Error> {
@@ -21,10 +28,7 @@ impl Lang {
         } else if raw.eq_ignore_ascii_case("zh-cn") {
             Ok(Lang::ZhCn)
         } else {
-            Err(Error::invalid_with(
-                "X-Language",
-                Reason::OneOf(&["en-us", "zh-cn"]),
-            ))
+            Err(Error::invalid_with("X-Language", Reason::OneOf(LANGUAGES)))
         }
     }
 

@@ -421,7 +421,7 @@ pub enum Op {
 }
 
 /// `precheck_mode`: before a first start, or before retrying a failed task.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum PrecheckMode {
     #[serde(rename = "forStartJob")]
     ForStartJob,

@@ -30,6 +30,22 @@ pub const MAX_BATCH_ITEMS: usize = 100;
 
 /// The replication instance sizes.
 pub const NODE_TYPES: &[&str] = &["micro", "small", "medium", "high", "xlarge", "2xlarge"];
+crate::enums::schema_enum!(
+    /// `node_type`: a replication instance size.
+    NodeType = NODE_TYPES
+);
+/// `pause_mode`: what a pause stops.
+pub const PAUSE_MODES: &[&str] = &["target", "all"];
+crate::enums::schema_enum!(
+    /// `pause_mode`.
+    PauseMode = PAUSE_MODES
+);
+/// `delete_type` of `batch-jobs`.
+pub const DELETE_TYPES: &[&str] = &["terminate", "force_terminate", "delete"];
+crate::enums::schema_enum!(
+    /// `delete_type`.
+    DeleteType = DELETE_TYPES
+);
 const DB_TYPES: &[&str] = &[
     "mysql",
     "mongodb",
@@ -302,11 +318,16 @@ pub struct PeriodOrder {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct CreateJobReq {
     pub name: Option<String>,
+    #[schema(value_type = Option<crate::enums::DbUseType>)]
     pub db_use_type: Option<String>,
     pub engine_type: Option<String>,
+    #[schema(value_type = Option<crate::enums::JobDirection>)]
     pub job_direction: Option<String>,
+    #[schema(value_type = Option<crate::enums::NetType>)]
     pub net_type: Option<String>,
+    #[schema(value_type = Option<NodeType>)]
     pub node_type: Option<String>,
+    #[schema(value_type = Option<crate::enums::TaskType>)]
     pub task_type: Option<String>,
     /// The DRS instance's subnet (the SDK's spelling).
     pub customize_sutnet_id: Option<String>,
@@ -322,6 +343,7 @@ pub struct CreateJobReq {
     pub expired_days: Option<String>,
     pub master_az: Option<String>,
     pub slave_az: Option<String>,
+    #[schema(value_type = Option<crate::enums::ChargingMode>)]
     pub charging_mode: Option<String>,
     pub period_order: Option<PeriodOrder>,
     pub product_id: Option<String>,
@@ -568,6 +590,7 @@ pub struct StartInfo {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct PauseInfo {
     pub job_id: Option<String>,
+    #[schema(value_type = Option<PauseMode>)]
     pub pause_mode: Option<String>,
 }
 
@@ -580,6 +603,7 @@ pub struct RetryInfo {
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 pub struct DeleteJobReq {
     pub job_id: Option<String>,
+    #[schema(value_type = Option<DeleteType>)]
     pub delete_type: Option<String>,
     pub is_show_breakpoint_position: Option<bool>,
 }
@@ -608,18 +632,23 @@ pub struct ModifyJobReq {
     pub description: Option<String>,
     #[schema(value_type = Option<Object>)]
     pub alarm_notify: Option<Value>,
+    #[schema(value_type = Option<crate::enums::TaskType>)]
     pub task_type: Option<String>,
     pub source_endpoint: Option<EndpointReq>,
     pub target_endpoint: Option<EndpointReq>,
+    #[schema(value_type = Option<NodeType>)]
     pub node_type: Option<String>,
     pub engine_type: Option<String>,
+    #[schema(value_type = Option<crate::enums::NetType>)]
     pub net_type: Option<String>,
     pub store_db_info: Option<bool>,
     pub is_recreate: Option<bool>,
+    #[schema(value_type = Option<crate::enums::JobDirection>)]
     pub job_direction: Option<String>,
     pub is_target_readonly: Option<bool>,
     pub replace_definer: Option<bool>,
     pub tags: Option<Vec<ResourceTag>>,
+    #[schema(value_type = Option<crate::enums::DbUseType>)]
     pub db_use_type: Option<String>,
     pub product_id: Option<String>,
 }
@@ -893,12 +922,7 @@ fn job_op(kind: BatchKind, i: usize, v: Value, pause: bool) -> Result<JobOp> {
             match p.pause_mode.as_deref() {
                 None | Some("") => return Err(Error::empty(field)),
                 Some("target" | "all") => {}
-                Some(_) => {
-                    return Err(Error::invalid_with(
-                        field,
-                        Reason::OneOf(&["target", "all"]),
-                    ))
-                }
+                Some(_) => return Err(Error::invalid_with(field, Reason::OneOf(PAUSE_MODES))),
             }
             (job, Op::Pause, None)
         }
@@ -915,12 +939,7 @@ fn job_op(kind: BatchKind, i: usize, v: Value, pause: bool) -> Result<JobOp> {
                 Some("terminate") => Op::Terminate,
                 Some("force_terminate") => Op::ForceTerminate,
                 Some("delete") => Op::Delete,
-                Some(_) => {
-                    return Err(Error::invalid_with(
-                        field,
-                        Reason::OneOf(&["terminate", "force_terminate", "delete"]),
-                    ))
-                }
+                Some(_) => return Err(Error::invalid_with(field, Reason::OneOf(DELETE_TYPES))),
             };
             (job, op, None)
         }

@@ -46,6 +46,7 @@ pub struct QueryJobsReq {
     pub per_page: Option<i64>,
     /// `migration`, `sync` or `cloudDataGuard`. Required.
     #[serde(default)]
+    #[schema(value_type = Option<crate::enums::DbUseType>)]
     pub db_use_type: Option<String>,
     #[serde(default)]
     pub engine_type: Option<String>,
@@ -55,11 +56,13 @@ pub struct QueryJobsReq {
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::enums::NetType>)]
     pub net_type: Option<String>,
     /// Accepted and ignored.
     #[serde(default)]
     pub service_name: Option<String>,
     #[serde(default)]
+    #[schema(value_type = Option<crate::enums::JobStatus>)]
     pub status: Option<String>,
     /// `{"key": "value", …}` or the legacy `[{"key": …, "value": …}]`; every pair must match.
     #[serde(default)]

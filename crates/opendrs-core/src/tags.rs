@@ -43,6 +43,13 @@ pub const MAX_MATCH_CHARS: usize = 255;
 /// The only `matches` key.
 const MATCH_KEYS: &[&str] = &["resource_name"];
 
+/// `action` of `tags/action`.
+pub const TAG_ACTIONS: &[&str] = &["create", "delete"];
+crate::enums::schema_enum!(
+    /// `create` or `delete`.
+    TagAction = TAG_ACTIONS
+);
+
 /// The `{resource_type}` path segment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ResourceType {
@@ -53,6 +60,13 @@ pub enum ResourceType {
     BackupMigration,
     Replay,
 }
+
+impl utoipa::PartialSchema for ResourceType {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        crate::enums::string_enum_schema(RESOURCE_TYPES)
+    }
+}
+impl utoipa::ToSchema for ResourceType {}
 
 impl ResourceType {
     /// Parses the exact wire spelling; anything else is `DRS.M00202` naming `resource_type`.
@@ -114,6 +128,7 @@ pub struct BatchTagReq {
 pub struct BatchDealResourceTagReq {
     /// `create` or `delete` (case-sensitive).
     #[serde(default)]
+    #[schema(value_type = Option<TagAction>)]
     pub action: Option<String>,
     /// 1–20 tags, each key once.
     #[serde(default)]
@@ -304,10 +319,7 @@ impl BatchDealResourceTagReq {
             None | Some("") => Err(Error::empty("action")),
             Some("create") => Ok(TagChange::Create(validate_create(self.tags.as_deref())?)),
             Some("delete") => Ok(TagChange::Delete(validate_delete(self.tags.as_deref())?)),
-            Some(_) => Err(Error::invalid_with(
-                "action",
-                Reason::OneOf(&["create", "delete"]),
-            )),
+            Some(_) => Err(Error::invalid_with("action", Reason::OneOf(TAG_ACTIONS))),
         }
     }
 }

@@ -20,15 +20,17 @@ pub use service::ShowActionsResponse;
 
 use crate::{
     error::{Error, Reason, Result},
+    json::{utf8_json, Strict},
     lang::Lang,
     messages::message,
     ops::ItemOutcome,
 };
 use serde::{de::DeserializeOwned, Serialize};
 
-/// Parses a JSON object body: an empty body is `T::default()`; malformed JSON or another JSON
-/// value is `DRS.M00300`; a field of the wrong type is `DRS.M00202` naming its whole path (such
-/// as `job.base_info.name`).
+/// Parses a JSON object body: an empty body is `T::default()`; malformed JSON, a body that is
+/// not UTF-8 (even inside an ignored field) or another JSON value is `DRS.M00300`; a field of the
+/// wrong type (also an array where an object belongs, [`Strict`]) is `DRS.M00202` naming its
+/// whole path (such as `job.base_info.name`).
 pub fn body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
@@ -36,8 +38,8 @@ pub fn body<T: DeserializeOwned + Default>(bytes: &[u8]) -> Result<T> {
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
         return Err(Error::request("the body must be a JSON object"));
     }
-    let mut de = serde_json::Deserializer::from_slice(bytes);
-    let parsed: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_str(utf8_json(bytes)?);
+    let parsed: T = serde_path_to_error::deserialize(Strict(&mut de)).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_data() && path != "." && !path.is_empty() {

@@ -4,143 +4,28 @@
 //! before the backup began; and the refusals (foreign files, newer schemas, PostgreSQL URLs) with
 //! their messages and a non-zero exit.
 
-use opendrs_core::signing::sign_request;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use std::{
     path::Path,
-    process::{Child, Command, Output, Stdio},
+    process::{Command, Output},
     sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
-fn opendrs(args: &[&str], data_dir: &Path) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opendrs"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .env_remove("OPENDRS_DATABASE_URL")
-        .output()
-        .expect("run opendrs")
-}
+mod common;
+
+use common::{opendrs, serve_command, Client, Server};
 
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-/// A running `opendrs serve --demo`; killed when dropped.
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn serve(dir: &Path) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_opendrs"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env_remove("OPENDRS_DATABASE_URL")
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .env("OPENDRS_THROTTLE_RATE", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    // Drained to its end, so the server never writes into a closed pipe.
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if let Some(at) = line.find("http://127.0.0.1:") {
-                let url = line[at..]
-                    .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches('/')
-                    .to_string();
-                let _ = tx.send(url);
-            }
-        }
-    });
-    let base = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-    assert!(!base.is_empty(), "the server printed no endpoint");
-    Server { child, base }
-}
-
-/// Signs as the SDK does, with the demo admin's AK/SK.
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    ak: String,
-    sk: String,
-    project: String,
-}
-
-impl Client {
-    fn of_demo(dir: &Path) -> Client {
-        let demo: Value =
-            serde_json::from_slice(&std::fs::read(dir.join("demo.json")).expect("demo.json"))
-                .expect("json");
-        let s = |k: &str| demo[k].as_str().expect(k).to_string();
-        Client {
-            http: reqwest::Client::new(),
-            ak: s("ak"),
-            sk: s("sk"),
-            project: s("project_id"),
-        }
-    }
-
-    async fn call(&self, base: &str, api: &str, body: Value) -> (u16, Value) {
-        let path = format!("/v3/{}/jobs/{api}", self.project);
-        let body = body.to_string();
-        let mut h = HeaderMap::new();
-        h.insert(
-            HeaderName::from_static("host"),
-            HeaderValue::from_str(base.trim_start_matches("http://")).expect("host"),
-        );
-        h.insert(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/json"),
-        );
-        sign_request(
-            &self.ak,
-            self.sk.as_bytes(),
-            "POST",
-            &path,
-            None,
-            &mut h,
-            body.as_bytes(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .expect("sign");
-        let res = self
-            .http
-            .post(format!("{base}{path}"))
-            .headers(h)
-            .body(body)
-            .send()
-            .await
-            .expect("request");
-        let status = res.status().as_u16();
-        (status, res.json().await.unwrap_or(Value::Null))
-    }
+    Server::start(serve_command(dir, true))
 }
 
 fn creation(n: usize) -> Value {
-    json!({"jobs": [{
-        "name": format!("backup-{n:05}"), "db_use_type": "sync", "engine_type": "mysql",
-        "job_direction": "up", "net_type": "vpc",
-        "customize_sutnet_id": "b9d4c0a8-4b5e-4f4b-9b53-6d1c2d9a0001",
-        "source_endpoint": {"db_type": "mysql"}, "target_endpoint": {"db_type": "mysql"}}]})
+    json!({"jobs": [common::sync_job(&format!("backup-{n:05}"))]})
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -149,8 +34,8 @@ async fn a_backup_taken_under_writes_restores_every_job_acknowledged_before_it_b
     let live = root.path().join("live");
     // Some bulk first, so that the backup takes a moment while creations go on.
     let g = opendrs(
-        &["admin", "generate", "--jobs", "5000", "--projects", "3"],
         &live,
+        &["admin", "generate", "--jobs", "5000", "--projects", "3"],
     );
     assert!(g.status.success(), "{}", stderr(&g));
     let server = serve(&live);
@@ -197,6 +82,7 @@ async fn a_backup_taken_under_writes_restores_every_job_acknowledged_before_it_b
         let (live, file) = (live.clone(), file.clone());
         tokio::task::spawn_blocking(move || {
             opendrs(
+                &live,
                 &[
                     "admin",
                     "backup",
@@ -204,7 +90,6 @@ async fn a_backup_taken_under_writes_restores_every_job_acknowledged_before_it_b
                     file.to_str().expect("utf-8"),
                     "--json",
                 ],
-                &live,
             )
         })
         .await
@@ -221,8 +106,8 @@ async fn a_backup_taken_under_writes_restores_every_job_acknowledged_before_it_b
 
     // A restore into the live data directory is refused while its server runs.
     let refused = opendrs(
-        &["admin", "restore", "--from", file.to_str().expect("utf-8")],
         &live,
+        &["admin", "restore", "--from", file.to_str().expect("utf-8")],
     );
     assert!(!refused.status.success());
     assert!(
@@ -238,8 +123,8 @@ async fn a_backup_taken_under_writes_restores_every_job_acknowledged_before_it_b
     // Restore into a fresh data directory; its secrets come from the original, as documented.
     let fresh = root.path().join("fresh");
     let restored = opendrs(
-        &["admin", "restore", "--from", file.to_str().expect("utf-8")],
         &fresh,
+        &["admin", "restore", "--from", file.to_str().expect("utf-8")],
     );
     assert!(restored.status.success(), "{}", stderr(&restored));
     assert!(
@@ -289,8 +174,8 @@ fn a_restore_refuses_foreign_files_and_newer_schemas_and_a_backup_an_existing_fi
     let junk = root.path().join("junk.db");
     std::fs::write(&junk, vec![b'x'; 4096]).expect("write");
     let o = opendrs(
-        &["admin", "restore", "--from", junk.to_str().expect("utf-8")],
         &dir,
+        &["admin", "restore", "--from", junk.to_str().expect("utf-8")],
     );
     assert!(!o.status.success());
     assert!(
@@ -305,13 +190,13 @@ fn a_restore_refuses_foreign_files_and_newer_schemas_and_a_backup_an_existing_fi
         .execute_batch("CREATE TABLE notes (x)")
         .expect("create");
     let o = opendrs(
+        &dir,
         &[
             "admin",
             "restore",
             "--from",
             foreign.to_str().expect("utf-8"),
         ],
-        &dir,
     );
     assert!(!o.status.success());
     assert!(
@@ -322,27 +207,27 @@ fn a_restore_refuses_foreign_files_and_newer_schemas_and_a_backup_an_existing_fi
 
     // A real database, backed up, then marked as made by a newer build.
     let source = root.path().join("source");
-    let m = opendrs(&["admin", "migrate"], &source);
+    let m = opendrs(&source, &["admin", "migrate"]);
     assert!(m.status.success(), "{}", stderr(&m));
     let file = root.path().join("b.db");
     let f = file.to_str().expect("utf-8");
-    let b = opendrs(&["admin", "backup", "--to", f], &source);
+    let b = opendrs(&source, &["admin", "backup", "--to", f]);
     assert!(b.status.success(), "{}", stderr(&b));
-    let again = opendrs(&["admin", "backup", "--to", f], &source);
+    let again = opendrs(&source, &["admin", "backup", "--to", f]);
     assert!(!again.status.success());
     assert!(
         stderr(&again).contains("already exists"),
         "{}",
         stderr(&again)
     );
-    assert!(opendrs(&["admin", "backup", "--to", f, "--force"], &source)
+    assert!(opendrs(&source, &["admin", "backup", "--to", f, "--force"])
         .status
         .success());
     rusqlite::Connection::open(&file)
         .expect("open")
         .pragma_update(None, "user_version", 999)
         .expect("bump");
-    let o = opendrs(&["admin", "restore", "--from", f], &dir);
+    let o = opendrs(&dir, &["admin", "restore", "--from", f]);
     assert!(!o.status.success());
     assert!(
         stderr(&o).contains("newer than this build"),

@@ -2,17 +2,11 @@
 //! generator, signing, and clear failures for bad input.
 
 use serde_json::{json, Value};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn opendrs(dir: &std::path::Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_opendrs"))
-        .args(args)
-        .arg("--data-dir")
-        .arg(dir)
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .output()
-        .expect("run opendrs")
-}
+mod common;
+
+use common::opendrs;
 
 fn json(dir: &std::path::Path, args: &[&str]) -> Value {
     let out = opendrs(dir, args);
@@ -287,13 +281,7 @@ fn sign_prints_headers_that_carry_a_signature() {
 /// demo.json it wrote, and stops the server.
 fn demo_run(dir: &std::path::Path) -> (Value, String) {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_opendrs"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let mut child = common::serve_command(dir, true).spawn().expect("spawn");
     let stdout = child.stdout.take().expect("stdout");
     let mut printed = String::new();
     for line in std::io::BufReader::new(stdout).lines().take(40) {
@@ -306,9 +294,7 @@ fn demo_run(dir: &std::path::Path) -> (Value, String) {
     }
     let _ = child.kill();
     let _ = child.wait();
-    let demo = serde_json::from_slice(&std::fs::read(dir.join("demo.json")).expect("demo.json"))
-        .expect("json");
-    (demo, printed)
+    (common::demo_json(dir), printed)
 }
 
 #[test]

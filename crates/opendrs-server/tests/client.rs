@@ -2,70 +2,37 @@
 //! `opendrs serve --demo` on 127.0.0.1 (fast step timings), credentials from flags, environment or a
 //! profile. Every run checks that the secret key appears in no output.
 
-use opendrs_core::signing::sign_request;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use std::{
     collections::HashSet,
     path::{Path, PathBuf},
-    process::{Child, Command, Output, Stdio},
-    time::Duration,
+    process::{Command, Output, Stdio},
 };
 
-/// A running `opendrs serve --demo`, killed when dropped.
+mod common;
+
+/// A running `opendrs serve --demo` (killed when dropped, before its data directory goes) and
+/// the `demo.json` it wrote.
 struct Server {
-    child: Child,
+    _server: common::Server,
     _dir: tempfile::TempDir,
     demo: Value,
 }
 
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start() -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_opendrs"))
-        .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir.path())
-        .env_remove("OPENDRS_DATABASE_URL")
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .env("OPENDRS_STEP_CREATE_MS", "150")
+    let mut cmd = common::serve_command(dir.path(), true);
+    cmd.env("OPENDRS_STEP_CREATE_MS", "150")
         .env("OPENDRS_STEP_START_MS", "250")
         .env("OPENDRS_STEP_FULL_TRANSFER_MS", "250")
         .env("OPENDRS_STEP_RELEASE_MS", "250")
         .env("OPENDRS_STEP_PRECHECK_MS", "250")
-        .env("OPENDRS_EXECUTOR_POLL_MS", "20")
-        .env("OPENDRS_THROTTLE_RATE", "0")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn the server");
+        .env("OPENDRS_EXECUTOR_POLL_MS", "20");
     // demo.json is written (with the endpoint) before the "try it" block is printed.
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel::<()>();
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        let mut sent = false;
-        for line in std::io::BufReader::new(stdout).lines() {
-            if line.is_err() {
-                return;
-            }
-            if !sent {
-                let _ = tx.send(());
-                sent = true;
-            }
-        }
-    });
-    rx.recv_timeout(Duration::from_secs(60))
-        .expect("the server printed nothing");
-    let text = std::fs::read_to_string(dir.path().join("demo.json")).expect("demo.json");
-    let demo: Value = serde_json::from_str(&text).expect("demo.json is JSON");
+    let server = common::Server::start(cmd);
+    let demo = common::demo_json(dir.path());
     Server {
-        child,
+        _server: server,
         _dir: dir,
         demo,
     }
@@ -88,39 +55,11 @@ impl Server {
 
     /// The list API called directly (signed here), to compare the client's numbers with.
     async fn list_api(&self, body: Value) -> Value {
-        let path = format!("/v3/{}/jobs", self.get("project_id"));
-        let endpoint = self.get("endpoint");
-        let body = body.to_string();
-        let mut h = HeaderMap::new();
-        h.insert(
-            HeaderName::from_static("host"),
-            HeaderValue::from_str(endpoint.trim_start_matches("http://")).expect("host"),
-        );
-        h.insert(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/json"),
-        );
-        sign_request(
-            &self.get("ak"),
-            self.get("sk").as_bytes(),
-            "POST",
-            &path,
-            None,
-            &mut h,
-            body.as_bytes(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .expect("sign");
-        reqwest::Client::new()
-            .post(format!("{endpoint}{path}"))
-            .headers(h)
-            .body(body)
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
+        let (_, answer) = common::Client::of_demo_json(&self.demo)
+            .call(&self.get("endpoint"), "", body)
+            .await;
+        assert!(!answer.is_null(), "the list answered no JSON");
+        answer
     }
 }
 

@@ -4,13 +4,11 @@
 //! refused with 503 `DRS.M00004`, reads served, writes resumed once space returns, nothing
 //! acknowledged lost). SQLite only: these are faults of the data directory's file system.
 
-use opendrs_core::signing::sign_request;
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde_json::{json, Value};
 use std::{
     io::{Read, Write},
     path::{Path, PathBuf},
-    process::{Child, Command, ExitStatus, Stdio},
+    process::Command,
     sync::{
         atomic::{AtomicBool, Ordering},
         Arc, Mutex,
@@ -18,246 +16,43 @@ use std::{
     time::{Duration, Instant},
 };
 
-/// `opendrs serve` on loopback port 0 with its data in `dir`; stderr goes to a temporary file
-/// outside `dir` (whose file system may be full). Killed when dropped, also when a failing
-/// assertion unwinds.
-struct Server {
-    child: Child,
-    base: String,
-    stderr: tempfile::TempPath,
-}
+mod common;
 
-fn spawn(dir: &Path, demo: bool) -> (Child, tempfile::TempPath, std::sync::mpsc::Receiver<String>) {
-    let stderr = tempfile::Builder::new()
-        .prefix("opendrs-faults-stderr")
-        .tempfile()
-        .expect("stderr log")
-        .into_temp_path();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_opendrs"));
-    cmd.arg("serve");
-    if demo {
-        cmd.arg("--demo");
-    }
-    let mut child = cmd
-        .args(["--listen", "127.0.0.1:0", "--data-dir"])
-        .arg(dir)
-        .env_remove("OPENDRS_DATABASE_URL")
-        .env("NO_COLOR", "1")
-        .env("OPENDRS_LOG_LEVEL", "warn")
-        .env("OPENDRS_THROTTLE_RATE", "0")
-        .env("OPENDRS_STEP_CREATE_MS", "50")
+use common::{serve_command, spawn, stderr_log, wait_exit, Client, Server};
+
+/// `opendrs serve` on loopback port 0 with its data in `dir` and short step timings.
+fn command(dir: &Path, demo: bool) -> Command {
+    let mut cmd = serve_command(dir, demo);
+    cmd.env("OPENDRS_STEP_CREATE_MS", "50")
         .env("OPENDRS_STEP_START_MS", "80")
         .env("OPENDRS_STEP_FULL_TRANSFER_MS", "80")
         .env("OPENDRS_STEP_RELEASE_MS", "80")
         .env("OPENDRS_EXECUTOR_POLL_MS", "20")
-        .env("OPENDRS_REQUEST_TIMEOUT_SECS", "60")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(&stderr).expect("stderr log"))
-        .spawn()
-        .expect("spawn opendrs");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    // Drained to its end, so the server never writes into a closed pipe.
-    std::thread::spawn(move || {
-        use std::io::BufRead;
-        for line in std::io::BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if let Some(at) = line.find("http://127.0.0.1:") {
-                let url = line[at..]
-                    .split(|c: char| c.is_whitespace() || c == '"' || c == '\'')
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches('/')
-                    .to_string();
-                let _ = tx.send(url);
-            }
-        }
-    });
-    (child, stderr, rx)
+        .env("OPENDRS_REQUEST_TIMEOUT_SECS", "60");
+    cmd
 }
 
+/// The demo server on `dir`; its stderr goes to a temporary file outside `dir` (whose file
+/// system may be full).
 fn serve(dir: &Path) -> Server {
-    let (child, stderr, rx) = spawn(dir, true);
-    let base = rx.recv_timeout(Duration::from_secs(60)).unwrap_or_default();
-    let server = Server {
-        child,
-        base,
-        stderr,
-    };
-    assert!(
-        !server.base.is_empty(),
-        "the server printed no endpoint; stderr: {}",
-        server.stderr_text()
-    );
-    server
+    Server::start_logged(command(dir, true))
 }
 
-impl Server {
-    fn stderr_text(&self) -> String {
-        std::fs::read_to_string(&self.stderr).unwrap_or_default()
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(None))
-    }
-
-    fn sigterm(&self) {
-        let ok = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .expect("kill")
-            .success();
-        assert!(ok, "kill -TERM failed");
-    }
-
-    /// Waits (bounded) for the process to end.
-    fn wait_exit(&mut self, within: Duration) -> ExitStatus {
-        wait_exit(&mut self.child, within)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_exit(child: &mut Child, within: Duration) -> ExitStatus {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("the process did not exit within {within:?}");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Signs as the SDK does, with the demo admin's AK/SK.
-#[derive(Clone)]
-struct Client {
-    http: reqwest::Client,
-    ak: String,
-    sk: String,
-    project: String,
-}
-
-impl Client {
-    fn of_demo(dir: &Path) -> Client {
-        let demo: Value =
-            serde_json::from_slice(&std::fs::read(dir.join("demo.json")).expect("demo.json"))
-                .expect("json");
-        let s = |k: &str| demo[k].as_str().expect(k).to_string();
-        Client {
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(30))
-                .build()
-                .expect("client"),
-            ak: s("ak"),
-            sk: s("sk"),
-            project: s("project_id"),
-        }
-    }
-
-    /// The signed headers of `POST /v3/{project}/jobs/{api}` with `body`.
-    fn headers(&self, base: &str, path: &str, body: &str) -> HeaderMap {
-        let mut h = HeaderMap::new();
-        h.insert(
-            HeaderName::from_static("host"),
-            HeaderValue::from_str(base.trim_start_matches("http://")).expect("host"),
-        );
-        h.insert(
-            HeaderName::from_static("content-type"),
-            HeaderValue::from_static("application/json"),
-        );
-        sign_request(
-            &self.ak,
-            self.sk.as_bytes(),
-            "POST",
-            path,
-            None,
-            &mut h,
-            body.as_bytes(),
-            time::OffsetDateTime::now_utc(),
-        )
-        .expect("sign");
-        h
-    }
-
-    /// `POST /v3/{project}/jobs/{api}`: the status and the JSON answer, or the transport error.
-    async fn try_call(&self, base: &str, api: &str, body: Value) -> Result<(u16, Value), String> {
-        // `""` is the list itself, `POST /v3/{project}/jobs`.
-        let path = match api {
-            "" => format!("/v3/{}/jobs", self.project),
-            _ => format!("/v3/{}/jobs/{api}", self.project),
-        };
-        let body = body.to_string();
-        let h = self.headers(base, &path, &body);
-        let res = self
-            .http
-            .post(format!("{base}{path}"))
-            .headers(h)
-            .body(body)
-            .send()
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-        let status = res.status().as_u16();
-        let bytes = res.bytes().await.map_err(|e| format!("{e:?}"))?;
-        Ok((
-            status,
-            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-        ))
-    }
-
-    async fn call(&self, base: &str, api: &str, body: Value) -> (u16, Value) {
-        self.try_call(base, api, body).await.expect("request")
-    }
-
-    /// The status of each ID (`""` for one the server does not know).
-    async fn statuses(&self, base: &str, ids: &[String]) -> Vec<String> {
-        let mut out = Vec::new();
-        for chunk in ids.chunks(100) {
-            let (status, a) = self
-                .call(
-                    base,
-                    "batch-status",
-                    json!({"jobs": chunk, "page_req": {"cur_page": 0}}),
-                )
-                .await;
-            assert_eq!(status, 200, "{a}");
-            for r in a["results"].as_array().expect("results") {
-                out.push(r["status"].as_str().unwrap_or("").to_string());
-            }
-        }
-        out
-    }
-
-    /// Every ID in `ids` is a job the server knows.
-    async fn assert_all_known(&self, base: &str, ids: &[String]) {
-        let statuses = self.statuses(base, ids).await;
-        assert_eq!(statuses.len(), ids.len());
-        let lost: Vec<&String> = ids
-            .iter()
-            .zip(&statuses)
-            .filter(|(_, s)| s.is_empty())
-            .map(|(id, _)| id)
-            .collect();
-        assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
-    }
+/// Every ID in `ids` is a job the server knows.
+async fn assert_all_known(client: &Client, base: &str, ids: &[String]) {
+    let statuses = client.statuses(base, ids).await;
+    assert_eq!(statuses.len(), ids.len());
+    let lost: Vec<&String> = ids
+        .iter()
+        .zip(&statuses)
+        .filter(|(_, s)| s.is_empty())
+        .map(|(id, _)| id)
+        .collect();
+    assert!(lost.is_empty(), "acknowledged but lost: {lost:?}");
 }
 
 fn creation(tag: &str, n: usize) -> Value {
-    json!({"jobs": [{
-        "name": format!("{tag}-{n:05}"), "db_use_type": "sync", "engine_type": "mysql",
-        "job_direction": "up", "net_type": "vpc",
-        "customize_sutnet_id": "b9d4c0a8-4b5e-4f4b-9b53-6d1c2d9a0001",
-        "source_endpoint": {"db_type": "mysql"}, "target_endpoint": {"db_type": "mysql"}}]})
+    json!({"jobs": [common::sync_job(&format!("{tag}-{n:05}"))]})
 }
 
 fn created_id(a: &Value) -> String {
@@ -277,7 +72,10 @@ fn list_body() -> Value {
 /// message on stderr. Returns stderr.
 fn refused_start(dir: &Path) -> String {
     let started = Instant::now();
-    let (mut child, stderr, _rx) = spawn(dir, false);
+    let (stderr, file) = stderr_log();
+    let mut cmd = command(dir, false);
+    cmd.stderr(file);
+    let (mut child, _rx) = spawn(cmd);
     let status = wait_exit(&mut child, Duration::from_secs(15));
     let text = std::fs::read_to_string(&stderr).unwrap_or_default();
     assert!(
@@ -430,7 +228,12 @@ async fn sigterm_under_load_answers_accepted_requests_exits_zero_and_keeps_every
             while Instant::now() < deadline {
                 let sent_after_signal = signalled.load(Ordering::SeqCst);
                 match client
-                    .try_call(&base, "batch-creation", creation(&format!("load{w}"), n))
+                    .try_call(
+                        &base,
+                        "POST",
+                        "batch-creation",
+                        creation(&format!("load{w}"), n),
+                    )
                     .await
                 {
                     Ok((202, a)) => acked.lock().expect("acked").push(created_id(&a)),
@@ -486,7 +289,7 @@ async fn sigterm_under_load_answers_accepted_requests_exits_zero_and_keeps_every
     let mut acked = acked.lock().expect("acked").clone();
     acked.extend(acked_first);
     let again = serve(&dir);
-    client.assert_all_known(&again.base, &acked).await;
+    assert_all_known(&client, &again.base, &acked).await;
 }
 
 // --- (c) a full disk ----------------------------------------------------------------------------
@@ -621,7 +424,7 @@ async fn a_full_disk_refuses_writes_with_503_serves_reads_and_resumes_when_space
             .await;
         assert_eq!(status, 503, "{a}");
     }
-    client.assert_all_known(&base, &acked).await;
+    assert_all_known(&client, &base, &acked).await;
     assert!(server.alive(), "stderr: {}", server.stderr_text());
 
     // Space returns: writes resume (bounded retries), and nothing acknowledged is lost.
@@ -648,7 +451,7 @@ async fn a_full_disk_refuses_writes_with_503_serves_reads_and_resumes_when_space
         assert_eq!(status, 202, "{a}");
         acked.push(created_id(&a));
     }
-    client.assert_all_known(&base, &acked).await;
+    assert_all_known(&client, &base, &acked).await;
 
     // And after a clean stop and a new start too.
     server.sigterm();
@@ -660,7 +463,7 @@ async fn a_full_disk_refuses_writes_with_503_serves_reads_and_resumes_when_space
     );
     drop(server);
     let again = serve(&dir);
-    client.assert_all_known(&again.base, &acked).await;
+    assert_all_known(&client, &again.base, &acked).await;
     drop(again);
     drop(fs);
 }

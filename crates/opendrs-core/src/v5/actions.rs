@@ -15,6 +15,7 @@ use super::{network::NetworkEndpoint, required};
 use crate::{
     enums::{one_of, ActionName},
     error::{Error, Reason, Result},
+    json::Strict,
     lifecycle::{Op, PrecheckMode},
     ops::{check_text, Payload, WriteItem, MAX_BATCH_ITEMS, MAX_DESCRIPTION_CHARS, MAX_ID_CHARS},
 };
@@ -34,6 +35,7 @@ pub struct ActionReq {
     pub job_id: Option<String>,
     /// `start`, `stop` (pause), `restart` (resume or retry), `terminate`, `network`,
     /// `precheck`, `reset`, `skip_precheck` (and, not supported yet, comparisons, …).
+    #[schema(value_type = Option<crate::enums::ActionName>)]
     pub action_name: Option<String>,
     pub action_params: Option<ActionParams>,
 }
@@ -47,6 +49,7 @@ pub struct ActionParams {
     /// `start`: when to start, epoch milliseconds (a future time waits in `WAITING_FOR_START`).
     pub start_time: Option<String>,
     /// `stop`: `target` (default) or `all`; recorded only.
+    #[schema(value_type = Option<crate::ops::PauseMode>)]
     pub pause_mode: Option<String>,
     /// `restart`: `true` restarts a synchronization after its objects were re-edited (not supported yet).
     pub is_sync_re_edit: Option<bool>,
@@ -166,7 +169,7 @@ impl ActionReq {
                     Some(_) => {
                         return Err(Error::invalid_with(
                             pf("pause_mode"),
-                            Reason::OneOf(&["target", "all"]),
+                            Reason::OneOf(crate::ops::PAUSE_MODES),
                         ))
                     }
                 }
@@ -272,7 +275,7 @@ pub fn batch<T: serde::de::DeserializeOwned>(
         .enumerate()
         .map(|(i, v)| {
             let id = job_id_of(&v);
-            let parsed = serde_path_to_error::deserialize::<_, T>(v).map_err(|e| {
+            let parsed = serde_path_to_error::deserialize::<_, T>(Strict(v)).map_err(|e| {
                 let path = e.path().to_string();
                 let field = if path == "." || path.is_empty() {
                     format!("jobs[{i}]")

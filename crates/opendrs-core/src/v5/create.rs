@@ -30,6 +30,28 @@ pub const DB_TYPES: &[&str] = &[
 ];
 /// Endpoint deployments.
 pub const ENDPOINT_TYPES: &[&str] = &["offline", "ecs", "cloud"];
+crate::enums::schema_enum!(
+    /// `endpoint_type`.
+    EndpointType = ENDPOINT_TYPES
+);
+/// `instance_type` of the replication instance.
+pub const INSTANCE_TYPES: &[&str] = &["single", "ha"];
+crate::enums::schema_enum!(
+    /// `instance_type`.
+    InstanceType = INSTANCE_TYPES
+);
+/// `arch` of the replication instance.
+pub const ARCHES: &[&str] = &["x86", "arm"];
+crate::enums::schema_enum!(
+    /// `arch`.
+    Arch = ARCHES
+);
+/// `type` of a public IP.
+pub const PUBLIC_IP_TYPES: &[&str] = &["master", "slave"];
+crate::enums::schema_enum!(
+    /// `type` of a public IP.
+    PublicIpType = PUBLIC_IP_TYPES
+);
 
 /// The body (`SingleCreateJobReq`).
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
@@ -53,14 +75,19 @@ pub struct CreateJobReq {
 pub struct BaseInfoReq {
     pub name: Option<String>,
     /// `migration`, `sync` or `cloudDataGuard`.
+    #[schema(value_type = Option<crate::enums::DbUseType>)]
     pub job_type: Option<String>,
     /// Required for `cloudDataGuard` (dual-active).
     pub multi_write: Option<bool>,
     pub engine_type: Option<String>,
+    #[schema(value_type = Option<crate::enums::JobDirection>)]
     pub job_direction: Option<String>,
+    #[schema(value_type = Option<crate::enums::TaskType>)]
     pub task_type: Option<String>,
+    #[schema(value_type = Option<crate::enums::NetType>)]
     pub net_type: Option<String>,
     /// `on_demand` (default) or `period` (then `period_order` is required).
+    #[schema(value_type = Option<crate::enums::ChargingMode>)]
     pub charging_mode: Option<String>,
     /// Default `"0"`; not `""`.
     pub enterprise_project_id: Option<String>,
@@ -78,8 +105,10 @@ pub struct BaseInfoReq {
 pub struct EndpointInfoReq {
     pub db_type: Option<String>,
     /// `offline`, `ecs` or `cloud`.
+    #[schema(value_type = Option<EndpointType>)]
     pub endpoint_type: Option<String>,
     /// `so` (source) or `ta` (target).
+    #[schema(value_type = Option<crate::workflow::bodies::EndpointSide>)]
     pub endpoint_role: Option<String>,
     pub endpoint: Option<BaseEndpointReq>,
     pub cloud: Option<CloudReq>,
@@ -149,6 +178,7 @@ pub struct NodeInfoReq {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NodeSpecReq {
     /// `micro`, `small`, `medium`, `high`, `xlarge` or `2xlarge`.
+    #[schema(value_type = Option<crate::ops::NodeType>)]
     pub node_type: Option<String>,
 }
 
@@ -163,8 +193,10 @@ pub struct NodeVpcReq {
 #[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
 pub struct NodeBaseReq {
     /// `single`, or `ha` (primary/standby: two availability zones).
+    #[schema(value_type = Option<InstanceType>)]
     pub instance_type: Option<String>,
     /// `x86` or `arm`.
+    #[schema(value_type = Option<Arch>)]
     pub arch: Option<String>,
     /// One zone; `ha` two, separated by a comma.
     pub availability_zone: Option<String>,
@@ -179,6 +211,7 @@ pub struct PublicIpReq {
     pub public_ip: Option<String>,
     /// `master` or `slave`.
     #[serde(rename = "type")]
+    #[schema(value_type = Option<PublicIpType>)]
     pub kind: Option<String>,
 }
 
@@ -385,11 +418,11 @@ fn node(n: Option<NodeInfoReq>) -> Result<Node> {
     let ha = enumerated(
         &base.instance_type,
         "job.node_info.base_info.instance_type",
-        &["single", "ha"],
+        INSTANCE_TYPES,
     )?
     .ok_or_else(|| Error::empty("job.node_info.base_info.instance_type"))?
         == "ha";
-    let arch = enumerated(&base.arch, "job.node_info.base_info.arch", &["x86", "arm"])?
+    let arch = enumerated(&base.arch, "job.node_info.base_info.arch", ARCHES)?
         .ok_or_else(|| Error::empty("job.node_info.base_info.arch"))?
         .to_string();
     let zones_field = "job.node_info.base_info.availability_zone";
@@ -479,7 +512,7 @@ impl SingleCreateJobReq {
             required(&ip.public_ip, &f("public_ip"))?;
             text(&ip.id, &f("id"), MAX_ID_CHARS)?;
             text(&ip.public_ip, &f("public_ip"), MAX_ID_CHARS)?;
-            enumerated(&ip.kind, &f("type"), &["master", "slave"])?
+            enumerated(&ip.kind, &f("type"), PUBLIC_IP_TYPES)?
                 .ok_or_else(|| Error::empty(f("type")))?;
         }
         Ok(NewJob {

@@ -22,6 +22,10 @@ pub const DEFAULT_LIMIT: u64 = 10;
 pub const MAX_LIMIT: u64 = 1000;
 /// `job_type` values: the scenarios, and `replay` (valid, but this service has no such jobs).
 pub const JOB_TYPES: &[&str] = &["migration", "sync", "cloudDataGuard", "replay"];
+crate::enums::schema_enum!(
+    /// `job_type` of the list.
+    JobTypeParam = JOB_TYPES
+);
 
 /// The validated list: the v3 engine's query in the v5 page and order, or `None` for `replay`
 /// (validated like the others, but there is nothing to read).
@@ -75,24 +79,18 @@ fn mode(job: &Job, is_child: bool) -> (&'static str, &'static str) {
 pub struct JobListResp<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    #[schema(value_type = String)]
     pub status: JobStatus,
     pub description: &'a str,
     /// `yyyy-MM-ddTHH:mm:ssZ`.
     pub create_time: String,
     pub engine_type: &'a str,
-    #[schema(value_type = String)]
     pub net_type: NetType,
     /// `on_demand` or `period`.
-    #[schema(value_type = String)]
     pub charging_mode: ChargingMode,
     pub billing_tag: bool,
-    #[schema(value_type = String)]
     pub job_direction: JobDirection,
     /// The scenario (`migration`, `sync`, `cloudDataGuard`).
-    #[schema(value_type = String)]
     pub job_type: DbUseType,
-    #[schema(value_type = String)]
     pub task_type: TaskType,
     pub enterprise_project_id: &'a str,
     /// `single`, or `sync_child` for a job with subtasks and its subtasks.
@@ -112,21 +110,15 @@ pub struct JobListResp<'a> {
 pub struct ChildrenJobListResp<'a> {
     pub id: &'a str,
     pub name: &'a str,
-    #[schema(value_type = String)]
     pub status: JobStatus,
     pub description: &'a str,
     pub create_time: String,
     pub engine_type: &'a str,
-    #[schema(value_type = String)]
     pub net_type: NetType,
-    #[schema(value_type = String)]
     pub charging_mode: ChargingMode,
     pub billing_tag: bool,
-    #[schema(value_type = String)]
     pub job_direction: JobDirection,
-    #[schema(value_type = String)]
     pub job_type: DbUseType,
-    #[schema(value_type = String)]
     pub task_type: TaskType,
     pub enterprise_project_id: &'a str,
     pub job_mode: &'static str,

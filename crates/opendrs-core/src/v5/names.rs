@@ -17,6 +17,7 @@ pub struct CheckJobNameReq {
     /// `trans` (migration, synchronization, disaster recovery), `subscription` or `offline`
     /// (backup migration).
     #[serde(rename = "type")]
+    #[schema(value_type = Option<crate::enums::NameKind>)]
     pub kind: Option<String>,
 }
 

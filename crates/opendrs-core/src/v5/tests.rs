@@ -692,3 +692,44 @@ fn item_answers_say_success_or_failed_lowercase_with_the_job_s_name() {
     );
     assert!(ActionBaseResp::single(ok, Lang::EnUs).is_ok());
 }
+
+// Found by fuzzing (`v5_bodies`, docs/fuzzing.md): the v5 bodies were read as bytes, so
+// invalid UTF-8 inside a field the service ignores passed, and serde's derive read a struct from
+// a JSON array by position.
+
+#[test]
+fn a_v5_body_that_is_not_utf8_is_refused_even_when_the_bad_bytes_are_in_an_ignored_field() {
+    let bad = b"{\"job\": {\"action_na\xffme\": \"terminate\", \"action_params\": {\"force_delete\": true}}}";
+    assert_eq!(code(body::<actions::StopJobActionReq>(bad)), "DRS.M00300");
+    assert_eq!(code(actions::single_action(bad, "j")), "DRS.M00300");
+    assert_eq!(
+        code(actions::batch_deletes(
+            b"{\"jobs\": [\"j\"], \"x\": \"\xc3\"}"
+        )),
+        "DRS.M00300"
+    );
+    let name = b"{\"name\": \"a-good-name\", \"type\": \"trans\", \"n\xe9\": 1}";
+    assert_eq!(code(body::<names::CheckJobNameReq>(name)), "DRS.M00300");
+}
+
+#[test]
+fn a_v5_struct_given_as_an_array_is_a_wrong_type_naming_it() {
+    let single = br#"{"job": ["j", "terminate"]}"#;
+    let err = actions::single_action(single, "j").expect_err("an array is not an ActionReq");
+    assert_eq!(err.code(), "DRS.M00202");
+    assert!(format!("{err:?}").contains("job"), "{err:?}");
+
+    let items = actions::batch_actions(br#"{"jobs": [["j", "start"]]}"#).expect("the envelope");
+    match &items[..] {
+        [WriteItem::Rejected { error, .. }] => {
+            assert_eq!(error.code(), "DRS.M00202");
+            assert!(format!("{error:?}").contains("jobs[0]"), "{error:?}");
+        }
+        other => panic!("an array item is that item's wrong type: {other:?}"),
+    }
+    let stops = actions::batch_stops(br#"{"jobs": [["j", true]]}"#).expect("the envelope");
+    assert!(
+        matches!(&stops[..], [WriteItem::Rejected { .. }]),
+        "{stops:?}"
+    );
+}

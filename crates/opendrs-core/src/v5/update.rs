@@ -24,6 +24,7 @@ pub struct UpdateJobReq {
     /// `name`, `description`, `expired_days`, `notify` (and, not supported yet, `re_create`,
     /// `all`, `network`, `policy`, `db_object`, `precheck`).
     #[serde(rename = "type")]
+    #[schema(value_type = Option<crate::enums::UpdateType>)]
     pub kind: Option<String>,
     pub params: Option<UpdateParams>,
 }

@@ -44,6 +44,7 @@ impl Side {
 pub struct TestEndPoint {
     /// The job.
     pub id: Option<String>,
+    #[schema(value_type = Option<crate::enums::NetType>)]
     pub net_type: Option<String>,
     pub db_type: Option<String>,
     /// `host`, `host:port`, or several, comma-separated; the job's own when absent.
@@ -61,6 +62,7 @@ pub struct TestEndPoint {
     pub vpc_id: Option<String>,
     pub subnet_id: Option<String>,
     /// `so` (source, the default) or `ta` (target).
+    #[schema(value_type = Option<EndpointSide>)]
     pub end_point_type: Option<String>,
     pub region: Option<String>,
     pub project_id: Option<String>,
@@ -104,6 +106,13 @@ const DB_TYPES: &[&str] = &[
     "oracle",
 ];
 
+/// An endpoint's side: `so` (source) or `ta` (target).
+pub const ENDPOINT_SIDES: &[&str] = &["so", "ta"];
+crate::enums::schema_enum!(
+    /// `so` (source) or `ta` (target).
+    EndpointSide = ENDPOINT_SIDES
+);
+
 impl TestEndPoint {
     pub fn validate(self, i: usize) -> Result<ConnectionTest> {
         let side = match self.end_point_type.as_deref().map(str::trim) {
@@ -112,7 +121,7 @@ impl TestEndPoint {
             Some(_) => {
                 return Err(Error::invalid_with(
                     f(i, "end_point_type"),
-                    Reason::OneOf(&["so", "ta"]),
+                    Reason::OneOf(ENDPOINT_SIDES),
                 ))
             }
         };
@@ -203,10 +212,12 @@ pub struct DatabaseInfo {
     /// The database of a table or view.
     pub parent_id: Option<String>,
     /// `database`, `table`, `schema` or `view`.
+    #[schema(value_type = Option<ObjectType>)]
     pub object_type: Option<String>,
     pub object_name: Option<String>,
     pub object_alias_name: Option<String>,
     /// `"true"`, `"false"` (the default) or `"partial"`.
+    #[schema(value_type = Option<ObjectSelect>)]
     pub select: Option<String>,
 }
 
@@ -222,6 +233,14 @@ pub struct UpdateDatabaseObjectReq {
 
 const OBJECT_TYPES: &[&str] = &["database", "table", "schema", "view"];
 const SELECTS: &[&str] = &["true", "false", "partial"];
+crate::enums::schema_enum!(
+    /// `object_type` of a selected object.
+    ObjectType = OBJECT_TYPES
+);
+crate::enums::schema_enum!(
+    /// `select` of a selected object.
+    ObjectSelect = SELECTS
+);
 
 impl UpdateDatabaseObjectReq {
     pub fn validate(self, i: usize) -> Result<ObjectSelection> {
@@ -412,6 +431,7 @@ impl LimitSpeedReq {
 pub struct PreCheckInfo {
     pub job_id: Option<String>,
     /// `forStartJob` (before the first start) or `forRetryJob` (before retrying a failed task).
+    #[schema(value_type = Option<crate::lifecycle::PrecheckMode>)]
     pub precheck_mode: Option<String>,
 }
 
@@ -444,17 +464,38 @@ pub struct JobIdsReq {
 }
 
 impl JobIdsReq {
-    /// Every ID, checked as `batch-status` checks them (without paging: all are answered).
+    /// Every ID, trimmed, then checked as `batch-status` checks them (without paging: all are
+    /// answered): so `"j"` and `" j"` are the same job named twice.
     pub fn validate(self) -> Result<Vec<String>> {
-        let ids = self.jobs.unwrap_or_default();
+        let ids: Vec<String> = self
+            .jobs
+            .unwrap_or_default()
+            .into_iter()
+            .map(|id| id.trim().to_string())
+            .collect();
         crate::batch::check_ids(&ids)?;
-        Ok(ids.into_iter().map(|id| id.trim().to_string()).collect())
+        Ok(ids)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Found by fuzzing (`workflow_bodies`, docs/fuzzing.md): the IDs were checked for duplicates
+    // before they were trimmed, so one job named as `"j"` and `" j"` was answered twice.
+    #[test]
+    fn a_workflow_read_naming_one_job_twice_with_and_without_spaces_is_a_duplicate() {
+        let req = JobIdsReq {
+            jobs: Some(vec!["j1".into(), " j1".into(), "j2".into()]),
+        };
+        let err = req.validate().expect_err("the same job twice");
+        assert_eq!(err, Error::invalid_with("jobs", Reason::Duplicate));
+        let ok = JobIdsReq {
+            jobs: Some(vec![" j1 ".into(), "j2".into()]),
+        };
+        assert_eq!(ok.validate(), Ok(vec!["j1".to_string(), "j2".to_string()]));
+    }
 
     fn speed(ranges: Value) -> Result<Vec<SpeedRange>> {
         let req: LimitSpeedReq =

@@ -19,7 +19,7 @@ use opendrs_core::ops::{
     tag = "lifecycle",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = BatchReq<CreateJobReq>,
     responses(

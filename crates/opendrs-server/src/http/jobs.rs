@@ -32,7 +32,7 @@ use std::{sync::Arc, time::Duration};
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::query::QueryJobsReq,
     responses(
@@ -115,7 +115,7 @@ fn streamed(stream: JobStream, permit: StreamPermit, write_timeout: Duration) ->
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::batch::BatchQueryJobReqPage,
     responses(
@@ -146,7 +146,7 @@ pub async fn job_batch_status(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::batch::BatchQueryJobReqPage,
     responses(
@@ -181,7 +181,7 @@ pub async fn job_batch_detail(
         ("job_id" = String, Path, description = "Task ID"),
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 10"),
         ("offset" = Option<u64>, Query, description = "≥ 0, default 0"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = opendrs_core::timeline::ShowTimelineResponse),

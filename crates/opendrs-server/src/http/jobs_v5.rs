@@ -37,19 +37,19 @@ use opendrs_core::v5::{
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("job_type" = String, Query, description = "migration, sync, cloudDataGuard or replay (no replay tasks are kept)"),
+        ("job_type" = opendrs_core::v5::list::JobTypeParam, Query, description = "migration, sync, cloudDataGuard or replay (no replay tasks are kept)"),
         ("name" = Option<String>, Query, description = "A case-insensitive part of the name, an ID, or IDs separated by commas"),
-        ("status" = Option<String>, Query, description = "A task status"),
+        ("status" = Option<opendrs_core::enums::JobStatus>, Query, description = "A task status"),
         ("engine_type" = Option<String>, Query, description = "An engine type"),
-        ("net_type" = Option<String>, Query, description = "eip, vpc or vpn"),
+        ("net_type" = Option<opendrs_core::enums::NetType>, Query, description = "eip, vpc or vpn"),
         ("enterprise_project_id" = Option<String>, Query, description = "Empty: every enterprise project the caller may see"),
         ("instance_ids" = Option<Vec<String>>, Query, description = "Up to 10 instance IDs, repeated or separated by commas"),
         ("instance_ip" = Option<String>, Query, description = "An endpoint's IP"),
         ("offset" = Option<u64>, Query, description = "≥ 0, default 0"),
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 10"),
-        ("sort_key" = Option<String>, Query, description = "create_time (default), name, status, net_type, job_direction or pay_mode"),
-        ("sort_dir" = Option<String>, Query, description = "desc (default) or asc"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("sort_key" = Option<opendrs_core::enums::SortKey>, Query, description = "create_time (default), name, status, net_type, job_direction or pay_mode"),
+        ("sort_dir" = Option<opendrs_core::enums::SortDir>, Query, description = "desc (default) or asc"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ListJobsResponse),
@@ -78,7 +78,7 @@ pub async fn job_list_v5(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = SingleCreateJobReq,
     responses(
@@ -110,7 +110,7 @@ pub async fn job_create_v5(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = BatchDeleteJobReq,
     responses(
@@ -146,8 +146,8 @@ pub async fn job_batch_delete_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("type" = String, Query, description = "overview, detail, network, precheck or progress"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("type" = opendrs_core::enums::DetailType, Query, description = "overview, detail, network, precheck or progress (the others: not supported yet)"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ShowJobDetailResponse),
@@ -182,7 +182,7 @@ pub async fn job_detail_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = SingleUpdateJobReq,
     responses(
@@ -217,7 +217,7 @@ pub async fn job_update_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "Deleted: {}", body = Object),
@@ -256,7 +256,7 @@ pub async fn job_delete_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = JobActionReq,
     responses(
@@ -290,7 +290,7 @@ pub async fn job_action_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ShowActionsResponse),
@@ -320,7 +320,7 @@ pub async fn job_actions_v5(
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = StopJobActionReq,
     responses(
@@ -353,7 +353,7 @@ pub async fn job_stop_v5(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = BatchJobActionReq,
     responses(
@@ -384,7 +384,7 @@ pub async fn job_batch_action_v5(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = BatchStopJobActionReq,
     responses(
@@ -416,7 +416,7 @@ pub async fn job_batch_stop_v5(
     tag = "jobs",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = CheckJobNameReq,
     responses(
@@ -449,7 +449,7 @@ pub async fn job_name_validate(
         ("offset" = Option<u64>, Query, description = "≥ 0, default 0"),
         ("limit" = Option<u64>, Query, minimum = 1, maximum = 1000, description = "1–1000, default 10"),
         ("domain_id" = Option<String>, Query, description = "Accepted and ignored"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ShowEnterpriseProjectResponse),

@@ -11,6 +11,13 @@ use utoipa::{
 #[openapi(
     info(title = "OpenDRS", description = "A self-hostable implementation of the Huawei Cloud DRS v3 job API."),
     components(schemas(
+        // The enumerations only parameters use (the bodies' are collected with the bodies).
+        opendrs_core::tags::ResourceType,
+        opendrs_core::lang::XLanguage,
+        opendrs_core::enums::SortKey,
+        opendrs_core::enums::SortDir,
+        opendrs_core::enums::DetailType,
+        opendrs_core::v5::list::JobTypeParam,
         opendrs_core::query::QueryJobsReq,
         opendrs_core::job::JobListResponse,
         opendrs_core::job::JobInfo,

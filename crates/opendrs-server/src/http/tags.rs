@@ -25,9 +25,9 @@ use opendrs_core::tags::{
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("resource_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::tags::BatchTagReq,
     responses(
@@ -66,9 +66,9 @@ pub async fn tag_create(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("resource_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::tags::BatchTagReq,
     responses(
@@ -107,9 +107,9 @@ pub async fn tag_delete(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::tags::BatchDealResourceTagReq,
     responses(
@@ -158,9 +158,9 @@ async fn tags_of_job(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("resource_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ListInstanceTagsResponse),
@@ -186,9 +186,9 @@ pub async fn tag_list(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("job_id" = String, Path, description = "Task ID"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ListInstanceTagsResponse),
@@ -224,8 +224,8 @@ async fn project_tags(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ListTagsResponse),
@@ -251,8 +251,8 @@ pub async fn tag_project_list(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     responses(
         (status = 200, description = "OK", body = ListTagsResponse),
@@ -279,10 +279,10 @@ pub async fn tag_project_list_deprecated(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
         ("limit" = Option<u64>, Query, description = "1–1000, default 1000"),
         ("offset" = Option<u64>, Query, description = "≥ 0, default 0"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::tags::QueryInstanceByTagReq,
     responses(
@@ -315,8 +315,8 @@ pub async fn tag_instance_filter(
     tag = "tags",
     params(
         ("project_id" = String, Path, description = "Project ID of the tenant"),
-        ("resource_type" = String, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
-        ("X-Language" = Option<String>, Header, description = "en-us (default) or zh-cn"),
+        ("resource_type" = opendrs_core::tags::ResourceType, Path, description = "migration, sync, cloudDataGuard, subscription, backupMigration or replay"),
+        ("X-Language" = Option<opendrs_core::lang::XLanguage>, Header, description = "en-us (default) or zh-cn"),
     ),
     request_body = opendrs_core::tags::QueryInstanceByTagReq,
     responses(

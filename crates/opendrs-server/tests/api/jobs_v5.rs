@@ -72,6 +72,35 @@ impl TestApp {
     }
 }
 
+/// A migration in `CONFIGURATION` (`conf`) and one replicating (`run`), as [`seeded`] takes them.
+const CONFIGURING: SeedJob = (
+    "conf",
+    "configuring",
+    DbUseType::Migration,
+    JobStatus::Configuration,
+);
+const RUNNING: SeedJob = (
+    "run",
+    "running",
+    DbUseType::Migration,
+    JobStatus::IncreTransferStarted,
+);
+
+/// `(id, name, scenario, status)` of a job to seed.
+type SeedJob = (&'static str, &'static str, DbUseType, JobStatus);
+
+/// A fresh app whose first project has these jobs `(id, name, scenario, status)`, created one
+/// second apart in this order.
+async fn seeded(jobs: &[SeedJob]) -> TestApp {
+    let app = TestApp::spawn().await;
+    let jobs: Vec<_> = (1..)
+        .zip(jobs)
+        .map(|(at, (id, name, db, status))| job(id, name, *db, *status, at))
+        .collect();
+    app.seed(&app.p1, &jobs).await;
+    app
+}
+
 fn ids(a: &Answer) -> Vec<String> {
     a.body["jobs"]
         .as_array()
@@ -341,27 +370,7 @@ async fn unknown_hidden_and_deleted_jobs_do_not_exist_for_v5() {
 
 #[tokio::test]
 async fn an_action_the_status_does_not_allow_is_refused_with_the_status_named() {
-    let app = TestApp::spawn().await;
-    app.seed(
-        &app.p1,
-        &[
-            job(
-                "conf",
-                "configuring",
-                DbUseType::Migration,
-                JobStatus::Configuration,
-                1,
-            ),
-            job(
-                "run",
-                "running",
-                DbUseType::Migration,
-                JobStatus::IncreTransferStarted,
-                2,
-            ),
-        ],
-    )
-    .await;
+    let app = seeded(&[CONFIGURING, RUNNING]).await;
     let pause = json!({"job": {"action_name": "stop"}});
     let a = app.v5("POST", "/jobs/conf/action", pause).await;
     assert_eq!((a.status, a.code()), (400, "DRS.M00304"), "{}", a.text);
@@ -391,18 +400,7 @@ async fn an_action_the_status_does_not_allow_is_refused_with_the_status_named() 
 
 #[tokio::test]
 async fn actions_and_detail_types_not_supported_yet_say_so_clearly() {
-    let app = TestApp::spawn().await;
-    app.seed(
-        &app.p1,
-        &[job(
-            "j",
-            "a-job",
-            DbUseType::Sync,
-            JobStatus::Configuration,
-            1,
-        )],
-    )
-    .await;
+    let app = seeded(&[("j", "a-job", DbUseType::Sync, JobStatus::Configuration)]).await;
     for t in ["log", "compare", "file"] {
         let a = app
             .v5("GET", &format!("/jobs/j?type={t}"), Value::Null)
@@ -519,33 +517,16 @@ async fn v5_creations_and_updates_are_validated_and_a_taken_name_is_422() {
 
 #[tokio::test]
 async fn v5_batches_answer_per_item_and_fail_only_as_a_whole_envelope() {
-    let app = TestApp::spawn().await;
-    app.seed(
-        &app.p1,
-        &[
-            job(
-                "conf",
-                "configuring",
-                DbUseType::Migration,
-                JobStatus::Configuration,
-                1,
-            ),
-            job(
-                "run",
-                "running",
-                DbUseType::Migration,
-                JobStatus::IncreTransferStarted,
-                2,
-            ),
-            job(
-                "done",
-                "finished",
-                DbUseType::Migration,
-                JobStatus::ReleaseResourceComplete,
-                3,
-            ),
-        ],
-    )
+    let app = seeded(&[
+        CONFIGURING,
+        RUNNING,
+        (
+            "done",
+            "finished",
+            DbUseType::Migration,
+            JobStatus::ReleaseResourceComplete,
+        ),
+    ])
     .await;
     let a = app
         .v5(
@@ -788,18 +769,7 @@ async fn the_v5_list_filters_like_the_v3_list_and_orders_pages_by_any_key() {
 
 #[tokio::test]
 async fn a_name_is_checked_against_the_rules_and_the_project_s_live_jobs() {
-    let app = TestApp::spawn().await;
-    app.seed(
-        &app.p1,
-        &[job(
-            "j",
-            "taken-name",
-            DbUseType::Sync,
-            JobStatus::Configuration,
-            1,
-        )],
-    )
-    .await;
+    let app = seeded(&[("j", "taken-name", DbUseType::Sync, JobStatus::Configuration)]).await;
     let check = |name: &str, kind: &str| json!({"name": name, "type": kind});
     let a = app
         .v5("POST", "/jobs/name-validation", check("free-name", "trans"))
@@ -871,18 +841,7 @@ async fn enterprise_projects_are_listed_as_the_caller_may_use_them() {
 
 #[tokio::test]
 async fn a_viewer_reads_through_v5_but_every_v5_write_is_refused_and_audited() {
-    let app = TestApp::spawn().await;
-    app.seed(
-        &app.p1,
-        &[job(
-            "j",
-            "a-job",
-            DbUseType::Sync,
-            JobStatus::Configuration,
-            1,
-        )],
-    )
-    .await;
+    let app = seeded(&[("j", "a-job", DbUseType::Sync, JobStatus::Configuration)]).await;
     let a = app
         .v5_as(&app.viewer, "GET", "/jobs/j?type=detail", Value::Null)
         .await;
