@@ -29,7 +29,8 @@ echo "cluster at $OPENDRS_TEST_PG_URL"
 echo "== cargo test (SQLite; the PostgreSQL backend's own tests on the cluster)"
 cargo test --workspace
 echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
-OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads \
+  --test workflow --test quotas
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
 
 # 15 s per target (the script's default is 30 s): eight targets, 2 minutes of fuzzing, as six at
