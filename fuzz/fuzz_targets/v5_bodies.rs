@@ -16,7 +16,7 @@ use libfuzzer_sys::fuzz_target;
 use opendrs_core::{
     lang::Lang,
     lifecycle::Op,
-    ops::WriteItem,
+    ops::{Payload, WriteItem},
     query::Paging,
     v5::{
         actions::{batch_actions, batch_deletes, batch_stops, single_action, StopJobActionReq},
@@ -90,11 +90,21 @@ fn update(data: &[u8]) {
 }
 
 fn action(data: &[u8]) {
-    let op = single_action(data, PATH_JOB);
-    if accepted(&op, data) {
-        let op = op.expect("accepted");
-        let again = single_action(&to_body(&json!({"job": action_item(None, &op)})), PATH_JOB);
-        assert_eq!(again, Ok(op), "the action written back is itself");
+    let acted = single_action(data, PATH_JOB);
+    if accepted(&acted, data) {
+        let acted = acted.expect("accepted");
+        let again = single_action(data, PATH_JOB);
+        assert_eq!(
+            again.as_ref(),
+            Ok(&acted),
+            "an action is read the same way twice"
+        );
+        if let (op, None) = &acted {
+            if let Some(item) = action_item(None, op) {
+                let again = single_action(&to_body(&json!({ "job": item })), PATH_JOB);
+                assert_eq!(again, Ok(acted), "the action written back is itself");
+            }
+        }
     }
 }
 
@@ -126,36 +136,49 @@ fn batch(parse: BatchParse, kind: Batch, data: &[u8]) {
                 payload,
             } => {
                 assert!(!job_id.is_empty() && job_id.trim() == job_id);
-                assert!(payload.is_none(), "a v5 action carries no payload");
                 match kind {
-                    Batch::Delete => assert_eq!(*op, Op::Delete),
-                    Batch::Stop => assert!(matches!(op, Op::Terminate | Op::ForceTerminate)),
+                    Batch::Delete => assert_eq!((op, payload), (&Op::Delete, &None)),
+                    Batch::Stop => assert!(
+                        matches!(op, Op::Terminate | Op::ForceTerminate) && payload.is_none()
+                    ),
                     Batch::Action => assert!(matches!(
-                        op,
-                        Op::Start { .. }
-                            | Op::Pause
-                            | Op::Restore
-                            | Op::Terminate
-                            | Op::ForceTerminate
+                        (op, payload.as_deref()),
+                        (
+                            Op::Start { .. }
+                                | Op::Pause
+                                | Op::Restore
+                                | Op::Terminate
+                                | Op::ForceTerminate
+                                | Op::Precheck { .. }
+                                | Op::Reset,
+                            None
+                        ) | (Op::TestConnection, Some(Payload::Connection(_)))
+                            | (Op::SkipPrecheck, Some(Payload::Skip(_)))
                     )),
                 }
                 ids.push(job_id.clone());
+                // Items a client can write back from the operation alone (those without a
+                // payload read from the body) are written back and must read as themselves.
                 let written = match kind {
-                    Batch::Action => action_item(Some(job_id), op),
+                    Batch::Action if payload.is_none() => action_item(Some(job_id), op),
+                    Batch::Action => None,
                     Batch::Stop => {
-                        json!({"job_id": job_id, "is_force_stop": *op == Op::ForceTerminate})
+                        Some(json!({"job_id": job_id, "is_force_stop": *op == Op::ForceTerminate}))
                     }
-                    Batch::Delete => json!(job_id),
+                    Batch::Delete => Some(json!(job_id)),
                 };
                 if kind == Batch::Action {
-                    let single = json!({"job": action_item(None, op)});
-                    assert_eq!(
-                        single_action(&to_body(&single), job_id).as_ref(),
-                        Ok(op),
-                        "a batch action is the same operation as a single call"
-                    );
+                    if let Some(single) = action_item(None, op).filter(|_| payload.is_none()) {
+                        assert_eq!(
+                            single_action(&to_body(&json!({ "job": single })), job_id),
+                            Ok((op.clone(), None)),
+                            "a batch action is the same operation as a single call"
+                        );
+                    }
                 }
-                valid.push((item.clone(), written));
+                if let Some(written) = written {
+                    valid.push((item.clone(), written));
+                }
             }
             WriteItem::Create(_) => panic!("a v5 batch creates no job"),
         }
@@ -177,17 +200,20 @@ fn batch(parse: BatchParse, kind: Batch, data: &[u8]) {
     }
 }
 
-/// An `ActionReq` a client would send for `op`.
-fn action_item(job_id: Option<&str>, op: &Op) -> Value {
+/// An `ActionReq` a client would send for `op`, for the operations that carry no payload and
+/// whose parameters the operation keeps; `None` for the others.
+fn action_item(job_id: Option<&str>, op: &Op) -> Option<Value> {
     let (name, params) = match op {
         Op::Start { at_ms } => ("start", json!({"start_time": at_ms.map(|t| t.to_string())})),
         Op::Pause => ("stop", json!({"pause_mode": "target"})),
         Op::Restore => ("restart", json!({})),
         Op::Terminate => ("terminate", json!({"force_delete": false})),
         Op::ForceTerminate => ("terminate", json!({"force_delete": true})),
-        other => panic!("not a v5 action: {other:?}"),
+        Op::Precheck { mode } => ("precheck", json!({"precheck_mode": mode})),
+        Op::Reset => ("reset", json!({})),
+        _ => return None,
     };
-    json!({"job_id": job_id, "action_name": name, "action_params": params})
+    Some(json!({"job_id": job_id, "action_name": name, "action_params": params}))
 }
 
 fn name(data: &[u8]) {

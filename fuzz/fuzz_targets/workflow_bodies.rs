@@ -65,8 +65,12 @@ fn batch_write(kind: BatchKind, data: &[u8]) {
                 assert!(!job_id.is_empty() && job_id.trim() == job_id);
                 let payload = payload.as_deref();
                 match (kind, op, payload) {
-                    (BatchKind::Connect, Op::TestConnection, Some(Payload::Connection(t))) => {
-                        ids.push(format!("{job_id}\u{0}{}", t.side.as_str()));
+                    (BatchKind::Connect, Op::TestConnection, Some(Payload::Connection(tests))) => {
+                        // A v3 connection item tests one endpoint.
+                        assert_eq!(tests.len(), 1, "{tests:?}");
+                        for t in tests {
+                            ids.push(format!("{job_id}\u{0}{}", t.side.as_str()));
+                        }
                     }
                     (BatchKind::SelectObjects, Op::SelectObjects, Some(Payload::Objects(_)))
                     | (BatchKind::SetSpeed, Op::SetSpeed, Some(Payload::Speed(_))) => {

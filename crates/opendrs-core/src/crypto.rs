@@ -2,8 +2,12 @@
 //! tokens (XChaCha20-Poly1305 under per-purpose subkeys), Argon2 password hashes, and random
 //! credentials.
 
+mod password;
+
+pub use password::verify_password;
+
 use argon2::{
-    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
+    password_hash::{PasswordHasher, SaltString},
     Argon2,
 };
 use chacha20poly1305::{
@@ -100,17 +104,6 @@ pub fn hash_password(password: &str) -> String {
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .unwrap_or_default()
-}
-
-/// Whether `password` matches the PHC `hash` (constant-time inside argon2).
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| {
-            Argon2::default()
-                .verify_password(password.as_bytes(), &h)
-                .is_ok()
-        })
-        .unwrap_or(false)
 }
 
 /// `n` random characters from `alphabet`.
