@@ -1,9 +1,9 @@
 //! Argon2id password checks on reused memory: each check needs `m` KiB of working memory
-//! (19 MiB with the defaults), and allocating it anew per login left freed 19 MiB blocks in
-//! whichever allocator arena the checking thread used — resident memory grew by a block each
-//! time a new blocking thread checked a password. The blocks now come from a small pool: a
-//! check takes one (or allocates it the first time), and gives it back, so the memory is
-//! allocated once per concurrent check (`login_concurrency`) and never again.
+//! (19 MiB with the defaults). Allocated anew per login, that is a 19 MiB allocation and free
+//! on whichever blocking thread runs the check, which the allocator may keep cached per thread;
+//! in the first soak, resident memory rose in steps of about that size. The blocks now come from
+//! a small pool: a check takes one (or allocates it the first time) and gives it back, so the
+//! memory is allocated once per concurrent check (`login_concurrency`) and never again.
 
 use argon2::{
     password_hash::{Output, PasswordHash},
