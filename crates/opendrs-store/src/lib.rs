@@ -132,6 +132,14 @@ impl SqliteStore {
             .connection_timeout(Duration::from_secs(5))
             // A broken SQLite connection is not a thing: skip the per-checkout probe query.
             .test_on_check_out(false)
+            // Nor does one go stale: keep every connection for the life of the store. r2d2's
+            // defaults (close after 10 idle minutes, replace after 30) threw away warm page
+            // caches, and a closed connection's file descriptors stay open while another
+            // connection holds a lock on the file (POSIX locks are per process), which under
+            // steady load is always: the soak saw memory and open files step up every 10
+            // minutes.
+            .idle_timeout(None)
+            .max_lifetime(None)
             .build(manager)
             .map_err(pool_error)?;
         let mut watcher = Connection::open(path).map_err(classify)?;
@@ -552,6 +560,19 @@ impl Store for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pooled_connections_are_never_closed_for_idleness_or_age() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = SqliteStore::open(&dir.path().join("db")).expect("open");
+        assert_eq!(store.pool.idle_timeout(), None);
+        assert_eq!(store.pool.max_lifetime(), None);
+        assert_eq!(
+            store.pool.state().connections,
+            8,
+            "every connection opened at start"
+        );
+    }
 
     #[tokio::test]
     async fn the_data_version_moves_on_every_commit_from_any_connection() {
