@@ -146,11 +146,16 @@ impl PgStore {
         Ok(client)
     }
 
-    /// The plan PostgreSQL chooses for the first page of `q` (`EXPLAIN`, text): which index a
-    /// list walks, for tests and for an operator looking at a slow list.
-    pub async fn explain_page(&self, tenant: &Tenant, q: &JobQuery) -> StoreResult<String> {
+    /// The plan PostgreSQL chooses for the page of 10 at `offset` of `q` (`EXPLAIN`, text):
+    /// which index a list walks, for tests and for an operator looking at a slow list.
+    pub async fn explain_page(
+        &self,
+        tenant: &Tenant,
+        q: &JobQuery,
+        offset: u64,
+    ) -> StoreResult<String> {
         let client = self.client().await?;
-        list::explain_page(&client, tenant, q).await
+        list::explain_page(&client, tenant, q, offset).await
     }
 
     /// Folds the counters' and project versions' delta rows into their base rows, in one

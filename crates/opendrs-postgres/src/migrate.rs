@@ -16,6 +16,10 @@ const MIGRATIONS: &[(i64, &str)] = &[
         include_str!("../migrations/0005_name_grams_by_scenario.sql"),
     ),
     (6, include_str!("../migrations/0006_quotas.sql")),
+    (
+        7,
+        include_str!("../migrations/0007_covering_list_indexes.sql"),
+    ),
 ];
 
 /// The newest schema version this build knows: the highest migration number.

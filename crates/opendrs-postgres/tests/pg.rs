@@ -433,16 +433,18 @@ async fn a_database_newer_than_the_build_is_refused_with_a_clear_error() {
 async fn every_order_in_either_direction_is_read_from_its_own_index_without_a_sort() {
     let Some(db) = fresh().await else { return };
     let (store, tenant, _) = seeded(&db, 4000).await;
+    // VACUUM: the visibility map lets a deep page skip its offset by an index-only scan.
     admin_client(&db.url)
         .await
-        .batch_execute("ANALYZE jobs")
+        .batch_execute("VACUUM (ANALYZE) jobs")
         .await
-        .expect("analyze");
+        .expect("vacuum");
     let bodies = [
         serde_json::json!({"db_use_type": "migration"}),
         serde_json::json!({"db_use_type": "migration", "engine_type": "mysql"}),
     ];
     for body in bodies {
+        let enum_status_only = body.get("engine_type").is_none();
         for key in SortKey::ALL {
             for dir in SortDir::ALL {
                 let q = JobQuery {
@@ -452,7 +454,6 @@ async fn every_order_in_either_direction_is_read_from_its_own_index_without_a_so
                     },
                     ..query(&tenant, body.clone())
                 };
-                let plan = store.explain_page(&tenant, &q).await.expect("explain");
                 let index = match key {
                     SortKey::CreateTime => "jobs_top_by_time",
                     SortKey::Name => "jobs_top_by_name",
@@ -461,12 +462,25 @@ async fn every_order_in_either_direction_is_read_from_its_own_index_without_a_so
                     SortKey::JobDirection => "jobs_top_by_direction",
                     SortKey::PayMode => "jobs_top_by_pay_mode",
                 };
-                assert!(
-                    plan.contains(&format!("Index Scan Backward using {index}"))
-                        || plan.contains(&format!("Index Scan using {index}")),
-                    "{body} {key} {dir}:\n{plan}"
-                );
-                assert!(!plan.contains("Sort"), "{body} {key} {dir}:\n{plan}");
+                for offset in [0, 500] {
+                    let plan = store
+                        .explain_page(&tenant, &q, offset)
+                        .await
+                        .expect("explain");
+                    let walks = |scan: &str| {
+                        plan.contains(&format!("{scan} using {index}"))
+                            || plan.contains(&format!("{scan} Backward using {index}"))
+                    };
+                    let at = format!("{body} {key} {dir} offset {offset}:\n{plan}");
+                    if offset > 0 && enum_status_only {
+                        // The skipped jobs are never read from the table.
+                        assert!(walks("Index Only Scan"), "{at}");
+                        assert!(plan.contains("jobs_project_key_id_key"), "{at}");
+                    } else {
+                        assert!(walks("Index Scan") || walks("Index Only Scan"), "{at}");
+                    }
+                    assert!(!plan.contains("Sort"), "{at}");
+                }
             }
         }
     }
