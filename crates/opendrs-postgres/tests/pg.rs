@@ -778,3 +778,31 @@ async fn a_store_whose_database_is_unreachable_is_unavailable_within_three_secon
     assert_eq!(err.kind(), StoreErrorKind::Unavailable, "{err}");
     assert!(started.elapsed() < Duration::from_secs(3));
 }
+
+#[tokio::test]
+async fn an_enumerated_list_is_planned_once_per_connection_and_a_name_search_for_its_values() {
+    let Some(db) = fresh().await else { return };
+    let (_, tenant, _) = seeded(&db, 300).await;
+    // One connection per pool, so every call below meets the same sessions.
+    let store = PgStore::connect(&db.url, 1).await.expect("connect");
+    let enumerated = query(&tenant, serde_json::json!({"db_use_type": "migration"}));
+    let named = query(
+        &tenant,
+        serde_json::json!({"db_use_type": "migration", "name": "job-1"}),
+    );
+    for _ in 0..8 {
+        store.job_list(&tenant, &enumerated).await.expect("list");
+        store.job_list(&tenant, &named).await.expect("search");
+    }
+    let [(lists_generic, lists_custom), (other_generic, other_custom)] =
+        store.plan_counts().await.expect("plan counts");
+    assert_eq!(lists_custom, 0, "the list pool never plans for values");
+    assert!(lists_generic >= 8, "{lists_generic} generic plans");
+    assert_eq!(
+        other_generic, 0,
+        "a name search is never planned generically"
+    );
+    assert!(other_custom >= 8, "{other_custom} custom plans");
+    drop(store);
+    db.drop_db().await;
+}
