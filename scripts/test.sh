@@ -31,7 +31,7 @@ cargo test --workspace
 echo "== the shared suites on PostgreSQL: list and lifecycle models, HTTP integration"
 OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-store --test list_model --test lifecycle_model --test reads \
   --test workflow --test quotas
-OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart
+OPENDRS_TEST_DATABASE=postgres cargo test -p opendrs-server --test api --test restart --test demo
 
 # 15 s per target (the script's default is 30 s): eight targets, 2 minutes of fuzzing, as six at
 # 20 s were; the step, build included, stays near 5 minutes.

@@ -127,6 +127,8 @@ def test_a_task_starts_from_the_list_and_its_status_moves_without_a_manual_refre
                  .get_attribute("data-status") in RUNNING, message="the detail does not show a running status")
     console.wait(lambda d: "STARTJOBING" in history_names(console),
                  message="the history does not show the start made from the list")
+    seeded = history_names(console)[-2:]
+    assert seeded == ["CONFIGURATION", "CREATING"], f"the demo task's seeded history: {history_names(console)}"
     assert TIME_RE.fullmatch(console.text("detail-started")), console.text("detail-started")
     assert "password" not in console.text("detail").lower()
 

@@ -15,6 +15,8 @@ use crate::{
 };
 use serde::{Deserialize, Serialize};
 
+pub mod history;
+
 /// A user operation on a job, named as the original's `JobActionResp` names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {

@@ -1,7 +1,8 @@
 //! Every write's domain procedure, run inside ONE transaction of any backend through the
 //! primitives of [`JobTx`]: batch writes (create, start, pause, resume/retry, modify, terminate,
 //! delete) with their events, follow-up transition and audit record; the executor's transitions
-//! and the retention purge; tag writes; the virtual clock. The backend only stores.
+//! and the retention purge; tag writes; the virtual clock; the histories of seeded jobs
+//! (`history.rs`). The backend only stores.
 
 use crate::{
     audit::{AuditRecord, Outcome},
@@ -23,7 +24,10 @@ use crate::{
     Error,
 };
 
+mod history;
 mod workflow;
+
+pub use history::{history_seed, Seeded};
 
 /// Applies a batch write item by item (each item's outcome in order) and records it in the
 /// audit trail, all in one transaction: acknowledged means durable.

@@ -1,13 +1,15 @@
 //! `serve --demo`: an account with two projects full of realistic jobs (every scenario, status
-//! and net type, tags, children, enterprise projects), users with AK/SK pairs, created once;
-//! and `demo.json` describing them. A later start reuses the data and the credentials.
+//! and net type, tags, children, enterprise projects, each job with a plausible recorded
+//! history), users with AK/SK pairs, created once; and `demo.json` describing them. A later start
+//! reuses the data and the credentials.
 
 use crate::admin;
-use opendrs_core::store::AdminStore;
+use opendrs_core::store::Backend;
 use opendrs_core::{
     caller::{Role, Tenant},
     crypto::MasterKey,
     enums::{DbUseType, JobStatus},
+    writes::{history_seed, Seeded},
 };
 use opendrs_store::generate::{enterprise_projects, Factory, Names};
 use serde::{Deserialize, Serialize};
@@ -47,8 +49,10 @@ pub struct DemoInfo {
     pub other_jobs: usize,
 }
 
+/// Inserts `n` jobs into `tenant`'s project, then records each job's history (the insert
+/// writes none).
 async fn fill(
-    store: &dyn AdminStore,
+    store: &dyn Backend,
     f: &mut Factory,
     tenant: &Tenant,
     n: usize,
@@ -69,13 +73,20 @@ async fn fill(
         store.enterprise_project_upsert(tenant, ep, ep).await?;
     }
     store.jobs_insert(tenant, &jobs).await?;
+    history_seed(
+        store,
+        tenant,
+        Seeded::all(&jobs),
+        opendrs_core::clock::now_ms(),
+    )
+    .await?;
     Ok(())
 }
 
 /// Creates the demo account, projects, jobs and users unless they exist, and (re)uses the
 /// credentials of an earlier `demo.json` in `dir`. The endpoint is left for the caller.
 pub async fn ensure(
-    store: &dyn AdminStore,
+    store: &dyn Backend,
     master: &MasterKey,
     dir: &Path,
 ) -> anyhow::Result<DemoInfo> {

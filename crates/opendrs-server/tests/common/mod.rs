@@ -1,4 +1,4 @@
-//! What the tests that run the real binary share (`backup`, `cli`, `client`, `faults`,
+//! What the tests that run the real binary share (`backup`, `cli`, `client`, `demo`, `faults`,
 //! `restart`): the `opendrs` command run to its end; `opendrs serve` on loopback port 0, its endpoint read from what it prints, killed
 //! when dropped; a client signing as the SDK does with the demo admin's AK/SK; a job's creation.
 // Each test crate uses its part of this module.
