@@ -110,6 +110,16 @@ async fn every_demo_task_has_a_history_ending_in_its_status_and_the_list_is_as_s
         project: demo["other_project_id"].as_str().expect("other").into(),
         ..client.clone()
     };
+    let mut others = 0;
+    for scenario in ["migration", "sync", "cloudDataGuard"] {
+        others += list(&other, base, scenario, None).await.len();
+        others += list(&other, base, scenario, Some("DELETED")).await.len();
+    }
+    assert_eq!(
+        others as u64,
+        demo["other_jobs"].as_u64().expect("other_jobs"),
+        "the other project holds what demo.json says"
+    );
     let failed = list(&other, base, "migration", Some("FULL_TRANSFER_FAILED")).await;
     let job = failed
         .first()
