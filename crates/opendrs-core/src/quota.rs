@@ -71,6 +71,16 @@ impl QuotaGate {
         }
     }
 
+    /// How many more jobs fit.
+    pub fn room(&self) -> u64 {
+        self.quota.saturating_sub(self.used)
+    }
+
+    /// The quota in force.
+    pub fn quota(&self) -> u64 {
+        self.quota
+    }
+
     /// Counts a job this transaction created.
     pub fn count(&mut self) {
         self.used = self.used.saturating_add(1);

@@ -130,31 +130,66 @@ async fn job_write_in(
         ids.dedup();
         tx.jobs_lock(tenant, &ids).await?;
     }
-    let mut outcomes = Vec::with_capacity(w.items.len());
+    let mut outcomes: Vec<Option<ItemOutcome>> = w.items.iter().map(|_| None).collect();
     // Taken at the first creation: the project's quota lock and count, for the whole call.
     let mut gate: Option<QuotaGate> = None;
-    for item in &w.items {
-        outcomes.push(match item {
-            WriteItem::Rejected { id, name, error } => ItemOutcome::Failed {
-                id: id.clone(),
-                name: name.clone(),
-                error: error.clone(),
-            },
-            WriteItem::Create(job) => {
-                let mut g = match gate {
-                    Some(g) => g,
-                    None => QuotaGate::new(tx.quota_lock(tenant).await?, w.default_quota),
-                };
-                let outcome = create(tx, tenant, job, w, exec, &mut g).await?;
-                gate = Some(g);
-                outcome
+    let mut i = 0;
+    while i < w.items.len() {
+        match &w.items[i] {
+            WriteItem::Rejected { id, name, error } => {
+                outcomes[i] = Some(ItemOutcome::Failed {
+                    id: id.clone(),
+                    name: name.clone(),
+                    error: error.clone(),
+                });
+                i += 1;
             }
             WriteItem::Act {
                 job_id,
                 op,
                 payload,
-            } => act(tx, tenant, job_id, op, payload.as_deref(), w, exec).await?,
-        });
+            } => {
+                outcomes[i] = Some(act(tx, tenant, job_id, op, payload.as_deref(), w, exec).await?);
+                i += 1;
+            }
+            WriteItem::Create(_) => {
+                // The run of creations from here (rejections among them keep their places) is
+                // inserted together.
+                let end = w.items[i..]
+                    .iter()
+                    .position(|item| matches!(item, WriteItem::Act { .. }))
+                    .map_or(w.items.len(), |p| i + p);
+                let mut news = Vec::new();
+                for (k, item) in w.items.iter().enumerate().take(end).skip(i) {
+                    match item {
+                        WriteItem::Create(new) => news.push((k, new.as_ref())),
+                        WriteItem::Rejected { id, name, error } => {
+                            outcomes[k] = Some(ItemOutcome::Failed {
+                                id: id.clone(),
+                                name: name.clone(),
+                                error: error.clone(),
+                            });
+                        }
+                        WriteItem::Act { .. } => {}
+                    }
+                }
+                let mut g = match gate {
+                    Some(g) => g,
+                    None => QuotaGate::new(tx.quota_lock(tenant).await?, w.default_quota),
+                };
+                for (k, outcome) in create_all(tx, tenant, &news, w, exec, &mut g).await? {
+                    outcomes[k] = Some(outcome);
+                }
+                gate = Some(g);
+                i = end;
+            }
+        }
+    }
+    let outcomes: Vec<ItemOutcome> = outcomes.into_iter().flatten().collect();
+    if outcomes.len() != w.items.len() {
+        return Err(crate::store::StoreError::other(
+            "a batch write left an item without an outcome",
+        ));
     }
     tx.audit_append(&audit_record(tenant, w, &outcomes)).await?;
     Ok(outcomes)
@@ -233,31 +268,85 @@ async fn schedule(tx: &mut dyn JobTx, seq: i64, next: Option<&Scheduled>) -> Sto
     tx.job_set_running(seq, running).await
 }
 
-async fn create(
+/// Creates `news` (in item order, `(item index, job)`): admitted in order while the quota has
+/// room, checked, inserted together, then given their workflow, first event and first step.
+/// The outcome of each, as one item after another would have had it: a job whose name is
+/// taken does not use the quota, so the jobs refused for the quota behind it get another round.
+async fn create_all(
     tx: &mut dyn JobTx,
     tenant: &Tenant,
-    new: &NewJob,
+    news: &[(usize, &NewJob)],
     w: &JobWrite,
     exec: i64,
     gate: &mut QuotaGate,
-) -> StoreResult<ItemOutcome> {
-    let name = Some(new.name.as_str());
-    // Items are admitted in order until the quota is reached; the rest fail alone.
-    if let Err(e) = gate.check() {
-        return Ok(failed(None, name, e));
+) -> StoreResult<Vec<(usize, ItemOutcome)>> {
+    let mut out = Vec::with_capacity(news.len());
+    let mut pending = news;
+    while !pending.is_empty() {
+        let mut room = gate.room();
+        let mut admitted: Vec<(usize, Job, String)> = Vec::new();
+        let mut rest = pending.len();
+        for (p, (k, new)) in pending.iter().enumerate() {
+            if room == 0 {
+                rest = p;
+                break;
+            }
+            let name = Some(new.name.as_str());
+            let ep = &new.enterprise_project_id;
+            if w.visible_eps.as_ref().is_some_and(|eps| !eps.contains(ep)) {
+                out.push((*k, failed(None, name, Error::Forbidden)));
+                continue;
+            }
+            if ep != "0" && !tx.enterprise_project_exists(tenant, ep).await? {
+                let field = w.dialect.enterprise_project_field();
+                out.push((*k, failed(None, name, Error::invalid(field))));
+                continue;
+            }
+            let spec = serde_json::to_string(&new.spec).unwrap_or_else(|_| "{}".into());
+            admitted.push((*k, new_job(new, w), spec));
+            room -= 1;
+        }
+        pending = &pending[rest..];
+        if admitted.is_empty() {
+            break;
+        }
+        let rows: Vec<(&Job, &str)> = admitted.iter().map(|(_, j, s)| (j, s.as_str())).collect();
+        let seqs = tx.jobs_insert_new(tenant, &rows).await?;
+        let mut taken = false;
+        for ((k, job, _), seq) in admitted.iter().zip(seqs) {
+            let Some(seq) = seq else {
+                taken = true;
+                out.push((*k, failed(None, Some(&job.name), Error::NameTaken)));
+                continue;
+            };
+            gate.count();
+            created(tx, seq, job, w, exec).await?;
+            out.push((
+                *k,
+                ItemOutcome::Created {
+                    id: job.id.clone(),
+                    name: job.name.clone(),
+                    status: JobStatus::Creating,
+                    create_time_ms: w.now_ms,
+                },
+            ));
+        }
+        if !taken {
+            break;
+        }
     }
-    let ep = &new.enterprise_project_id;
-    if w.visible_eps.as_ref().is_some_and(|eps| !eps.contains(ep)) {
-        return Ok(failed(None, name, Error::Forbidden));
+    for (k, new) in pending {
+        let refused = gate.check().err().unwrap_or(Error::QuotaExceeded {
+            quota: gate.quota(),
+        });
+        out.push((*k, failed(None, Some(&new.name), refused)));
     }
-    if ep != "0" && !tx.enterprise_project_exists(tenant, ep).await? {
-        return Ok(failed(
-            None,
-            name,
-            Error::invalid(w.dialect.enterprise_project_field()),
-        ));
-    }
-    let job = Job {
+    Ok(out)
+}
+
+/// The job a creation inserts.
+fn new_job(new: &NewJob, w: &JobWrite) -> Job {
+    Job {
         id: new_job_id(),
         name: new.name.clone(),
         status: JobStatus::Creating,
@@ -271,7 +360,7 @@ async fn create(
         task_type: new.task_type,
         node_new_framework: true,
         error_msg: None,
-        enterprise_project_id: ep.clone(),
+        enterprise_project_id: new.enterprise_project_id.clone(),
         charging_mode: new.charging_mode(),
         // A standby zone makes a primary/standby pair (v3 names both zones or neither).
         is_multi_az: new.spec.slave_az.is_some(),
@@ -280,29 +369,29 @@ async fn create(
         target_endpoint: new.target_endpoint.clone(),
         children: Vec::new(),
         running: None,
-    };
-    let spec = serde_json::to_string(&new.spec).unwrap_or_else(|_| "{}".into());
-    let Some(seq) = tx.job_insert(tenant, &job, &spec).await? else {
-        return Ok(failed(None, name, Error::NameTaken));
-    };
-    gate.count();
-    // A job created here has its workflow recorded: it starts only after a passed precheck.
+    }
+}
+
+/// What follows a job's insert: its workflow (it starts only after a passed precheck), its
+/// first event and its first step.
+async fn created(
+    tx: &mut dyn JobTx,
+    seq: i64,
+    job: &Job,
+    w: &JobWrite,
+    exec: i64,
+) -> StoreResult<()> {
     tx.workflow_write(seq, &WorkflowState::created().to_text())
         .await?;
     let label = format!("user:{}", w.operation);
     let cause = user_cause(w, &label);
     tx.event_append(seq, None, JobStatus::Creating, &cause)
         .await?;
-    if let Some(t) = data_plane_next(JobStatus::Creating, new.task_type) {
+    if let Some(t) = data_plane_next(JobStatus::Creating, job.task_type) {
         let at = due_at(&w.settings, exec, &t, Due::AfterStep);
         schedule(tx, seq, Some(&scheduled(t, at, exec))).await?;
     }
-    Ok(ItemOutcome::Created {
-        id: job.id,
-        name: job.name,
-        status: JobStatus::Creating,
-        create_time_ms: w.now_ms,
-    })
+    Ok(())
 }
 
 fn user_cause<'a>(w: &'a JobWrite, label: &'a str) -> EventCause<'a> {

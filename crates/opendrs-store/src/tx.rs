@@ -208,23 +208,30 @@ impl JobTx for SqliteTx {
         run(crate::quota::usage(self.c(), tenant.key()))
     }
 
-    async fn job_insert(
+    async fn jobs_insert_new(
         &mut self,
         tenant: &Tenant,
-        job: &Job,
-        spec: &str,
-    ) -> StoreResult<Option<i64>> {
+        jobs: &[(&Job, &str)],
+    ) -> StoreResult<Vec<Option<i64>>> {
         let c = self.c();
-        // No savepoint: the job's own row goes in first, as one statement, and a taken name (the
-        // partial unique index) fails that statement alone. (A savepoint made SQLite copy every
-        // page the insert touched into a statement journal: ~40 % of creation throughput.)
-        let seq = match write::job_row_insert(c, tenant, job, None, Some(spec)) {
-            Ok(seq) => seq,
-            Err(e) if is_name_taken(&e) => return Ok(None),
-            Err(e) => return Err(classify(e)),
-        };
-        run(write::job_insert_rest(c, tenant, job, seq))?;
-        Ok(Some(seq))
+        let mut seqs = Vec::with_capacity(jobs.len());
+        for (job, spec) in jobs {
+            // No savepoint: the job's own row goes in first, as one statement, and a taken name
+            // (the partial unique index) fails that statement alone. (A savepoint made SQLite
+            // copy every page the insert touched into a statement journal: ~40 % of creation
+            // throughput.)
+            let seq = match write::job_row_insert(c, tenant, job, None, Some(spec)) {
+                Ok(seq) => seq,
+                Err(e) if is_name_taken(&e) => {
+                    seqs.push(None);
+                    continue;
+                }
+                Err(e) => return Err(classify(e)),
+            };
+            run(write::job_insert_rest(c, tenant, job, seq))?;
+            seqs.push(Some(seq));
+        }
+        Ok(seqs)
     }
 
     async fn jobs_lock(&mut self, _tenant: &Tenant, _ids: &[String]) -> StoreResult<()> {

@@ -168,6 +168,46 @@ async fn creations_at_the_same_time_never_pass_the_quota() {
 }
 
 #[tokio::test]
+async fn a_taken_name_uses_no_quota_so_the_jobs_behind_it_still_fit_in_item_order() {
+    let db = TestDatabase::fresh().await;
+    let store = db.open().await;
+    let (p1, _) = projects(&store).await;
+    store
+        .jobs_insert(&p1, &[job("x", "job-x", JobStatus::Configuration)])
+        .await
+        .expect("jobs");
+    store.quota_set(&p1, Some(3)).await.expect("set");
+    // Room for two: `job-x` is taken, the second `job-b` repeats the first, so `job-b` and
+    // `job-c` fit and `job-d` is the one refused, as if the items had been created one after another.
+    let names: Vec<String> = ["job-x", "job-b", "job-b", "job-c", "job-d"]
+        .map(String::from)
+        .to_vec();
+    let outcomes = opendrs_core::writes::job_write(&*store, &p1, creation(&names, 1_000))
+        .await
+        .expect("write");
+    let codes: Vec<Option<&str>> = outcomes.iter().map(ItemOutcome::error_code).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("DRS.M00277"),
+            None,
+            Some("DRS.M00277"),
+            None,
+            Some("DRS.M05067")
+        ]
+    );
+    let created: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            ItemOutcome::Created { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(created, ["job-b", "job-c"]);
+    assert_eq!(store.quota_read(&p1).await.expect("read").used, 3);
+}
+
+#[tokio::test]
 async fn without_a_configured_quota_the_writes_default_applies() {
     let db = TestDatabase::fresh().await;
     let store = db.open().await;

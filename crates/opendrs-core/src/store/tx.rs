@@ -121,14 +121,15 @@ pub trait JobTx: Send {
     /// quota and the project's live (not `DELETED`) top-level jobs.
     async fn quota_lock(&mut self, tenant: &Tenant) -> StoreResult<QuotaUsage>;
 
-    /// Inserts a new top-level job (no children) with its tags, instances and creation settings
-    /// (`spec`, JSON). `None`: its name is taken (the schema's unique index), nothing written.
-    async fn job_insert(
+    /// Inserts new top-level jobs (no children), in order, each with its tags, instances and
+    /// creation settings (`spec`, JSON); the seq of each, or `None` where its name is taken
+    /// (the schema's unique index: by a live job, or by an earlier one of `jobs`) and nothing
+    /// of it was written.
+    async fn jobs_insert_new(
         &mut self,
         tenant: &Tenant,
-        job: &Job,
-        spec: &str,
-    ) -> StoreResult<Option<i64>>;
+        jobs: &[(&Job, &str)],
+    ) -> StoreResult<Vec<Option<i64>>>;
 
     /// Locks the jobs with these IDs (in a fixed order, so two writers cannot deadlock).
     async fn jobs_lock(&mut self, tenant: &Tenant, ids: &[String]) -> StoreResult<()>;
