@@ -4,7 +4,7 @@
 //! Under CI a PostgreSQL run without a reachable cluster fails; it never skips.
 
 use crate::{open, DatabaseUrl, OpenOptions};
-use opendrs_core::store::Backend;
+use opendrs_core::{caller::Tenant, store::Backend};
 use std::sync::Arc;
 
 /// The engine the tests run on.
@@ -82,4 +82,19 @@ async fn postgres_database() -> String {
         Some((server, _)) => format!("{server}/{name}"),
         None => panic!("OPENDRS_TEST_PG_URL must name a database: postgres://USER@HOST:PORT/DB"),
     }
+}
+
+/// Two projects (`{:032x}` of 1 and 2, named `p1` and `p2`), each with the default enterprise
+/// project only: the tenants most store tests need.
+pub async fn two_projects(store: &Arc<dyn Backend>) -> (Tenant, Tenant) {
+    let eps = vec!["0".to_string()];
+    let p1 = store
+        .project_upsert(&format!("{:032x}", 1), "p1", &eps, 0)
+        .await
+        .expect("p1");
+    let p2 = store
+        .project_upsert(&format!("{:032x}", 2), "p2", &eps, 0)
+        .await
+        .expect("p2");
+    (p1, p2)
 }

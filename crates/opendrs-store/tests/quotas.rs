@@ -4,16 +4,14 @@
 
 use opendrs_core::{
     audit::Actor,
-    caller::Tenant,
     enums::{ChargingMode, DbUseType, JobDirection, JobStatus, NetType, TaskType},
     job::{Endpoint, Job},
     ops::{parse_batch, BatchKind, ItemOutcome},
     quota::QuotaUsage,
-    store::{Backend, Dialect, JobWrite},
+    store::{Dialect, JobWrite},
 };
-use opendrs_store::testing::TestDatabase;
+use opendrs_store::testing::{two_projects, TestDatabase};
 use serde_json::json;
-use std::sync::Arc;
 
 fn job(id: &str, name: &str, status: JobStatus) -> Job {
     Job {
@@ -39,19 +37,6 @@ fn job(id: &str, name: &str, status: JobStatus) -> Job {
         children: Vec::new(),
         running: None,
     }
-}
-
-async fn projects(store: &Arc<dyn Backend>) -> (Tenant, Tenant) {
-    let eps = vec!["0".to_string()];
-    let p1 = store
-        .project_upsert(&format!("{:032x}", 1), "p1", &eps, 0)
-        .await
-        .expect("p1");
-    let p2 = store
-        .project_upsert(&format!("{:032x}", 2), "p2", &eps, 0)
-        .await
-        .expect("p2");
-    (p1, p2)
 }
 
 /// A `batch-creation` of jobs with these names, as the API makes it.
@@ -88,7 +73,7 @@ fn creation(names: &[String], default_quota: u64) -> JobWrite {
 async fn a_quota_is_stored_per_project_and_live_top_level_jobs_are_counted() {
     let db = TestDatabase::fresh().await;
     let store = db.open().await;
-    let (p1, p2) = projects(&store).await;
+    let (p1, p2) = two_projects(&store).await;
     assert_eq!(
         store.quota_read(&p1).await.expect("read"),
         QuotaUsage::default()
@@ -140,7 +125,7 @@ async fn a_quota_is_stored_per_project_and_live_top_level_jobs_are_counted() {
 async fn creations_at_the_same_time_never_pass_the_quota() {
     let db = TestDatabase::fresh().await;
     let store = db.open().await;
-    let (p1, _) = projects(&store).await;
+    let (p1, _) = two_projects(&store).await;
     store.quota_set(&p1, Some(7)).await.expect("set");
     // 12 writers of 2 jobs each, all at once: exactly 7 jobs may exist afterwards.
     let tasks: Vec<_> = (0..12)
@@ -171,7 +156,7 @@ async fn creations_at_the_same_time_never_pass_the_quota() {
 async fn a_taken_name_uses_no_quota_so_the_jobs_behind_it_still_fit_in_item_order() {
     let db = TestDatabase::fresh().await;
     let store = db.open().await;
-    let (p1, _) = projects(&store).await;
+    let (p1, _) = two_projects(&store).await;
     store
         .jobs_insert(&p1, &[job("x", "job-x", JobStatus::Configuration)])
         .await
@@ -211,7 +196,7 @@ async fn a_taken_name_uses_no_quota_so_the_jobs_behind_it_still_fit_in_item_orde
 async fn without_a_configured_quota_the_writes_default_applies() {
     let db = TestDatabase::fresh().await;
     let store = db.open().await;
-    let (p1, _) = projects(&store).await;
+    let (p1, _) = two_projects(&store).await;
     let names: Vec<String> = (0..3).map(|i| format!("job-{i}")).collect();
     let out = opendrs_core::writes::job_write(&*store, &p1, creation(&names, 2))
         .await

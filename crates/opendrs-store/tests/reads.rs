@@ -41,15 +41,7 @@ fn job(id: &str, name: &str, status: JobStatus) -> Job {
 async fn a_name_is_taken_only_by_a_live_top_level_job_of_the_same_project() {
     let db = TestDatabase::fresh().await;
     let store: std::sync::Arc<dyn Backend> = db.open().await;
-    let eps = vec!["0".to_string()];
-    let p1 = store
-        .project_upsert(&format!("{:032x}", 1), "p1", &eps, 0)
-        .await
-        .expect("p1");
-    let p2 = store
-        .project_upsert(&format!("{:032x}", 2), "p2", &eps, 0)
-        .await
-        .expect("p2");
+    let (p1, p2) = opendrs_store::testing::two_projects(&store).await;
     let mut parent = job("a", "Live-Job", JobStatus::Configuration);
     parent.children.push(job(
         "a-child",
@@ -114,15 +106,7 @@ async fn enterprise_projects_are_listed_by_id_with_their_project_s_creation_time
 async fn a_seeded_history_is_written_once_with_the_jobs_own_failure_and_children_get_theirs() {
     let db = TestDatabase::fresh().await;
     let store: std::sync::Arc<dyn Backend> = db.open().await;
-    let eps = vec!["0".to_string()];
-    let p1 = store
-        .project_upsert(&format!("{:032x}", 1), "p1", &eps, 0)
-        .await
-        .expect("p1");
-    let p2 = store
-        .project_upsert(&format!("{:032x}", 2), "p2", &eps, 0)
-        .await
-        .expect("p2");
+    let (p1, p2) = opendrs_store::testing::two_projects(&store).await;
     let mut failed = job("f", "Failed-Job", JobStatus::FullTransferFailed);
     failed.error_msg = Some("table orders has no primary key".into());
     failed.children.push(job(
