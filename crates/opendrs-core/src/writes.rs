@@ -130,20 +130,25 @@ async fn job_write_in(
         ids.dedup();
         tx.jobs_lock(tenant, &ids).await?;
     }
-    let mut outcomes: Vec<Option<ItemOutcome>> = w.items.iter().map(|_| None).collect();
+    // Rejections first (they write nothing); then the items in order, creations run by run.
+    let mut outcomes: Vec<Option<ItemOutcome>> = w
+        .items
+        .iter()
+        .map(|item| match item {
+            WriteItem::Rejected { id, name, error } => Some(ItemOutcome::Failed {
+                id: id.clone(),
+                name: name.clone(),
+                error: error.clone(),
+            }),
+            _ => None,
+        })
+        .collect();
     // Taken at the first creation: the project's quota lock and count, for the whole call.
     let mut gate: Option<QuotaGate> = None;
     let mut i = 0;
     while i < w.items.len() {
         match &w.items[i] {
-            WriteItem::Rejected { id, name, error } => {
-                outcomes[i] = Some(ItemOutcome::Failed {
-                    id: id.clone(),
-                    name: name.clone(),
-                    error: error.clone(),
-                });
-                i += 1;
-            }
+            WriteItem::Rejected { .. } => i += 1,
             WriteItem::Act {
                 job_id,
                 op,
@@ -159,20 +164,12 @@ async fn job_write_in(
                     .iter()
                     .position(|item| matches!(item, WriteItem::Act { .. }))
                     .map_or(w.items.len(), |p| i + p);
-                let mut news = Vec::new();
-                for (k, item) in w.items.iter().enumerate().take(end).skip(i) {
-                    match item {
-                        WriteItem::Create(new) => news.push((k, new.as_ref())),
-                        WriteItem::Rejected { id, name, error } => {
-                            outcomes[k] = Some(ItemOutcome::Failed {
-                                id: id.clone(),
-                                name: name.clone(),
-                                error: error.clone(),
-                            });
-                        }
-                        WriteItem::Act { .. } => {}
-                    }
-                }
+                let news: Vec<(usize, &NewJob)> = (i..end)
+                    .filter_map(|k| match &w.items[k] {
+                        WriteItem::Create(new) => Some((k, new.as_ref())),
+                        _ => None,
+                    })
+                    .collect();
                 let mut g = match gate {
                     Some(g) => g,
                     None => QuotaGate::new(tx.quota_lock(tenant).await?, w.default_quota),
@@ -335,10 +332,11 @@ async fn create_all(
             break;
         }
     }
+    // What is left was refused for the quota (the loop stops early only when it is full).
     for (k, new) in pending {
-        let refused = gate.check().err().unwrap_or(Error::QuotaExceeded {
+        let refused = Error::QuotaExceeded {
             quota: gate.quota(),
-        });
+        };
         out.push((*k, failed(None, Some(&new.name), refused)));
     }
     Ok(out)
