@@ -326,7 +326,7 @@ impl Store for PgStore {
         Ok(JobPage { total, jobs })
     }
 
-    /// The total, then chunks of [`list::STREAM_CHUNK`] jobs, each read by its own statement on
+    /// The total, then chunks of `list::STREAM_CHUNK` (200) jobs, each read by its own statement on
     /// a connection taken for that chunk only (keyset on the order (`Cursor`) after the last row
     /// sent): no connection or transaction is held while the client is slow. Each chunk sees
     /// the data as of its own read, so a job changed meanwhile may be missed or (if it moved

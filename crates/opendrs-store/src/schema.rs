@@ -43,6 +43,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0008_quotas",
         include_str!("../migrations/sqlite/0008_quotas.sql"),
     ),
+    (
+        "0009_orders_carry_status",
+        include_str!("../migrations/sqlite/0009_orders_carry_status.sql"),
+    ),
 ];
 
 /// Builds made while 0006 was still on its branch applied 0007 as the database's 6th migration
