@@ -121,13 +121,23 @@ fn candidates(tenant: &Tenant, q: &JobQuery) -> Option<Sql> {
     (!out.text.is_empty()).then_some(out)
 }
 
-/// The enumerated conditions, shared by the rows (`jobs j`) and the counters (`job_counts j`).
-fn enum_conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
+/// What the enumerated conditions are checked on: the rows (`jobs j`) or the counters
+/// (`job_counts j`).
+#[derive(Clone, Copy, PartialEq)]
+enum On {
+    Rows,
+    Counters,
+}
+
+/// The enumerated conditions, shared by the rows and the counters.
+fn enum_conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql, on: On) {
     s.push(" WHERE j.project_key = ").bind(tenant.key());
     s.push(" AND j.db_use_type = ").bind(q.db_use_type.as_str());
-    match q.status {
-        Some(st) => s.push(" AND j.status = ").bind(st.as_str()),
-        None => s.push(" AND j.status <> 'DELETED'"),
+    match (q.status, on) {
+        (Some(st), _) => s.push(" AND j.status = ").bind(st.as_str()),
+        // `live` is `status <> 'DELETED'` kept as a column the order indexes carry (0009).
+        (None, On::Rows) => s.push(" AND j.live = 1"),
+        (None, On::Counters) => s.push(" AND j.status <> 'DELETED'"),
     };
     if let Some(e) = &q.engine_type {
         s.push(" AND j.engine_type = ").bind(e.clone());
@@ -142,7 +152,7 @@ fn enum_conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
 
 /// The WHERE conditions every returned row satisfies (on alias `j`).
 fn conditions(tenant: &Tenant, q: &JobQuery, s: &mut Sql) {
-    enum_conditions(tenant, q, s);
+    enum_conditions(tenant, q, s, On::Rows);
     s.push(" AND j.parent_seq IS NULL");
     if let Some(NameFilter::Text(text)) = &q.name {
         s.push(" AND (j.id = ").bind(text.clone());
@@ -204,7 +214,7 @@ pub fn count(conn: &Connection, tenant: &Tenant, q: &JobQuery) -> rusqlite::Resu
 fn counters(tenant: &Tenant, q: &JobQuery) -> Sql {
     let mut s = Sql::default();
     s.push("SELECT coalesce(sum(n), 0) FROM job_counts j");
-    enum_conditions(tenant, q, &mut s);
+    enum_conditions(tenant, q, &mut s, On::Counters);
     s
 }
 

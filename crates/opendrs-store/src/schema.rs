@@ -44,8 +44,8 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/sqlite/0008_quotas.sql"),
     ),
     (
-        "0009_orders_carry_status",
-        include_str!("../migrations/sqlite/0009_orders_carry_status.sql"),
+        "0009_orders_carry_live",
+        include_str!("../migrations/sqlite/0009_orders_carry_live.sql"),
     ),
 ];
 

@@ -115,6 +115,33 @@ fn set_column(conn: &Connection, seq: i64, col: &str, v: Option<&str>) -> R<()> 
     Ok(())
 }
 
+/// Moves job `seq` from `ch.from` to `ch.to`; false when it was not in `ch.from`. `live` (which
+/// the order indexes carry, migration 0009) and `deleted_at` are assigned only when the job
+/// enters or leaves `DELETED`: an UPDATE that assigns a column rewrites every index carrying it.
+fn set_status(conn: &Connection, seq: i64, ch: &StatusChange<'_>) -> R<bool> {
+    let moved =
+        conn.prepare_cached(
+            "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4, status_since = ?5
+              WHERE seq = ?1 AND status = ?6",
+        )?
+        .execute(params![
+            seq,
+            ch.to.as_str(),
+            ch.at,
+            ch.error_msg,
+            ch.exec_at,
+            ch.from.as_str()
+        ])? == 1;
+    let deleted = |s: JobStatus| s == JobStatus::Deleted;
+    if moved && deleted(ch.from) != deleted(ch.to) {
+        // `deleted_at` (the retention purge's clock) changes with it.
+        let deleted_at = deleted(ch.to).then_some(ch.exec_at);
+        conn.prepare_cached("UPDATE jobs SET live = ?2, deleted_at = ?3 WHERE seq = ?1")?
+            .execute(params![seq, !deleted(ch.to), deleted_at])?;
+    }
+    Ok(moved)
+}
+
 fn endpoint_json(ep: &Endpoint) -> String {
     serde_json::to_string(ep).unwrap_or_else(|_| "{}".into())
 }
@@ -248,24 +275,7 @@ impl JobTx for SqliteTx {
     }
 
     async fn job_set_status(&mut self, seq: i64, ch: &StatusChange<'_>) -> StoreResult<bool> {
-        run(self
-            .c()
-            .prepare_cached(
-                "UPDATE jobs SET status = ?2, update_time = ?3, error_msg = ?4, status_since = ?5,
-                        deleted_at = CASE WHEN ?2 = 'DELETED' THEN ?5 ELSE NULL END
-                  WHERE seq = ?1 AND status = ?6",
-            )
-            .and_then(|mut s| {
-                s.execute(params![
-                    seq,
-                    ch.to.as_str(),
-                    ch.at,
-                    ch.error_msg,
-                    ch.exec_at,
-                    ch.from.as_str()
-                ])
-            })
-            .map(|n| n == 1))
+        run(set_status(self.c(), seq, ch))
     }
 
     async fn event_append(

@@ -73,9 +73,9 @@ pub fn job_row_insert(
         "INSERT INTO jobs (project_key, id, parent_seq, name, name_fold, status, db_use_type,
             engine_type, net_type, job_direction, task_type, description, error_msg, billing_tag,
             node_new_framework, enterprise_project_id, create_time, update_time, source_endpoint,
-            target_endpoint, spec, charging_mode, is_multi_az)
+            target_endpoint, spec, charging_mode, is_multi_az, live)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?17, ?18, ?19,
-            coalesce(?20, '{}'), ?21, ?22)",
+            coalesce(?20, '{}'), ?21, ?22, ?6 <> 'DELETED')",
     )?;
     let src = serde_json::to_string(&job.source_endpoint).unwrap_or_else(|_| "{}".into());
     let dst = serde_json::to_string(&job.target_endpoint).unwrap_or_else(|_| "{}".into());
